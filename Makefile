@@ -1,0 +1,38 @@
+# reanalyse: the two commands are `make run` and `make test`.
+# Both build .venv first from a Python >= 3.12, found on PATH or through pyenv.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test venv clean bench
+
+run: $(STAMP)
+	$(VENV)/bin/reanalyse run
+
+test: $(TEST_STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(TEST_STAMP)
+	$(PY) benchmarks/bench_frequentist.py
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@set -e; \
+	if [ ! -x $(PY) ]; then \
+	  PYTHON=$$(sh .ci/find-python); \
+	  echo "Building $(VENV) with $$PYTHON"; \
+	  "$$PYTHON" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --upgrade pip; \
+	$(PY) -m pip install --quiet -e .; \
+	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,7 @@
+"""Allow ``python -m reanalyse``."""
+
+import sys
+
+from reanalyse.cli import main
+
+sys.exit(main())
