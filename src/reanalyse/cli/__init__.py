@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reanalyse: {n} problem{'s' if n != 1 else ''} in the input; nothing written.",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into a reader that stopped early (e.g. head)
+        sys.stderr.close()
+        return 0
     return code
 
 

@@ -1,0 +1,103 @@
+"""``reanalyse pool``: pool one comparison of a study table, RevMan-style."""
+
+from __future__ import annotations
+
+import argparse
+
+from reanalyse.cli._output import dump_json, fmt, text_table
+from reanalyse.data import load_table
+from reanalyse.pooling import PooledResult, pool
+
+__all__ = ["register", "run_pool"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``pool`` subcommand."""
+    p = sub.add_parser("pool", help="pool a comparison (RevMan 5 methods, plus REML/PM/HKSJ)",
+                       description="Pool the studies of DATA.csv that compare --treatment with "
+                       "--control, with RevMan 5's methods.")
+    p.add_argument("data", metavar="DATA.csv", help="study table in the canonical long format")
+    p.add_argument("--measure", required=True, choices=["MD", "SMD", "RR", "OR", "RD"])
+    p.add_argument("--method", default="IV", choices=["IV", "MH", "PETO"])
+    p.add_argument("--model", default="fixed", choices=["fixed", "random"])
+    p.add_argument("--tau2", default="DL", choices=["DL", "REML", "PM"],
+                   help="tau^2 estimator for --model random (default DL, as RevMan 5)")
+    p.add_argument("--hksj", action="store_true",
+                   help="Hartung-Knapp-Sidik-Jonkman interval (random effects)")
+    p.add_argument("--treatment", required=True, help="experimental arm (group 1)")
+    p.add_argument("--control", required=True, help="comparator arm (group 2)")
+    p.add_argument("--outcome", default=None, help="outcome to pool when the file holds several")
+    p.add_argument("--timepoint", default=None, help="timepoint when the file holds several")
+    p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_main)
+
+
+def run_pool(
+    data: str,
+    *,
+    measure: str,
+    treatment: str,
+    control: str,
+    method: str = "IV",
+    model: str = "fixed",
+    tau2_method: str = "DL",
+    hksj: bool = False,
+    outcome: str | None = None,
+    timepoint: str | None = None,
+    level: float = 0.95,
+) -> PooledResult:
+    """Load ``data``, select an outcome/timepoint and pool it (the ``pool`` command)."""
+    table = load_table(data)
+    if outcome is not None or timepoint is not None:
+        table = table.select(outcome=outcome, timepoint=timepoint)
+    return pool(table, measure=measure, method=method, model=model,  # type: ignore[arg-type]
+                tau2_method=tau2_method, hksj=hksj, treatment=treatment,  # type: ignore[arg-type]
+                control=control, level=level)
+
+
+def _main(args: argparse.Namespace) -> int:
+    res = run_pool(args.data, measure=args.measure, treatment=args.treatment,
+                   control=args.control, method=args.method, model=args.model,
+                   tau2_method=args.tau2, hksj=args.hksj, outcome=args.outcome,
+                   timepoint=args.timepoint, level=args.level)
+    if args.json:
+        print(dump_json(res.to_dict()))
+    else:
+        print(render(res, treatment=args.treatment, control=args.control))
+    return 0
+
+
+def render(res: PooledResult, *, treatment: str, control: str) -> str:
+    """A RevMan-like text rendering of a pooled result."""
+    rows = []
+    for _, s in res.studies.iterrows():
+        if s["estimable"]:
+            rows.append([str(s["study"]), fmt(s["weight"], 1) + "%",
+                         f"{fmt(s['estimate'])} [{fmt(s['ci_low'])}, {fmt(s['ci_high'])}]"])
+        else:
+            rows.append([str(s["study"]), "", "Not estimable"])
+    model = "Random" if res.model == "random" else "Fixed"
+    head = f"{res.measure}, {res.method}, {model}, {int(round(res.level * 100))}% CI " \
+           f"({treatment} vs {control})"
+    lines = [head, text_table(["Study", "Weight", res.measure], rows), ""]
+    if not res.estimable:
+        lines.append("Total: not estimable")
+        return "\n".join(lines)
+    lines.append(f"Total ({res.k} studies): {fmt(res.estimate)} [{fmt(res.ci_low)}, "
+                 f"{fmt(res.ci_high)}]")
+    het = f"Heterogeneity: Chi² = {fmt(res.q)}, df = {res.df}"
+    if res.df > 0:
+        het += f" (P = {fmt(res.p_q, 4)}); I² = {res.i2:.0f}%"
+    if res.model == "random":
+        het = f"Heterogeneity: Tau² = {fmt(res.tau2, 3)} ({res.tau2_method}); " + het[15:]
+    lines.append(het)
+    stat = "t" if res.hksj else "Z"
+    lines.append(f"Test for overall effect: {stat} = {fmt(abs(res.z))} (P = {fmt(res.p_z, 4)})")
+    if res.pi_low is not None:
+        lines.append(f"Prediction interval: [{fmt(res.pi_low)}, {fmt(res.pi_high)}]")
+    if res.subgroup_test is not None and res.subgroup_test.df > 0:
+        t = res.subgroup_test
+        lines.append(f"Test for subgroup differences: Chi² = {fmt(t.q)}, df = {t.df} "
+                     f"(P = {fmt(t.p, 4)}), I² = {t.i2:.0f}%")
+    return "\n".join(lines)

@@ -1,0 +1,340 @@
+"""Load and validate a study-data table (CSV file or DataFrame) into a :class:`StudyTable`.
+
+Validation collects every problem before raising :class:`~reanalyse.errors.DataValidationError`;
+each problem names the file, the row (spreadsheet numbering: header = row 1), the column and the
+rule. Rules: missing column, non-numeric value, n <= 0, sd <= 0, events < 0 or > total, total <= 0,
+se <= 0, a CI that does not contain its estimate, a non-positive ratio, a duplicated study-arm, a
+study with a single arm, and a row whose kind (continuous arm, binary arm, contrast) cannot be told.
+Whether a measure fits the data is checked when an analysis asks for one
+(:func:`reanalyse.effects.study_effects`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reanalyse.data.columns import ALL_COLUMNS, NUMERIC_COLUMNS, REQUIRED, TEXT_COLUMNS
+from reanalyse.errors import DataValidationError, Problem
+from reanalyse.measures import MEASURES, is_ratio
+
+__all__ = ["StudyTable", "load_table"]
+
+#: Name of the column holding each row's spreadsheet row number in the source.
+ROW = "row"
+KIND = "kind"
+_INTEGER_COLUMNS = ("events", "total")
+
+
+@dataclass(frozen=True)
+class StudyTable:
+    """A validated study-data table in canonical form.
+
+    Attributes
+    ----------
+    frame
+        One row per arm or contrast with the canonical columns (text columns as strings, empty
+        string for absent; numeric columns as float, NaN for absent), plus ``kind`` (continuous,
+        binary, contrast) and ``row`` (the row number in the source, header = 1).
+    name
+        Where the table came from (a file path, or a name given by the caller).
+    """
+
+    frame: pd.DataFrame
+    name: str = "<table>"
+    _hash: str = field(default="", repr=False, compare=False)
+
+    def select(
+        self,
+        *,
+        outcome: str | None = None,
+        timepoint: str | None = None,
+        studies: Iterable[str] | None = None,
+        subgroup: str | None = None,
+    ) -> StudyTable:
+        """Rows for one outcome / timepoint / subgroup / set of studies (None keeps all)."""
+        f = self.frame
+        mask = pd.Series(True, index=f.index)
+        for col, val in (("outcome", outcome), ("timepoint", timepoint), ("subgroup", subgroup)):
+            if val is not None:
+                mask &= f[col] == val
+        if studies is not None:
+            mask &= f["study"].isin(list(studies))
+        return StudyTable(frame=f.loc[mask].reset_index(drop=True), name=self.name)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The distinct outcomes, in order of appearance."""
+        return list(dict.fromkeys(self.frame["outcome"]))
+
+    @property
+    def studies(self) -> list[str]:
+        """The distinct studies, in order of appearance."""
+        return list(dict.fromkeys(self.frame["study"]))
+
+    @property
+    def treatments(self) -> list[str]:
+        """Every treatment named as an arm or in a contrast, in order of appearance."""
+        names = list(self.frame["treatment"])
+        names += [c for c in self.frame["comparator"] if c]
+        return list(dict.fromkeys(names))
+
+    def data_hash(self) -> str:
+        """SHA-256 of the canonical frame's content (for provenance)."""
+        import hashlib
+
+        cols = [c for c in ALL_COLUMNS if c in self.frame.columns]
+        payload = self.frame[cols].to_csv(index=False).encode()
+        return hashlib.sha256(payload).hexdigest()
+
+
+def load_table(source: str | Path | pd.DataFrame, *, name: str | None = None) -> StudyTable:
+    """Read and validate a study-data table.
+
+    Parameters
+    ----------
+    source
+        Path of a CSV file, or a DataFrame with the canonical column names.
+    name
+        How problems refer to the table (default: the file path, or ``<table>``).
+
+    Returns
+    -------
+    StudyTable
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found, each with file, row, column and rule.
+    """
+    if isinstance(source, pd.DataFrame):
+        label = name or "<table>"
+        raw = source.copy()
+        raw.columns = [str(c).strip() for c in raw.columns]
+        raw = raw.astype(object).map(_cell_text)
+    else:
+        path = Path(source)
+        label = name or str(source)
+        raw = _read_csv(path, label)
+    return _validate(raw, label)
+
+
+def _cell_text(value: object) -> str:
+    """A DataFrame cell as the text a CSV file would hold (empty for missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def _read_csv(path: Path, label: str) -> pd.DataFrame:
+    if not path.exists():
+        raise DataValidationError.single(file=label, rule="file", message="file not found")
+    if path.is_dir():
+        raise DataValidationError.single(file=label, rule="file", message="is a directory")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataValidationError.single(
+            file=label, rule="encoding", message=f"not UTF-8 text ({err.reason} at byte {err.start})"
+        ) from None
+    if not text.strip():
+        raise DataValidationError.single(file=label, rule="file", message="the file is empty")
+    import io
+
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+            on_bad_lines="error",
+        )
+    except (pd.errors.ParserError, ValueError) as err:
+        raise DataValidationError.single(
+            file=label, rule="csv", message=f"not a readable CSV table: {err}"
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
+    problems: list[Problem] = []
+
+    def add(rule: str, message: str, row: int | None = None, column: str | None = None) -> None:
+        problems.append(Problem(file=label, rule=rule, message=message, row=row, column=column))
+
+    dupes = [c for c in raw.columns if list(raw.columns).count(c) > 1]
+    if dupes:
+        for c in dict.fromkeys(dupes):
+            add("duplicate column", f"column '{c}' appears more than once", column=c)
+        raise DataValidationError(problems)
+
+    for col in ("study", "treatment"):
+        if col not in raw.columns:
+            add("missing column", f"required column '{col}' is absent", column=col)
+    has_data_cols = any(c in raw.columns for c in ("mean", "events", "estimate", "n", "total"))
+    if not has_data_cols:
+        add(
+            "missing column",
+            "no data columns: a table needs (n, mean, sd) for continuous arms, (events, total) "
+            "for binary arms, or (comparator, estimate, se or ci_low/ci_high) for contrasts",
+        )
+    if problems:
+        raise DataValidationError(problems)
+    if raw.empty:
+        raise DataValidationError.single(file=label, rule="empty", message="the table has no rows")
+
+    n_rows = len(raw)
+    rows = np.arange(2, n_rows + 2)
+    text = pd.DataFrame(index=raw.index)
+    for col in TEXT_COLUMNS:
+        text[col] = raw[col].astype(str).str.strip() if col in raw.columns else ""
+    num = pd.DataFrame(index=raw.index)
+    for col in NUMERIC_COLUMNS:
+        if col not in raw.columns:
+            num[col] = np.nan
+            num[f"_bad_{col}"] = False
+            continue
+        values = raw[col].astype(str).str.strip()
+        parsed = pd.to_numeric(values.where(values != "", None), errors="coerce").astype(float)
+        bad = (values != "") & (parsed.isna() | ~np.isfinite(parsed.fillna(0.0)))
+        for i in np.flatnonzero(bad.to_numpy()):
+            add("non-numeric", f"'{values.iloc[i]}' is not a finite number", int(rows[i]), col)
+        num[col] = parsed.where(~bad, np.nan)
+        # remember which cells were present but bad so that "missing" is not reported twice
+        num[f"_bad_{col}"] = bad
+
+    def present(col: str) -> pd.Series:
+        return num[col].notna() | num[f"_bad_{col}"]
+
+    kind = pd.Series("", index=raw.index, dtype=object)
+    is_contrast = present("estimate")
+    is_binary = ~is_contrast & (present("events") | present("total"))
+    is_cont = ~is_contrast & ~is_binary & (present("mean") | present("sd") | present("n"))
+    kind[is_contrast] = "contrast"
+    kind[is_binary] = "binary"
+    kind[is_cont] = "continuous"
+
+    for i in range(n_rows):
+        r = int(rows[i])
+        k = kind.iloc[i]
+        if text["study"].iloc[i] == "":
+            add("missing value", "study is empty", r, "study")
+        if text["treatment"].iloc[i] == "":
+            add("missing value", "treatment is empty", r, "treatment")
+        if k == "":
+            add("row kind", "no data in this row: fill (n, mean, sd), (events, total) or "
+                "(estimate with se or ci_low/ci_high)", r)
+            continue
+        for col in REQUIRED[k]:
+            if col in ("study", "treatment"):
+                continue
+            if col in TEXT_COLUMNS:
+                if text[col].iloc[i] == "":
+                    rule = "missing column" if col not in raw.columns else "missing value"
+                    add(rule, f"a {k} row needs '{col}'", r, col)
+            elif not present(col).iloc[i]:
+                rule = "missing column" if col not in raw.columns else "missing value"
+                add(rule, f"a {k} row needs '{col}'", r, col)
+        _check_values(k, i, r, num, text, add)
+
+    frame = pd.concat([text, num[list(NUMERIC_COLUMNS)]], axis=1)
+    frame[KIND] = kind.astype(str)
+    frame[ROW] = rows
+    _check_structure(frame[frame[KIND] != ""], add)
+    problems.sort(key=lambda p: (p.row or 0))
+    if problems:
+        raise DataValidationError(problems)
+    frame = frame.reset_index(drop=True)
+    return StudyTable(frame=frame, name=label)
+
+
+def _check_values(kind: str, i: int, r: int, num: pd.DataFrame, text: pd.DataFrame, add) -> None:  # type: ignore[no-untyped-def]
+    def val(col: str) -> float:
+        return float(num[col].iloc[i])
+
+    def ok(col: str) -> bool:
+        return not math.isnan(val(col))
+
+    if kind == "continuous":
+        if ok("n") and val("n") <= 0:
+            add("n <= 0", f"n must be positive, got {val('n'):g}", r, "n")
+        if ok("sd") and val("sd") <= 0:
+            add("sd <= 0", f"sd must be positive, got {val('sd'):g}", r, "sd")
+    elif kind == "binary":
+        for col in _INTEGER_COLUMNS:
+            if ok(col) and val(col) != round(val(col)):
+                add("not a count", f"{col} must be a whole number, got {val(col):g}", r, col)
+        if ok("total") and val("total") <= 0:
+            add("total <= 0", f"total must be positive, got {val('total'):g}", r, "total")
+        if ok("events") and val("events") < 0:
+            add("events < 0", f"events must not be negative, got {val('events'):g}", r, "events")
+        if ok("events") and ok("total") and val("events") > val("total"):
+            add("events > total", f"events ({val('events'):g}) exceed total ({val('total'):g})",
+                r, "events")
+    elif kind == "contrast":
+        measure = text["measure"].iloc[i]
+        if measure and measure not in MEASURES:
+            add("unknown measure", f"measure '{measure}' is not one of {', '.join(MEASURES)}",
+                r, "measure")
+        if text["comparator"].iloc[i] and text["comparator"].iloc[i] == text["treatment"].iloc[i]:
+            add("self-comparison", "treatment and comparator are the same", r, "comparator")
+        has_se, has_lo, has_hi = ok("se"), ok("ci_low"), ok("ci_high")
+        if not has_se and not (has_lo and has_hi):
+            missing = "ci_high" if has_lo else "ci_low" if has_hi else "se"
+            add("missing value", "a contrast needs se, or both ci_low and ci_high", r, missing)
+        if has_se and val("se") <= 0:
+            add("se <= 0", f"se must be positive, got {val('se'):g}", r, "se")
+        ratio = is_ratio(measure)
+        if ratio:
+            for col in ("estimate", "ci_low", "ci_high"):
+                if ok(col) and val(col) <= 0:
+                    add("ratio <= 0", f"a {measure} must be positive on the natural scale, "
+                        f"got {val(col):g}", r, col)
+        if ok("ci_level"):
+            lvl = val("ci_level")
+            if not (0 < lvl < 1 or 1 < lvl < 100):
+                add("ci level", f"ci_level must be a probability (0.95) or a percent (95), "
+                    f"got {lvl:g}", r, "ci_level")
+        if has_lo and has_hi and ok("estimate"):
+            lo, hi, est = val("ci_low"), val("ci_high"), val("estimate")
+            if lo >= hi:
+                add("CI order", f"ci_low ({lo:g}) must be below ci_high ({hi:g})", r, "ci_low")
+            elif not lo <= est <= hi:
+                add("CI excludes estimate", f"the CI {lo:g} to {hi:g} does not contain the "
+                    f"estimate {est:g}", r, "estimate")
+
+
+def _check_structure(frame: pd.DataFrame, add) -> None:  # type: ignore[no-untyped-def]
+    place = ["outcome", "timepoint", "subgroup"]
+    arms = frame[frame[KIND] != "contrast"]
+    key = ["study", "treatment", *place]
+    dup = arms[arms.duplicated(key, keep="first")]
+    for _, row in dup.iterrows():
+        first = arms[(arms[key] == row[key]).all(axis=1)][ROW].iloc[0]
+        add("duplicated study-arm", f"study '{row['study']}' has arm '{row['treatment']}' "
+            f"twice{_where(row)} (first at row {first})", int(row[ROW]), "treatment")
+    con = frame[frame[KIND] == "contrast"]
+    ckey = ["study", "treatment", "comparator", *place]
+    for _, row in con[con.duplicated(ckey, keep="first")].iterrows():
+        add("duplicated contrast", f"study '{row['study']}' has the contrast "
+            f"'{row['treatment']}' vs '{row['comparator']}' twice{_where(row)}",
+            int(row[ROW]), "comparator")
+    for _, group in arms.groupby(["study", *place], sort=False):
+        if group["treatment"].nunique() < 2:
+            row = group.iloc[0]
+            add("single arm", f"study '{row['study']}' has only the arm '{row['treatment']}'"
+                f"{_where(row)}; a comparison needs two arms (or give a contrast row instead)",
+                int(row[ROW]), "study")
+        kinds = set(group[KIND])
+        if len(kinds) > 1:
+            row = group.iloc[0]
+            add("mixed arm kinds", f"study '{row['study']}' mixes continuous and binary arms"
+                f"{_where(row)}", int(row[ROW]), "study")
+
+
+def _where(row: pd.Series) -> str:
+    bits = [f"{c} '{row[c]}'" for c in ("outcome", "timepoint", "subgroup") if row[c]]
+    return f" for {', '.join(bits)}" if bits else ""

@@ -1,0 +1,26 @@
+"""Frequentist pooling, exactly as RevMan 5 (plus REML, Paule-Mandel, HKSJ and prediction)."""
+
+from reanalyse.pooling.api import pool, pool_effects, subgroup_differences
+from reanalyse.pooling.heterogeneity import cochran_q, i_squared
+from reanalyse.pooling.inverse_variance import inverse_variance
+from reanalyse.pooling.mantel_haenszel import mantel_haenszel
+from reanalyse.pooling.peto import peto
+from reanalyse.pooling.result import PooledResult, SubgroupTest
+from reanalyse.pooling.tau2 import dersimonian_laird, estimate_tau2, paule_mandel, reml
+
+__all__ = [
+    "PooledResult",
+    "SubgroupTest",
+    "cochran_q",
+    "dersimonian_laird",
+    "estimate_tau2",
+    "i_squared",
+    "inverse_variance",
+    "mantel_haenszel",
+    "paule_mandel",
+    "peto",
+    "pool",
+    "pool_effects",
+    "reml",
+    "subgroup_differences",
+]

@@ -1,0 +1,280 @@
+"""The front door of the frequentist layer: ``pool`` a study table, or ``pool_effects``.
+
+Fixed effect: inverse variance (IV), Mantel-Haenszel (MH, RR/OR/RD) or Peto (OR). Random
+effects: DerSimonian-Laird (RevMan 5), REML or Paule-Mandel tau^2, an inverse-variance estimate
+with weights 1/(se^2 + tau^2), Wald (z) intervals or Hartung-Knapp-Sidik-Jonkman (t on k - 1
+df), and a prediction interval (Higgins, Thompson & Spiegelhalter 2009: t on k - 2 df with
+variance tau^2 + SE^2) when k >= 3. Heterogeneity: Q around the fixed-effect estimate of the
+chosen method (around the MH estimate under MH, as RevMan 5), I^2 from Q. Subgroups are pooled
+separately (each with its own tau^2) and compared by a Q test on their pooled estimates.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from reanalyse.conversions import normalise_level
+from reanalyse.data.table import StudyTable
+from reanalyse.effects import peto_components, study_effects
+from reanalyse.errors import DataValidationError
+from reanalyse.measures import BINARY_MEASURES, MEASURES, is_ratio
+from reanalyse.pooling.heterogeneity import Heterogeneity, cochran_q, i_squared
+from reanalyse.pooling.inverse_variance import WeightedEstimate, inverse_variance
+from reanalyse.pooling.mantel_haenszel import mantel_haenszel
+from reanalyse.pooling.peto import peto
+from reanalyse.pooling.result import PooledResult, SubgroupTest
+from reanalyse.pooling.tau2 import estimate_tau2
+
+__all__ = ["pool", "pool_effects"]
+
+_NAN = float("nan")
+
+
+def pool(
+    table: StudyTable,
+    *,
+    measure: Literal["MD", "SMD", "RR", "OR", "RD"],
+    treatment: str,
+    control: str,
+    method: Literal["IV", "MH", "PETO"] = "IV",
+    model: Literal["fixed", "random"] = "fixed",
+    tau2_method: Literal["DL", "REML", "PM"] = "DL",
+    hksj: bool = False,
+    level: float = 0.95,
+    study_level: float | None = None,
+    by_subgroup: bool = True,
+) -> PooledResult:
+    """Pool the studies of ``table`` comparing ``treatment`` with ``control``.
+
+    Parameters
+    ----------
+    table
+        A validated study table holding one outcome and timepoint (see
+        :meth:`StudyTable.select`).
+    measure, method, model, tau2_method, hksj
+        The analysis, as RevMan names it. ``method`` MH needs RR, OR or RD from arm-level
+        binary data; PETO needs OR from arm-level binary data and is fixed-effect only.
+    level, study_level
+        Confidence level of the pooled and of the per-study intervals (RevMan's CI_TOTAL and
+        CI_STUDY); ``study_level`` defaults to ``level``.
+    by_subgroup
+        When the table has a ``subgroup`` column, also pool each subgroup and test for
+        subgroup differences.
+
+    Returns
+    -------
+    PooledResult
+
+    Raises
+    ------
+    DataValidationError
+        When the data do not fit the measure or method.
+    """
+    effects = study_effects(table, measure=measure, treatment=treatment, control=control)
+    if method in ("MH", "PETO"):
+        contrast = effects[effects["kind"] == "contrast"]
+        if len(contrast):
+            raise DataValidationError.single(
+                file=table.name, rule="method does not fit",
+                message=f"{method} needs arm-level binary data, but "
+                f"{', '.join(map(str, contrast['study']))} report only a contrast; use --method IV",
+                row=int(contrast["rows"].iloc[0][0]), column="estimate")
+    return pool_effects(effects, measure=measure, method=method, model=model,
+                        tau2_method=tau2_method, hksj=hksj, level=level,
+                        study_level=study_level, by_subgroup=by_subgroup)
+
+
+def pool_effects(
+    effects: pd.DataFrame,
+    *,
+    measure: str,
+    method: str = "IV",
+    model: str = "fixed",
+    tau2_method: str = "DL",
+    hksj: bool = False,
+    level: float = 0.95,
+    study_level: float | None = None,
+    by_subgroup: bool = True,
+) -> PooledResult:
+    """Pool a table of study effects as made by :func:`reanalyse.effects.study_effects`."""
+    _check_options(measure=measure, method=method, model=model, tau2_method=tau2_method)
+    level = normalise_level(level)
+    study_level = normalise_level(study_level) if study_level is not None else level
+    overall = _pool_one(effects, measure=measure, method=method, model=model,
+                        tau2_method=tau2_method, hksj=hksj, level=level, study_level=study_level)
+    labels = [s for s in dict.fromkeys(effects["subgroup"]) if s] if "subgroup" in effects else []
+    if not by_subgroup or not labels:
+        return overall
+    subs = tuple(
+        _pool_one(effects[effects["subgroup"] == label], measure=measure, method=method,
+                  model=model, tau2_method=tau2_method, hksj=hksj, level=level,
+                  study_level=study_level, subgroup=label)
+        for label in labels
+    )
+    return _replace(overall, subgroups=subs, subgroup_test=subgroup_differences(subs))
+
+
+def subgroup_differences(subgroups: tuple[PooledResult, ...]) -> SubgroupTest:
+    """Q test between the pooled estimates of estimable subgroups (weights 1/SE^2)."""
+    est = [s for s in subgroups if s.estimable]
+    if len(est) < 2:
+        return SubgroupTest(q=_NAN, df=0, p=_NAN, i2=_NAN)
+    het = cochran_q(te=[s.te for s in est], se=[s.se for s in est])
+    return SubgroupTest(q=het.q, df=het.df, p=het.p_q, i2=het.i2)
+
+
+def _check_options(*, measure: str, method: str, model: str, tau2_method: str) -> None:
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+    if method not in ("IV", "MH", "PETO"):
+        raise ValueError(f"method must be IV, MH or PETO, got {method!r}")
+    if model not in ("fixed", "random"):
+        raise ValueError(f"model must be fixed or random, got {model!r}")
+    if tau2_method not in ("DL", "REML", "PM"):
+        raise ValueError(f"tau2 method must be DL, REML or PM, got {tau2_method!r}")
+    if method == "MH" and measure not in BINARY_MEASURES:
+        raise ValueError(f"Mantel-Haenszel pools RR, OR or RD, not {measure}")
+    if method == "PETO" and measure != "OR":
+        raise ValueError("the Peto method pools odds ratios only (measure OR)")
+    if method == "PETO" and model == "random":
+        raise ValueError("the Peto method is fixed-effect only (RevMan offers no random-effects "
+                         "Peto analysis)")
+
+
+def _pool_one(
+    effects: pd.DataFrame, *, measure: str, method: str, model: str, tau2_method: str,
+    hksj: bool, level: float, study_level: float, subgroup: str | None = None,
+) -> PooledResult:
+    eff = effects.reset_index(drop=True).copy()
+    if method == "PETO":
+        o_e, v = peto_components(events_1=eff["events_1"], total_1=eff["total_1"],
+                                 events_2=eff["events_2"], total_2=eff["total_2"])
+        ok = np.isfinite(v) & (v > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eff["te"] = np.where(ok, o_e / v, np.nan)
+            eff["se"] = np.where(ok, 1 / np.sqrt(v), np.nan)
+        eff["estimable"] = ok
+    est_mask = eff["estimable"].to_numpy(dtype=bool)
+    k = int(est_mask.sum())
+    log_scale = is_ratio(measure) or method == "PETO"
+    studies = _study_table(eff, log_scale=log_scale, level=study_level)
+    excluded = tuple(eff.loc[~est_mask, "study"].astype(str))
+    if k == 0:
+        return PooledResult(
+            measure=measure, method=method, model=model,
+            tau2_method=tau2_method if model == "random" else None, hksj=hksj, level=level,
+            log_scale=log_scale, estimable=False, k=0, estimate=_NAN, ci_low=_NAN,
+            ci_high=_NAN, te=_NAN, se=_NAN, z=_NAN, p_z=_NAN, q=_NAN, df=0, p_q=_NAN,
+            i2=_NAN, tau2=_NAN, pi_low=None, pi_high=None, studies=studies, subgroup=subgroup,
+            excluded=excluded, notes=("no study is estimable",))
+    y = eff.loc[est_mask, "te"].to_numpy(dtype=float)
+    se = eff.loc[est_mask, "se"].to_numpy(dtype=float)
+
+    fixed = _fixed(eff, measure=measure, method=method, est_mask=est_mask, y=y, se=se)
+    het: Heterogeneity = cochran_q(te=y, se=se, centre=fixed.te)
+    notes: list[str] = []
+    tau2 = 0.0
+    if model == "fixed":
+        pooled = fixed
+        weights_all = np.zeros(len(eff))
+        if method == "PETO":
+            weights_all = np.asarray(fixed.weights, dtype=float)
+        else:
+            weights_all[est_mask] = fixed.weights
+        crit = stats.norm.ppf((1 + level) / 2)
+        half = crit * pooled.se
+        z = pooled.te / pooled.se
+        p_z = float(2 * stats.norm.sf(abs(z)))
+        pi_low = pi_high = None
+    else:
+        tau2 = estimate_tau2(method=tau2_method, te=y, se=se, q=het.q)
+        pooled = inverse_variance(te=y, se=se, tau2=tau2)
+        weights_all = np.zeros(len(eff))
+        weights_all[est_mask] = pooled.weights
+        if hksj:
+            if k < 2:
+                notes.append("HKSJ needs two or more studies; Wald interval shown")
+                crit = stats.norm.ppf((1 + level) / 2)
+                se_use = pooled.se
+                z = pooled.te / se_use
+                p_z = float(2 * stats.norm.sf(abs(z)))
+            else:
+                w = pooled.weights
+                q_hk = float(np.sum(w * (y - pooled.te) ** 2) / (k - 1))
+                se_use = math.sqrt(q_hk / float(np.sum(w)))
+                crit = stats.t.ppf((1 + level) / 2, k - 1)
+                z = pooled.te / se_use
+                p_z = float(2 * stats.t.sf(abs(z), k - 1))
+            pooled = WeightedEstimate(te=pooled.te, se=se_use, weights=pooled.weights)
+        else:
+            crit = stats.norm.ppf((1 + level) / 2)
+            z = pooled.te / pooled.se
+            p_z = float(2 * stats.norm.sf(abs(z)))
+        half = crit * pooled.se
+        if k >= 3:
+            t_pi = stats.t.ppf((1 + level) / 2, k - 2)
+            pi_half = t_pi * math.sqrt(tau2 + pooled.se**2)
+            pi_low, pi_high = _back(pooled.te - pi_half, log_scale), _back(
+                pooled.te + pi_half, log_scale)
+        else:
+            pi_low = pi_high = None
+            notes.append("prediction interval needs three or more studies")
+    total_w = float(np.sum(weights_all))
+    studies["weight"] = 100.0 * weights_all / total_w if total_w > 0 else 0.0
+    return PooledResult(
+        measure=measure, method=method, model=model,
+        tau2_method=tau2_method if model == "random" else None, hksj=hksj, level=level,
+        log_scale=log_scale, estimable=True, k=k,
+        estimate=_back(pooled.te, log_scale), ci_low=_back(pooled.te - half, log_scale),
+        ci_high=_back(pooled.te + half, log_scale), te=pooled.te, se=pooled.se,
+        z=float(z), p_z=p_z, q=het.q, df=het.df, p_q=het.p_q, i2=i_squared(het.q, het.df),
+        tau2=tau2, pi_low=pi_low, pi_high=pi_high, studies=studies, subgroup=subgroup,
+        excluded=excluded, notes=tuple(notes))
+
+
+def _fixed(eff: pd.DataFrame, *, measure: str, method: str, est_mask: np.ndarray,
+           y: np.ndarray, se: np.ndarray) -> WeightedEstimate:
+    if method == "IV":
+        return inverse_variance(te=y, se=se)
+    if method == "PETO":
+        return peto(events_1=eff["events_1"], total_1=eff["total_1"],
+                    events_2=eff["events_2"], total_2=eff["total_2"])
+    rows = eff if measure == "RD" else eff.loc[est_mask]
+    return mantel_haenszel(measure=measure, events_1=rows["events_1"], total_1=rows["total_1"],
+                           events_2=rows["events_2"], total_2=rows["total_2"])
+
+
+def _study_table(eff: pd.DataFrame, *, log_scale: bool, level: float) -> pd.DataFrame:
+    crit = stats.norm.ppf((1 + level) / 2)
+    te = eff["te"].to_numpy(dtype=float)
+    se = eff["se"].to_numpy(dtype=float)
+    out = pd.DataFrame({
+        "study": eff["study"].astype(str).to_numpy(),
+        "te": te,
+        "se": se,
+        "estimate": _back(te, log_scale),
+        "ci_low": _back(te - crit * se, log_scale),
+        "ci_high": _back(te + crit * se, log_scale),
+        "weight": 0.0,
+        "estimable": eff["estimable"].to_numpy(dtype=bool),
+    })
+    if "subgroup" in eff:
+        out["subgroup"] = eff["subgroup"].astype(str).to_numpy()
+    return out
+
+
+def _back(x, log_scale: bool):  # type: ignore[no-untyped-def]
+    if log_scale:
+        return np.exp(x) if isinstance(x, np.ndarray) else float(math.exp(x))
+    return x if isinstance(x, np.ndarray) else float(x)
+
+
+def _replace(result: PooledResult, **changes: object) -> PooledResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,117 @@
+"""The result of a frequentist pooling: one dataclass, a JSON-ready dict and a tidy table."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["PooledResult", "SubgroupTest"]
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+@dataclass(frozen=True)
+class SubgroupTest:
+    """Test for subgroup differences: Q between subgroup estimates, df, p and I^2."""
+
+    q: float
+    df: int
+    p: float
+    i2: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values (None for non-finite)."""
+        return {"q": _clean(self.q), "df": self.df, "p": _clean(self.p), "i2": _clean(self.i2)}
+
+
+@dataclass(frozen=True)
+class PooledResult:
+    """A pooled estimate with its heterogeneity statistics and per-study table.
+
+    ``te`` and ``se`` are on the analysis scale (log for ratios); ``estimate``, ``ci_low`` and
+    ``ci_high`` on the natural scale. ``studies`` has one row per study: ``study, te, se,
+    estimate, ci_low, ci_high, weight`` (weight in percent, 0 for studies not estimable) and
+    ``estimable``. ``i2`` is in percent.
+    """
+
+    measure: str
+    method: str
+    model: str
+    tau2_method: str | None
+    hksj: bool
+    level: float
+    log_scale: bool
+    estimable: bool
+    k: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    te: float
+    se: float
+    z: float
+    p_z: float
+    q: float
+    df: int
+    p_q: float
+    i2: float
+    tau2: float
+    pi_low: float | None
+    pi_high: float | None
+    studies: pd.DataFrame = field(repr=False)
+    subgroup: str | None = None
+    subgroups: tuple[PooledResult, ...] = ()
+    subgroup_test: SubgroupTest | None = None
+    excluded: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def tau(self) -> float:
+        """Between-study SD, sqrt(tau2)."""
+        return math.sqrt(self.tau2) if math.isfinite(self.tau2) else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with the field names of the ``pool`` / ``revman`` CLI output."""
+        out: dict[str, Any] = {
+            "measure": self.measure, "method": self.method, "model": self.model,
+            "tau2_method": self.tau2_method, "hksj": self.hksj, "level": self.level,
+            "log_scale": self.log_scale, "estimable": self.estimable, "k": self.k,
+        }
+        for name in ("estimate", "ci_low", "ci_high", "te", "se", "z", "p_z", "q"):
+            out[name] = _clean(getattr(self, name))
+        out["df"] = self.df
+        for name in ("p_q", "i2", "tau2"):
+            out[name] = _clean(getattr(self, name))
+        if self.model == "random":
+            out["pi_low"] = _clean(self.pi_low) if self.pi_low is not None else None
+            out["pi_high"] = _clean(self.pi_high) if self.pi_high is not None else None
+        if self.subgroup is not None:
+            out["subgroup"] = self.subgroup
+        cols = ["study", "te", "se", "estimate", "ci_low", "ci_high", "weight", "estimable"]
+        out["studies"] = [
+            {c: _clean(r[c].item() if hasattr(r[c], "item") else r[c]) for c in cols}
+            for _, r in self.studies.iterrows()
+        ]
+        if self.subgroups:
+            out["subgroups"] = [s.to_dict() for s in self.subgroups]
+        if self.subgroup_test is not None:
+            out["subgroup_test"] = self.subgroup_test.to_dict()
+        if self.excluded:
+            out["excluded"] = list(self.excluded)
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        """One-row tidy table of the pooled result (and one per subgroup)."""
+        rows = [self] + list(self.subgroups)
+        keys = ["subgroup", "measure", "method", "model", "tau2_method", "k", "estimate",
+                "ci_low", "ci_high", "te", "se", "z", "p_z", "q", "df", "p_q", "i2", "tau2",
+                "pi_low", "pi_high"]
+        return pd.DataFrame([{k: getattr(r, k) for k in keys} for r in rows])

@@ -1,0 +1,285 @@
+"""Recompute every analysis of a RevMan 5 review with its own settings, beside RevMan's numbers.
+
+For each outcome (and each of its subgroups) the study rows are turned into study effects with
+RevMan 5's conventions (:mod:`reanalyse.effects`), pooled with the outcome's settings (effect
+measure, method, fixed or random, CI levels, swapped events), and every number RevMan stored is
+set beside ours with the relative difference.
+
+RevMan's stored p-values agree with exact chi-square / normal tail areas only to about 1e-5
+relative (its own numerical routine); they are compared with :data:`P_TOLERANCE` and reported
+apart from the estimates, which must agree within :data:`TOLERANCE`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reanalyse.effects import binary_effect, mean_difference, standardised_mean_difference
+from reanalyse.pooling import PooledResult, pool_effects
+from reanalyse.revman.model import Outcome, Review, StoredPooled, StudyRow, Subgroup
+
+__all__ = [
+    "ABS_TOLERANCE",
+    "OutcomeCheck",
+    "P_TOLERANCE",
+    "TOLERANCE",
+    "outcome_effects",
+    "recompute_outcome",
+    "recompute_review",
+    "relative_difference",
+]
+
+TOLERANCE = 1e-6
+ABS_TOLERANCE = 1e-9
+P_TOLERANCE = 1e-4
+
+#: (our PooledResult attribute, RevMan's stored attribute) for pooled results.
+POOLED_FIELDS: tuple[tuple[str, str], ...] = (
+    ("estimate", "effect_size"), ("ci_low", "ci_start"), ("ci_high", "ci_end"),
+    ("tau2", "tau2"), ("i2", "i2"), ("q", "chi2"), ("df", "df"), ("z", "z"),
+)
+P_FIELDS: tuple[tuple[str, str], ...] = (("p_q", "p_chi2"), ("p_z", "p_z"))
+STUDY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("estimate", "effect_size"), ("ci_low", "ci_start"), ("ci_high", "ci_end"),
+    ("weight", "weight"),
+)
+
+
+def relative_difference(ours: float, theirs: float) -> float:
+    """|ours - theirs| / |theirs|, or the absolute difference where |theirs| < 1e-3."""
+    if math.isnan(ours) and math.isnan(theirs):
+        return 0.0
+    if not (math.isfinite(ours) and math.isfinite(theirs)):
+        return 0.0 if ours == theirs else math.inf
+    diff = abs(ours - theirs)
+    return diff / abs(theirs) if abs(theirs) >= 1e-3 else diff
+
+
+def _within(ours: float, theirs: float, tol: float) -> bool:
+    if math.isnan(ours) and math.isnan(theirs):
+        return True
+    return abs(ours - theirs) <= max(tol * abs(theirs), ABS_TOLERANCE)
+
+
+@dataclass(frozen=True)
+class OutcomeCheck:
+    """One outcome recomputed: our result, RevMan's, and how far apart they are."""
+
+    outcome: Outcome
+    result: PooledResult | None
+    differences: pd.DataFrame = field(repr=False)
+    note: str = ""
+
+    @property
+    def max_relative_difference(self) -> float:
+        """Largest relative difference over estimates, CIs, heterogeneity and study rows."""
+        d = self.differences
+        d = d[~d["p_value"]] if len(d) else d
+        return float(d["rel_diff"].max()) if len(d) else 0.0
+
+    @property
+    def agrees(self) -> bool:
+        """Every compared number within tolerance (p-values within :data:`P_TOLERANCE`)."""
+        return bool(self.differences["ok"].all()) if len(self.differences) else True
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: our pooled results (overall and per subgroup) with RevMan's beside them."""
+        o = self.outcome
+        base = {"comparison_no": o.comparison_no, "outcome_no": o.outcome_no, "id": o.id,
+                "name": o.name, "data_type": o.data_type,
+                "settings": _settings_dict(o), "agrees": self.agrees,
+                "max_rel_diff": self.max_relative_difference, "note": self.note}
+        results: list[dict[str, Any]] = []
+        if self.result is not None:
+            overall = self.result.to_dict()
+            overall.pop("subgroups", None)
+            overall.update({"comparison_no": o.comparison_no, "outcome_no": o.outcome_no,
+                            "subgroup_no": None, "revman": _stored_dict(o.stored)})
+            results.append(overall)
+            for sg, res in zip(o.subgroups, self.result.subgroups, strict=False):
+                d = res.to_dict()
+                d.update({"comparison_no": o.comparison_no, "outcome_no": o.outcome_no,
+                          "subgroup_no": sg.no, "subgroup_name": sg.name,
+                          "revman": _stored_dict(sg.stored)})
+                results.append(d)
+        base["results"] = results
+        if o.subgroup_test is not None:
+            base["revman_subgroup_test"] = {"q": o.subgroup_test.q, "p": o.subgroup_test.p_q,
+                                            "i2": o.subgroup_test.i2_q}
+        return base
+
+
+def _settings_dict(o: Outcome) -> dict[str, Any]:
+    s = o.settings
+    return {"effect_measure": s.effect_measure, "method": s.method, "random": s.random,
+            "ci_study": s.ci_study, "ci_total": s.ci_total, "swap_events": s.swap_events,
+            "totals": s.totals, "subgroups": s.subgroups}
+
+
+def _stored_dict(stored: StoredPooled | None) -> dict[str, Any] | None:
+    if stored is None:
+        return None
+    from dataclasses import asdict
+
+    return asdict(stored)
+
+
+def _analysis(outcome: Outcome) -> tuple[str, str] | None:
+    """(measure, method) for our engine, or None when the measure is not one we pool."""
+    code = outcome.settings.effect_measure_code
+    if code is None:
+        return None
+    if code == "PETO_OR":
+        return "OR", "PETO"
+    if code not in ("RR", "OR", "RD", "MD", "SMD"):
+        return None
+    method = outcome.settings.method if outcome.data_type == "dichotomous" else "IV"
+    return code, method
+
+
+def outcome_effects(outcome: Outcome, *, measure: str) -> pd.DataFrame:
+    """Study effects of every row of ``outcome`` (in file order), with its subgroup number."""
+    rows: list[tuple[Subgroup | None, StudyRow]] = list(outcome.iter_rows())
+    recs: list[dict[str, Any]] = []
+    for sg, r in rows:
+        rec: dict[str, Any] = {"study": r.study, "study_id": r.study_id,
+                               "subgroup": str(sg.no) if sg is not None else ""}
+        if outcome.data_type == "dichotomous":
+            e1, e2 = float(r.events_1 or 0), float(r.events_2 or 0)
+            n1, n2 = float(r.total_1 or 0), float(r.total_2 or 0)
+            if outcome.settings.swap_events:
+                e1, e2 = n1 - e1, n2 - e2
+            rec.update(kind="binary", events_1=e1, total_1=n1, events_2=e2, total_2=n2)
+        elif outcome.data_type == "continuous":
+            rec.update(kind="continuous", n_1=float(r.total_1 or 0), mean_1=r.mean_1,
+                       sd_1=r.sd_1, n_2=float(r.total_2 or 0), mean_2=r.mean_2, sd_2=r.sd_2)
+        else:
+            est, se = r.estimate, r.se
+            te = est
+            if measure in ("RR", "OR") and est is not None and not outcome.settings.log_data:
+                te = math.log(est) if est > 0 else math.nan
+            rec.update(kind="contrast", te=te, se=se)
+        recs.append(rec)
+    eff = pd.DataFrame.from_records(recs)
+    if eff.empty:
+        return eff
+    if outcome.data_type == "dichotomous":
+        es = binary_effect(measure=measure, events_1=eff["events_1"], total_1=eff["total_1"],
+                           events_2=eff["events_2"], total_2=eff["total_2"])
+    elif outcome.data_type == "continuous":
+        fn = mean_difference if measure == "MD" else standardised_mean_difference
+        es = fn(mean_1=eff["mean_1"].astype(float), sd_1=eff["sd_1"].astype(float),
+                n_1=eff["n_1"], mean_2=eff["mean_2"].astype(float),
+                sd_2=eff["sd_2"].astype(float), n_2=eff["n_2"])
+    else:
+        te = eff["te"].astype(float).to_numpy()
+        se = eff["se"].astype(float).to_numpy()
+        ok = np.isfinite(te) & np.isfinite(se) & (se > 0)
+        eff["estimable"] = ok
+        return eff
+    eff["te"], eff["se"], eff["estimable"] = es.te, es.se, es.estimable
+    return eff
+
+
+def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
+    """Recompute one outcome with its own settings and compare with RevMan's stored numbers."""
+    analysis = _analysis(outcome)
+    empty = pd.DataFrame(columns=["level", "study", "field", "ours", "revman", "rel_diff",
+                                  "p_value", "ok"])
+    if analysis is None:
+        return OutcomeCheck(outcome=outcome, result=None, differences=empty,
+                            note=f"effect measure {outcome.settings.effect_measure!r} is not "
+                            "supported")
+    measure, method = analysis
+    eff = outcome_effects(outcome, measure=measure)
+    if eff.empty:
+        return OutcomeCheck(outcome=outcome, result=None, differences=empty,
+                            note="no study rows")
+    s = outcome.settings
+    res = pool_effects(eff, measure=measure, method=method,
+                       model="random" if s.random else "fixed", tau2_method="DL",
+                       level=s.ci_total, study_level=s.ci_study, by_subgroup=True)
+    diffs: list[dict[str, Any]] = []
+    # With totals shown, RevMan's study weights are percentages of the overall analysis (also
+    # inside subgroups); with subtotals only, of each subgroup.
+    with_totals = s.totals == "YES" or not outcome.subgroups
+    if with_totals:
+        _compare_pooled(diffs, "overall", res, outcome.stored, random=s.random)
+        _compare_studies(diffs, "overall", res, [r for _, r in outcome.iter_rows()])
+    for sg, sub in zip(outcome.subgroups, res.subgroups, strict=False):
+        _compare_pooled(diffs, f"subgroup {sg.no}", sub, sg.stored, random=s.random)
+        if not with_totals:
+            _compare_studies(diffs, f"subgroup {sg.no}", sub, list(sg.rows))
+    if outcome.subgroup_test is not None and res.subgroup_test is not None \
+            and outcome.subgroup_test.df > 0 and res.subgroup_test.df > 0:
+        t, st = res.subgroup_test, outcome.subgroup_test
+        for name, ours, theirs, is_p in (("subgroup_q", t.q, st.q, False),
+                                         ("subgroup_i2", t.i2, st.i2_q, False),
+                                         ("subgroup_p", t.p, st.p_q, True)):
+            if theirs is not None:
+                _add(diffs, "overall", "", name, ours, theirs, p_value=is_p)
+    table = pd.DataFrame(diffs) if diffs else empty
+    return OutcomeCheck(outcome=outcome, result=res, differences=table)
+
+
+def _add(diffs: list[dict[str, Any]], level: str, study: str, name: str, ours: float,
+         theirs: float, *, p_value: bool = False) -> None:
+    ours_f, theirs_f = float(ours), float(theirs)
+    tol = P_TOLERANCE if p_value else TOLERANCE
+    diffs.append({"level": level, "study": study, "field": name, "ours": ours_f,
+                  "revman": theirs_f, "rel_diff": relative_difference(ours_f, theirs_f),
+                  "p_value": p_value, "ok": _within(ours_f, theirs_f, tol)})
+
+
+def _compare_pooled(diffs: list[dict[str, Any]], level: str, res: PooledResult,
+                    stored: StoredPooled | None, *, random: bool) -> None:
+    if stored is None:
+        return
+    if stored.estimable is False or not res.estimable:
+        diffs.append({"level": level, "study": "", "field": "estimable",
+                      "ours": float(res.estimable), "revman": float(bool(stored.estimable)),
+                      "rel_diff": 0.0 if res.estimable == bool(stored.estimable) else math.inf,
+                      "p_value": False,
+                      "ok": res.estimable == bool(stored.estimable)})
+        return
+    for ours_name, theirs_name in POOLED_FIELDS:
+        theirs = getattr(stored, theirs_name)
+        if theirs is None or (ours_name == "tau2" and not random):
+            continue
+        ours = getattr(res, ours_name)
+        if ours_name == "z":
+            ours = abs(ours)
+        _add(diffs, level, "", ours_name, ours, theirs)
+    if res.df > 0:
+        for ours_name, theirs_name in P_FIELDS:
+            theirs = getattr(stored, theirs_name)
+            if theirs is not None:
+                _add(diffs, level, "", ours_name, getattr(res, ours_name), theirs, p_value=True)
+
+
+def _compare_studies(diffs: list[dict[str, Any]], level: str, res: PooledResult,
+                     rows: list[StudyRow]) -> None:
+    table = res.studies
+    for i, row in enumerate(rows):
+        ours = table.iloc[i]
+        st = row.stored
+        if st.estimable is False or not ours["estimable"]:
+            same = bool(ours["estimable"]) == bool(st.estimable)
+            diffs.append({"level": level, "study": row.study, "field": "estimable",
+                          "ours": float(ours["estimable"]), "revman": float(bool(st.estimable)),
+                          "rel_diff": 0.0 if same else math.inf, "p_value": False, "ok": same})
+            continue
+        for ours_name, theirs_name in STUDY_FIELDS:
+            theirs = getattr(st, theirs_name)
+            if theirs is not None:
+                _add(diffs, level, row.study, ours_name, float(ours[ours_name]), theirs)
+
+
+def recompute_review(review: Review) -> list[OutcomeCheck]:
+    """Recompute every outcome of ``review``, in file order."""
+    return [recompute_outcome(o) for o in review.outcomes]
