@@ -1,0 +1,39 @@
+"""Analysis specifications (``analyses/*.toml``), data scenarios and the repository root."""
+
+from reanalyse.analyses.root import ROOT_ENV, find_root, resolve
+from reanalyse.analyses.scenarios import (
+    LABELS,
+    SCENARIOS,
+    SOURCED_LABELS,
+    derivation_label,
+    provenance_problems,
+    read_rows,
+    scenario_rows,
+    select_scenario,
+)
+from reanalyse.analyses.spec import (
+    AnalysisSpec,
+    Comparison,
+    Threshold,
+    load_analyses,
+    load_analysis,
+)
+
+__all__ = [
+    "LABELS",
+    "ROOT_ENV",
+    "SCENARIOS",
+    "SOURCED_LABELS",
+    "AnalysisSpec",
+    "Comparison",
+    "Threshold",
+    "derivation_label",
+    "find_root",
+    "load_analyses",
+    "load_analysis",
+    "provenance_problems",
+    "read_rows",
+    "resolve",
+    "scenario_rows",
+    "select_scenario",
+]

@@ -1,0 +1,204 @@
+"""Analysis specifications: one TOML file per analysis under ``analyses/``, validated by pydantic.
+
+A specification names its data, the comparison, the measure and the method and model the review
+used, the direction of benefit, and the clinically meaningful thresholds with their sources. Unknown
+keys are errors; every problem is reported with the file and the key
+(:class:`reanalyse.errors.DataValidationError`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reanalyse.analyses.root import find_root, resolve
+from reanalyse.errors import DataValidationError, Problem
+from reanalyse.measures import analysis_scale, is_ratio
+
+__all__ = ["AnalysisSpec", "Comparison", "Threshold", "load_analyses", "load_analysis"]
+
+_ID = r"^[a-z0-9][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Threshold(_Strict):
+    """A clinically meaningful value of the effect, on the measure's natural scale."""
+
+    value: float
+    label: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    provisional: bool = False
+
+
+class Comparison(_Strict):
+    """A further pair of arms pooled as its own comparison (factorial or multi-arm trials)."""
+
+    treatment: str = Field(min_length=1)
+    control: str = Field(min_length=1)
+
+
+class AnalysisSpec(_Strict):
+    """One analysis: what to pool, how, and what counts as a meaningful effect.
+
+    Attributes
+    ----------
+    id
+        Identifier; equals the file name without ``.toml``.
+    data, reconstruction_data
+        Outcome tables, relative to the repository root: the sourced rows, and the imputed and
+        back-solved rows that the ``reconstruction`` scenario adds.
+    outcome, timepoint
+        Rows to pool; no timepoint pools each study's only timepoint for the outcome.
+    treatment, control, comparisons
+        The comparison; ``comparisons`` adds further arm pairs, each pooled as a separate
+        comparison (as reviews do with factorial trials).
+    measure, method, model, tau2, tau_scale
+        The effect measure, the pooling method and model of the review, the tau^2 estimator,
+        and the scale on which a heterogeneity prior is put.
+    higher_is_better
+        Direction of benefit on the outcome's scale as stored in the data.
+    reverse_scale
+        The review reported the effect with the sign reversed (MD/SMD), so that a positive value
+        favours the treatment on a scale where lower is better.
+    published, review_studies
+        The id of the review's result in ``published.csv`` and the studies (or per-comparison
+        units, ``Study (treatment vs control)``) the review pooled, as far as known.
+    thresholds
+        Clinically meaningful values with their sources; ``provisional`` when the source is a
+        single study.
+    """
+
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    data: str = Field(min_length=1)
+    reconstruction_data: str | None = None
+    outcome: str = Field(min_length=1)
+    timepoint: str | None = None
+    scale: str | None = None
+    treatment: str = Field(min_length=1)
+    control: str = Field(min_length=1)
+    comparisons: tuple[Comparison, ...] = ()
+    measure: Literal["MD", "SMD", "RR", "OR", "RD"]
+    method: Literal["IV", "MH", "PETO"]
+    model: Literal["fixed", "random"]
+    tau2: Literal["DL", "REML", "PM"] = "DL"
+    tau_scale: Literal["logRR", "logOR", "SMD", "MD", "RD"]
+    higher_is_better: bool
+    reverse_scale: bool = False
+    published: str | None = None
+    review_studies: tuple[str, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AnalysisSpec:
+        if self.method == "MH" and self.measure not in ("RR", "OR", "RD"):
+            raise ValueError(f"method MH pools RR, OR or RD, not {self.measure}")
+        if self.method == "PETO" and self.measure != "OR":
+            raise ValueError("method PETO pools odds ratios only (measure OR)")
+        if self.tau_scale != analysis_scale(self.measure):
+            raise ValueError(f"tau_scale must be {analysis_scale(self.measure)} for measure "
+                             f"{self.measure}, got {self.tau_scale}")
+        if self.reverse_scale and self.measure not in ("MD", "SMD"):
+            raise ValueError("reverse_scale applies to MD and SMD only")
+        if is_ratio(self.measure):
+            bad = [t.value for t in self.thresholds if t.value <= 0]
+            if bad:
+                raise ValueError(f"thresholds of a {self.measure} must be positive, got {bad}")
+        pairs = [(self.treatment, self.control)] + [(c.treatment, c.control)
+                                                     for c in self.comparisons]
+        if len(set(pairs)) != len(pairs):
+            raise ValueError("comparisons repeat a treatment/control pair")
+        if any(t == c for t, c in pairs):
+            raise ValueError("a comparison has the same treatment and control")
+        return self
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (treatment, control) pair pooled: the main one first."""
+        return [(self.treatment, self.control)] + [(c.treatment, c.control)
+                                                   for c in self.comparisons]
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(file)"
+
+
+def _rule(kind: str) -> str:
+    return {"extra_forbidden": "unknown key", "missing": "missing key"}.get(kind, kind)
+
+
+def load_analysis(path: str | Path, *, root: str | Path | None = None,
+                  check_files: bool = True) -> AnalysisSpec:
+    """Read and validate one specification.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    root
+        Repository root against which ``data`` paths are resolved (default: found from ``path``).
+    check_files
+        Also require the data files to exist.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem, each naming the file and the key.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError.single(file=label, rule="file", message="file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise DataValidationError.single(file=label, rule="toml", message=str(err)) from None
+    try:
+        spec = AnalysisSpec.model_validate(raw)
+    except ValidationError as err:
+        problems = [Problem(file=label, rule=_rule(e["type"]), column=_loc(e["loc"]),
+                            message=e["msg"]) for e in err.errors()]
+        raise DataValidationError(problems) from None
+    problems: list[Problem] = []
+    if spec.id != path.stem:
+        problems.append(Problem(file=label, rule="id", column="id",
+                                message=f"id '{spec.id}' differs from the file name '{path.stem}'"))
+    if check_files:
+        base = Path(root) if root is not None else find_root(path.parent)
+        for key in ("data", "reconstruction_data"):
+            value = getattr(spec, key)
+            if value is not None and not resolve(value, base).is_file():
+                problems.append(Problem(file=label, rule="missing data file", column=key,
+                                        message=f"'{value}' does not exist under {base}"))
+    if problems:
+        raise DataValidationError(problems)
+    return spec
+
+
+def load_analyses(folder: str | Path = "analyses", *,
+                  root: str | Path | None = None) -> list[AnalysisSpec]:
+    """Every ``*.toml`` specification in ``folder`` (relative to the repository root), sorted by
+    file name; problems from all files are collected before raising."""
+    base = Path(root) if root is not None else find_root()
+    where = resolve(folder, base)
+    specs: list[AnalysisSpec] = []
+    problems: list[Problem] = []
+    for path in sorted(where.glob("*.toml")):
+        try:
+            specs.append(load_analysis(path, root=base))
+        except DataValidationError as err:
+            problems.extend(err.problems)
+    ids = [s.id for s in specs]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(Problem(file=str(where), rule="duplicate id", column="id",
+                                message=f"id '{dup}' is used by more than one file"))
+    if problems:
+        raise DataValidationError(problems)
+    return specs
