@@ -21,6 +21,7 @@ __all__ = ["main"]
 #: Subcommand modules, in the order ``reanalyse --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "pool",
+    "priors",
     "revman",
 )
 

@@ -1,0 +1,41 @@
+"""The cited prior registry: priors on tau and on the pooled effect.
+
+Registry entries live in the top-level ``priors/*.toml`` files (format: ``priors/README.md``).
+:func:`load_prior` is the front door: a registry id or an inline spec, checked against the role
+and the analysis' effect scale.
+
+Examples
+--------
+>>> from reanalyse.priors import load_prior
+>>> tau_prior = load_prior("turner2015-marginal", role="tau", scale="logOR")
+>>> round(tau_prior.median, 3)
+0.278
+>>> effect_prior = load_prior("skeptical", role="effect", scale="logRR").resolve(threshold=-0.2877)
+"""
+
+from reanalyse.priors.effect import SKEPTICAL_TAIL_PROBABILITY, EffectPrior
+from reanalyse.priors.inline import parse_inline_prior
+from reanalyse.priors.load import PriorScaleMismatchError, load_prior
+from reanalyse.priors.location import PRIORS_DIR_ENV, priors_dir
+from reanalyse.priors.registry import Prior, list_priors, read_registry, registry
+from reanalyse.priors.scales import ANY_SCALE, EFFECT_SCALES, AnalysisScale, parse_analysis_scale
+from reanalyse.priors.tau import TauPrior
+
+__all__ = [
+    "ANY_SCALE",
+    "EFFECT_SCALES",
+    "PRIORS_DIR_ENV",
+    "SKEPTICAL_TAIL_PROBABILITY",
+    "AnalysisScale",
+    "EffectPrior",
+    "Prior",
+    "PriorScaleMismatchError",
+    "TauPrior",
+    "list_priors",
+    "load_prior",
+    "parse_analysis_scale",
+    "parse_inline_prior",
+    "priors_dir",
+    "read_registry",
+    "registry",
+]

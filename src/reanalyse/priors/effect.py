@@ -1,0 +1,265 @@
+"""A prior on the pooled effect mu, including threshold-resolved skeptical / enthusiastic priors."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from reanalyse.priors._format import format_number, format_params
+from reanalyse.priors.families import param_problems
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pytensor.tensor.variable import TensorVariable
+
+__all__ = ["SKEPTICAL_TAIL_PROBABILITY", "EffectKind", "EffectPrior"]
+
+EffectKind = Literal["vague", "empirical", "skeptical", "enthusiastic", "user"]
+
+#: Prior probability a skeptical prior puts beyond the clinically meaningful threshold (issue 4).
+SKEPTICAL_TAIL_PROBABILITY = 0.05
+
+#: Kinds whose numbers come from a threshold supplied at use time.
+THRESHOLD_KINDS: frozenset[str] = frozenset({"skeptical", "enthusiastic"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class EffectPrior:
+    """A prior on the pooled effect (``normal``, ``student-t`` or the improper ``flat``).
+
+    Parameters
+    ----------
+    id
+        Registry id, or the inline spec for an inline prior.
+    family
+        ``normal`` (``mean``, ``sd``), ``student-t`` (``location``, ``scale``, ``df``) or ``flat``.
+    params
+        Parameters as the source gives them; empty for an unresolved skeptical / enthusiastic prior.
+    kind
+        ``vague``, ``empirical``, ``skeptical``, ``enthusiastic`` or ``user``.
+    scale
+        Effect scales the prior was built for (``("any",)`` for a generic prior).
+    citation, rationale, source, status
+        As for :class:`reanalyse.priors.TauPrior`.
+    threshold
+        The clinically meaningful threshold a skeptical / enthusiastic prior was resolved with.
+    """
+
+    role: ClassVar[Literal["effect"]] = "effect"
+
+    id: str
+    family: str
+    params: Mapping[str, float]
+    kind: EffectKind
+    scale: tuple[str, ...]
+    citation: str
+    rationale: str
+    source: str = ""
+    status: str = "user"
+    units: str | None = None
+    notes: str | None = None
+    subfield: str | None = None
+    paired_with: str | None = None
+    origin: Literal["registry", "inline"] = "registry"
+    requested_scale: str | None = None
+    scale_override: bool = False
+    threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        problems = param_problems(
+            self.family,
+            self.params,
+            stated_on="effect",
+            allow_empty=self.kind in THRESHOLD_KINDS,
+        )
+        if self.kind in THRESHOLD_KINDS and self.family != "normal":
+            problems.append(f"a {self.kind} prior must be normal, got {self.family!r}")
+        if problems:
+            raise ValueError(f"effect prior {self.id!r}: " + "; ".join(problems))
+        object.__setattr__(
+            self, "params", MappingProxyType({k: float(v) for k, v in self.params.items()})
+        )
+        object.__setattr__(self, "scale", tuple(self.scale))
+
+    # ----------------------------------------------------------------- resolution
+    @property
+    def needs_threshold(self) -> bool:
+        """True for a skeptical / enthusiastic prior not yet resolved with a threshold."""
+        return self.kind in THRESHOLD_KINDS and not self.params
+
+    def resolve(self, *, threshold: float) -> EffectPrior:
+        """The concrete normal prior for a clinically meaningful ``threshold``.
+
+        Parameters
+        ----------
+        threshold
+            On the analysis scale (e.g. ``log(0.75)`` for RR 0.75); non-zero and finite.
+
+        Returns
+        -------
+        EffectPrior
+            Skeptical: N(0, sd) with sd = |threshold| / z_0.95, so that the prior probability
+            beyond the threshold (in its direction) is exactly 5%. Enthusiastic: N(threshold, sd)
+            with the same sd.
+
+        Raises
+        ------
+        ValueError
+            If the prior is not skeptical / enthusiastic, or the threshold is zero or not finite.
+        """
+        if self.kind not in THRESHOLD_KINDS:
+            raise ValueError(
+                f"effect prior {self.id!r} is {self.kind}, not skeptical or enthusiastic; "
+                "it takes no threshold"
+            )
+        if not math.isfinite(threshold) or threshold == 0:
+            raise ValueError(f"threshold must be finite and non-zero, got {threshold!r}")
+        sd = abs(threshold) / float(stats.norm.ppf(1 - SKEPTICAL_TAIL_PROBABILITY))
+        mean = 0.0 if self.kind == "skeptical" else float(threshold)
+        return dataclasses.replace(
+            self, params={"mean": mean, "sd": sd}, threshold=float(threshold)
+        )
+
+    def _require_concrete(self, what: str) -> None:
+        if self.needs_threshold:
+            raise ValueError(
+                f"effect prior {self.id!r} ({self.kind}) needs resolve(threshold=...) before {what}"
+            )
+
+    # ----------------------------------------------------------------- distribution
+    def _scipy(self) -> Any:
+        p = self.params
+        if self.family == "normal":
+            return stats.norm(loc=p["mean"], scale=p["sd"])
+        return stats.t(p["df"], loc=p["location"], scale=p["scale"])
+
+    @property
+    def mean(self) -> float | None:
+        """Prior mean (``None`` for flat or unresolved priors, or a t with df <= 1)."""
+        if self.needs_threshold or self.family == "flat":
+            return None
+        if self.family == "normal":
+            return self.params["mean"]
+        return self.params["location"] if self.params["df"] > 1 else None
+
+    @property
+    def sd(self) -> float | None:
+        """Prior SD (``None`` for flat or unresolved priors; ``inf`` for a t with df <= 2)."""
+        if self.needs_threshold or self.family == "flat":
+            return None
+        if self.family == "normal":
+            return self.params["sd"]
+        df = self.params["df"]
+        return self.params["scale"] * math.sqrt(df / (df - 2)) if df > 2 else math.inf
+
+    def logpdf(self, effect: ArrayLike) -> NDArray[np.float64]:
+        """Log prior density (0 everywhere for the improper flat prior, as PyMC's ``Flat``)."""
+        self._require_concrete("logpdf")
+        x = np.asarray(effect, dtype=float)
+        if self.family == "flat":
+            return np.zeros_like(x)
+        return np.asarray(self._scipy().logpdf(x), dtype=float)
+
+    def interval(self, prob: float = 0.95) -> tuple[float, float]:
+        """Central prior interval (``(-inf, inf)`` for flat)."""
+        self._require_concrete("interval")
+        if not 0 < prob < 1:
+            raise ValueError(f"prob must be in (0, 1), got {prob!r}")
+        if self.family == "flat":
+            return (-math.inf, math.inf)
+        lower, upper = self._scipy().ppf([(1 - prob) / 2, (1 + prob) / 2])
+        return (float(lower), float(upper))
+
+    def p_greater(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Prior P(effect > t) (undefined for flat)."""
+        self._require_concrete("p_greater")
+        if self.family == "flat":
+            raise ValueError("a flat prior has no probabilities")
+        return np.asarray(self._scipy().sf(np.asarray(t, dtype=float)), dtype=float)
+
+    def summary(self) -> dict[str, float] | None:
+        """Median and 95% interval; ``None`` for a flat prior or while a threshold is needed."""
+        if self.needs_threshold or self.family == "flat":
+            return None
+        q025, q975 = self.interval(0.95)
+        return {"median": float(self._scipy().median()), "q025": q025, "q975": q975}
+
+    # ----------------------------------------------------------------- PyMC
+    def to_pymc(self, name: str = "mu") -> TensorVariable:
+        """Create the PyMC random variable for the effect in the current ``pm.Model`` context."""
+        import pymc as pm
+
+        self._require_concrete("to_pymc")
+        try:
+            pm.modelcontext(None)
+        except TypeError as err:
+            raise RuntimeError(
+                f"EffectPrior.to_pymc({name!r}) must be called inside a `with pm.Model():` block"
+            ) from err
+        p = self.params
+        match self.family:
+            case "normal":
+                return pm.Normal(name, mu=p["mean"], sigma=p["sd"])
+            case "student-t":
+                return pm.StudentT(name, nu=p["df"], mu=p["location"], sigma=p["scale"])
+            case "flat":
+                return pm.Flat(name)
+        raise ValueError(f"unknown effect family {self.family!r}")  # pragma: no cover
+
+    # ----------------------------------------------------------------- records and text
+    def with_request(self, *, requested_scale: str, scale_override: bool) -> EffectPrior:
+        """A copy recording the analysis scale it is used on and whether that is an override."""
+        return dataclasses.replace(
+            self, requested_scale=requested_scale, scale_override=scale_override
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record for provenance."""
+        return {
+            "id": self.id,
+            "role": self.role,
+            "family": self.family,
+            "params": dict(self.params),
+            "kind": self.kind,
+            "threshold": self.threshold,
+            "scale": list(self.scale),
+            "units": self.units,
+            "citation": self.citation,
+            "source": self.source,
+            "rationale": self.rationale,
+            "status": self.status,
+            "notes": self.notes,
+            "subfield": self.subfield,
+            "paired_with": self.paired_with,
+            "origin": self.origin,
+            "requested_scale": self.requested_scale,
+            "scale_override": self.scale_override,
+        }
+
+    def distribution_text(self) -> str:
+        """The family and parameters, or the resolution rule while a threshold is needed."""
+        if self.needs_threshold:
+            if self.kind == "skeptical":
+                return "normal(mean=0, sd=|T|/1.645) on the effect, T = threshold given at use"
+            return "normal(mean=T, sd=|T|/1.645) on the effect, T = threshold given at use"
+        if self.family == "flat":
+            return "flat (improper uniform) on the effect"
+        return f"{format_params(self.family, self.params)} on the effect"
+
+    def describe(self) -> str:
+        """One line: the distribution and, when concrete and proper, its 95% interval."""
+        s = self.summary()
+        text = f"{self.id}: {self.distribution_text()}"
+        if s is None:
+            return text
+        return (
+            f"{text}; median {format_number(s['median'])}, "
+            f"95% interval {format_number(s['q025'])} to {format_number(s['q975'])}"
+        )

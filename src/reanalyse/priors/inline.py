@@ -1,0 +1,115 @@
+"""Inline priors as short strings: ``half-normal:0.5``, ``lognormal-tau2:-2.56,1.74``, ``flat``."""
+
+from __future__ import annotations
+
+import math
+
+from reanalyse.priors.effect import EffectPrior
+from reanalyse.priors.families import FAMILY_PARAMS, param_problems
+from reanalyse.priors.scales import ANY_SCALE
+from reanalyse.priors.tau import TauPrior
+
+__all__ = ["INLINE_FORMS", "is_inline_spec", "parse_inline_prior"]
+
+#: Inline head -> (family, parameter the numbers are stated on).
+INLINE_FORMS: dict[str, tuple[str, str]] = {
+    "half-normal": ("half-normal", "tau"),
+    "half-cauchy": ("half-cauchy", "tau"),
+    "uniform": ("uniform", "tau"),
+    "inverse-gamma": ("inverse-gamma", "tau"),
+    "lognormal-tau": ("lognormal", "tau"),
+    "lognormal-tau2": ("lognormal", "tau2"),
+    "log-t-tau": ("log-t", "tau"),
+    "log-t-tau2": ("log-t", "tau2"),
+    "normal": ("normal", "effect"),
+    "student-t": ("student-t", "effect"),
+    "flat": ("flat", "effect"),
+}
+
+_INLINE_CITATION = "user-specified inline prior"
+_INLINE_RATIONALE = "Given by the user as an inline prior; no registry citation."
+
+
+def inline_forms_text() -> str:
+    """The accepted inline forms, for error messages and help."""
+    forms = []
+    for head, (family, _) in INLINE_FORMS.items():
+        names = FAMILY_PARAMS[family]
+        forms.append(f"{head}:{','.join(names)}" if names else head)
+    return ", ".join(forms)
+
+
+def is_inline_spec(spec: str) -> bool:
+    """Whether ``spec`` is written inline (registry ids never contain ':')."""
+    return ":" in spec
+
+
+def parse_inline_prior(spec: str) -> TauPrior | EffectPrior:
+    """Build a prior from an inline spec.
+
+    Parameters
+    ----------
+    spec
+        ``half-normal:SCALE``, ``half-cauchy:SCALE``, ``uniform:LOWER,UPPER``,
+        ``inverse-gamma:SHAPE,SCALE``, ``lognormal-tau:MU,SIGMA``, ``lognormal-tau2:MU,SIGMA``
+        (log tau^2 ~ N(MU, SIGMA^2)), ``log-t-tau:LOCATION,SCALE,DF``, ``log-t-tau2:...``,
+        ``normal:MEAN,SD``, ``student-t:LOCATION,SCALE,DF`` or ``flat``.
+
+    Returns
+    -------
+    TauPrior or EffectPrior
+        With ``origin="inline"``, scale ``("any",)`` and status ``user``.
+
+    Raises
+    ------
+    ValueError
+        Naming the spec and what is wrong with it.
+    """
+    text = "".join(spec.split())
+    head, _, body = text.partition(":")
+    head = head.lower()
+    if head not in INLINE_FORMS:
+        raise ValueError(
+            f"unknown inline prior {spec!r}; inline forms are {inline_forms_text()}"
+        )
+    family, stated_on = INLINE_FORMS[head]
+    names = FAMILY_PARAMS[family]
+    parts = [part for part in body.split(",")] if body else []
+    if len(parts) != len(names):
+        expected = f"{head}:{','.join(names)}" if names else head
+        raise ValueError(
+            f"inline prior {spec!r} needs {len(names)} number(s): {expected}"
+        )
+    values: dict[str, float] = {}
+    for name, part in zip(names, parts, strict=True):
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(f"inline prior {spec!r}: {name} {part!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"inline prior {spec!r}: {name} must be finite")
+        values[name] = value
+    problems = param_problems(family, values, stated_on=stated_on)
+    if problems:
+        raise ValueError(f"inline prior {spec!r}: " + "; ".join(problems))
+    if stated_on == "effect":
+        return EffectPrior(
+            id=text,
+            family=family,
+            params=values,
+            kind="user",
+            scale=(ANY_SCALE,),
+            citation=_INLINE_CITATION,
+            rationale=_INLINE_RATIONALE,
+            origin="inline",
+        )
+    return TauPrior(
+        id=text,
+        family=family,
+        params=values,
+        stated_on=stated_on,  # type: ignore[arg-type]
+        scale=(ANY_SCALE,),
+        citation=_INLINE_CITATION,
+        rationale=_INLINE_RATIONALE,
+        origin="inline",
+    )

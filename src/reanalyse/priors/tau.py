@@ -1,0 +1,261 @@
+"""A prior on the between-study standard deviation tau."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from reanalyse.priors._format import format_number, format_params
+from reanalyse.priors.families import param_problems
+from reanalyse.priors.tau_distribution import TauDistribution, params_on_tau
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pytensor.tensor.variable import TensorVariable
+
+__all__ = ["TauPrior"]
+
+#: Thresholds for the tail probabilities reported by :meth:`TauPrior.summary` (issue 4).
+REPORTED_TAU_THRESHOLDS: tuple[float, ...] = (0.5, 1.0)
+
+
+def _log_t_on_tau(
+    location: TensorVariable, scale: TensorVariable, df: TensorVariable, size: Any
+) -> TensorVariable:
+    """Generative graph of a log-t variable: ``exp(location + scale * t_df)``."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    return pt.exp(pm.StudentT.dist(nu=df, mu=location, sigma=scale, size=size))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TauPrior:
+    """A prior on tau, exposing the distribution **of tau** whatever the source stated it on.
+
+    Parameters
+    ----------
+    id
+        Registry id, or the inline spec for an inline prior.
+    family
+        ``half-normal``, ``half-cauchy``, ``uniform``, ``inverse-gamma``, ``lognormal`` or
+        ``log-t``.
+    params
+        Parameters exactly as the source states them, on ``stated_on``.
+    stated_on
+        ``"tau"`` or ``"tau2"``; a tau^2 prior is converted exactly (:attr:`params_on_tau`).
+    scale
+        Effect scales the prior was built for (``("any",)`` for a generic prior).
+    citation, rationale, source
+        Where the numbers come from (paper and table; repository and path) and why to use it.
+    status
+        ``published``, ``derived``, ``convention``, ``unverified`` or ``user`` (inline).
+    origin
+        ``"registry"`` or ``"inline"``.
+    requested_scale, scale_override
+        Set by :func:`reanalyse.priors.load_prior`: the analysis scale asked for, and whether the
+        prior was used on a scale it was not built for.
+
+    Other fields (``units``, ``notes``, ``outcome_type``, ``comparison``, ``subfield``,
+    ``suggested_for``, ``paired_with``) are descriptive and travel into :meth:`to_dict`.
+    """
+
+    role: ClassVar[Literal["tau"]] = "tau"
+
+    id: str
+    family: str
+    params: Mapping[str, float]
+    stated_on: Literal["tau", "tau2"]
+    scale: tuple[str, ...]
+    citation: str
+    rationale: str
+    source: str = ""
+    status: str = "user"
+    units: str | None = None
+    notes: str | None = None
+    outcome_type: str | None = None
+    comparison: str | None = None
+    subfield: str | None = None
+    suggested_for: tuple[str, ...] = ()
+    paired_with: str | None = None
+    origin: Literal["registry", "inline"] = "registry"
+    requested_scale: str | None = None
+    scale_override: bool = False
+    _distribution: TauDistribution = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        problems = param_problems(self.family, self.params, stated_on=self.stated_on)
+        if problems:
+            raise ValueError(f"tau prior {self.id!r}: " + "; ".join(problems))
+        object.__setattr__(
+            self, "params", MappingProxyType({k: float(v) for k, v in self.params.items()})
+        )
+        object.__setattr__(self, "scale", tuple(self.scale))
+        object.__setattr__(self, "suggested_for", tuple(self.suggested_for))
+        object.__setattr__(
+            self,
+            "_distribution",
+            TauDistribution(
+                family=self.family,
+                params=params_on_tau(self.family, self.params, stated_on=self.stated_on),
+            ),
+        )
+
+    # ----------------------------------------------------------------- distribution of tau
+    @property
+    def params_on_tau(self) -> Mapping[str, float]:
+        """Parameters of the same family describing tau (halved log-scale ones for tau2)."""
+        return self._distribution.params
+
+    def logpdf(self, tau: ArrayLike) -> NDArray[np.float64]:
+        """Log prior density of tau (vectorised; ``-inf`` outside the support)."""
+        return self._distribution.logpdf(tau)
+
+    def pdf(self, tau: ArrayLike) -> NDArray[np.float64]:
+        """Prior density of tau."""
+        return self._distribution.pdf(tau)
+
+    def cdf(self, tau: ArrayLike) -> NDArray[np.float64]:
+        """Prior P(tau <= t)."""
+        return self._distribution.cdf(tau)
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Prior quantile of tau at probability ``q``."""
+        return self._distribution.ppf(q)
+
+    def p_greater(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Prior P(tau > t)."""
+        return self._distribution.sf(t)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Lower and upper end of the support of tau (upper may be ``inf``)."""
+        return self._distribution.support
+
+    @property
+    def median(self) -> float:
+        """Prior median of tau."""
+        return float(self.ppf(0.5))
+
+    def interval(self, prob: float = 0.95) -> tuple[float, float]:
+        """Central (equal-tailed) prior interval of tau with probability ``prob``."""
+        if not 0 < prob < 1:
+            raise ValueError(f"prob must be in (0, 1), got {prob!r}")
+        lower, upper = self.ppf([(1 - prob) / 2, (1 + prob) / 2])
+        return (float(lower), float(upper))
+
+    def summary(self) -> dict[str, float]:
+        """Median, 95% interval, P(tau > 0.5) and P(tau > 1), as plain floats."""
+        q025, q975 = self.interval(0.95)
+        out = {"median": self.median, "q025": q025, "q975": q975}
+        for t in REPORTED_TAU_THRESHOLDS:
+            out[f"p_tau_gt_{t:g}"] = float(self.p_greater(t))
+        return out
+
+    # ----------------------------------------------------------------- PyMC
+    def to_pymc(self, name: str = "tau") -> TensorVariable:
+        """Create the PyMC random variable for tau in the current ``pm.Model`` context.
+
+        Priors stated on tau^2 create tau directly with the halved parameters, so the model's
+        variable is tau itself (log-transformed for sampling).
+
+        Parameters
+        ----------
+        name
+            Variable name in the model.
+
+        Returns
+        -------
+        TensorVariable
+            The free random variable.
+
+        Raises
+        ------
+        RuntimeError
+            If called outside a ``with pm.Model():`` block.
+        """
+        import pymc as pm
+
+        try:
+            pm.modelcontext(None)
+        except TypeError as err:
+            raise RuntimeError(
+                f"TauPrior.to_pymc({name!r}) must be called inside a `with pm.Model():` block"
+            ) from err
+        p = self.params_on_tau
+        match self.family:
+            case "half-normal":
+                return pm.HalfNormal(name, sigma=p["scale"])
+            case "half-cauchy":
+                return pm.HalfCauchy(name, beta=p["scale"])
+            case "uniform":
+                return pm.Uniform(name, lower=p["lower"], upper=p["upper"])
+            case "inverse-gamma":
+                return pm.InverseGamma(name, alpha=p["shape"], beta=p["scale"])
+            case "lognormal":
+                return pm.LogNormal(name, mu=p["mu"], sigma=p["sigma"])
+            case "log-t":
+                return pm.CustomDist(
+                    name,
+                    p["location"],
+                    p["scale"],
+                    p["df"],
+                    dist=_log_t_on_tau,
+                    transform=pm.distributions.transforms.log,
+                )
+        raise ValueError(f"unknown tau family {self.family!r}")  # pragma: no cover
+
+    # ----------------------------------------------------------------- records and text
+    def with_request(self, *, requested_scale: str, scale_override: bool) -> TauPrior:
+        """A copy recording the analysis scale it is used on and whether that is an override."""
+        return dataclasses.replace(
+            self, requested_scale=requested_scale, scale_override=scale_override
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record for provenance: the prior as stated, its tau form and its use."""
+        return {
+            "id": self.id,
+            "role": self.role,
+            "family": self.family,
+            "params": dict(self.params),
+            "stated_on": self.stated_on,
+            "params_on_tau": dict(self.params_on_tau),
+            "scale": list(self.scale),
+            "units": self.units,
+            "citation": self.citation,
+            "source": self.source,
+            "rationale": self.rationale,
+            "status": self.status,
+            "notes": self.notes,
+            "outcome_type": self.outcome_type,
+            "comparison": self.comparison,
+            "subfield": self.subfield,
+            "suggested_for": list(self.suggested_for),
+            "paired_with": self.paired_with,
+            "origin": self.origin,
+            "requested_scale": self.requested_scale,
+            "scale_override": self.scale_override,
+        }
+
+    def distribution_text(self) -> str:
+        """The family as stated and, for tau^2 priors, its tau form."""
+        stated = format_params(self.family, self.params)
+        if self.stated_on == "tau":
+            return f"{stated} on tau"
+        return f"{stated} on tau^2 = {format_params(self.family, self.params_on_tau)} on tau"
+
+    def describe(self) -> str:
+        """One line: the distribution, implied median, 95% interval, P(tau>0.5), P(tau>1)."""
+        s = self.summary()
+        return (
+            f"{self.id}: {self.distribution_text()}; median {format_number(s['median'])}, "
+            f"95% interval {format_number(s['q025'])}-{format_number(s['q975'])}, "
+            f"P(tau>0.5) {format_number(s['p_tau_gt_0.5'])}, "
+            f"P(tau>1) {format_number(s['p_tau_gt_1'])}"
+        )
