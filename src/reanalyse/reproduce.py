@@ -1,0 +1,301 @@
+"""Recompute a review's published pooled results from our data, with the review's methods.
+
+For each result in a review's ``published.csv`` with an analysis specification (``analyses/*.toml``
+whose ``published`` names it), pool the rows that the chosen data scenario allows, exactly as the
+specification says (RevMan 5: Mantel-Haenszel for binary outcomes, inverse variance for MD/SMD), and
+compare with the published numbers at 2 decimals:
+
+- ``reproduced``: estimate, ci_low and ci_high all equal at 2 dp, with all the review's studies;
+- ``partial``: only k of the K studies are available (the missing ones are named);
+- ``not reproducible``: no usable data, or all studies available but a different result (why).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reanalyse.analyses import (
+    AnalysisSpec,
+    derivation_label,
+    find_root,
+    load_analyses,
+    read_rows,
+    resolve,
+    select_scenario,
+)
+from reanalyse.analyses.scenarios import FILE, ROW, SOURCED_LABELS
+from reanalyse.data import load_table
+from reanalyse.errors import DataValidationError, Problem
+from reanalyse.pooling import pool
+
+__all__ = ["STATUSES", "ReproduceRow", "read_published", "reproduce", "reproduce_one"]
+
+STATUSES: tuple[str, ...] = ("reproduced", "partial", "not reproducible")
+_BINARY = ("RR", "OR", "RD")
+
+
+@dataclass(frozen=True)
+class ReproduceRow:
+    """One published result next to ours."""
+
+    id: str
+    status: str
+    measure: str
+    published: dict[str, float]
+    ours: dict[str, Any]
+    difference: dict[str, float | None]
+    missing: list[str]
+    studies: list[str]
+    scenario: str
+    reason: str
+    analysis: str | None = None
+    expected_k: int = 0
+    rows_used: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (NaN stays NaN; the CLI writes it as null)."""
+        return {
+            "id": self.id, "status": self.status, "measure": self.measure,
+            "published": dict(self.published), "ours": dict(self.ours),
+            "difference": dict(self.difference), "missing": list(self.missing),
+            "studies": list(self.studies), "expected_k": self.expected_k,
+            "scenario": self.scenario, "reason": self.reason, "analysis": self.analysis,
+            "rows_used": list(self.rows_used),
+        }
+
+
+def round2(x: float) -> float:
+    """``x`` rounded half-up to 2 decimals (as printed values are read)."""
+    if x is None or not math.isfinite(x):
+        return float("nan")
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def read_published(path: str | Path) -> pd.DataFrame:
+    """A review's ``published.csv``: one row per pooled result, numbers as floats."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataValidationError.single(file=str(path), rule="file", message="file not found")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    problems = [Problem(file=str(path), rule="missing column", column=c,
+                        message=f"published results need '{c}'")
+                for c in ("id", "measure", "estimate", "ci_low", "ci_high", "studies")
+                if c not in frame.columns]
+    if problems:
+        raise DataValidationError(problems)
+    for col in ("estimate", "ci_low", "ci_high"):
+        frame[col] = pd.to_numeric(frame[col]).astype(float)
+    frame["studies"] = pd.to_numeric(frame["studies"]).astype(int)
+    return frame
+
+
+def _is_contrast(row: pd.Series) -> bool:
+    return str(row.get("estimate", "")).strip() != ""
+
+
+def _row_kind(row: pd.Series) -> str:
+    if _is_contrast(row):
+        return "contrast"
+    if str(row.get("events", "")).strip() or str(row.get("total", "")).strip():
+        return "binary"
+    return "continuous"
+
+
+def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The rows to pool, relabelled to one treatment/control pair, plus the pooled unit names and
+    notes on rows that cannot enter this analysis."""
+    wanted = "binary" if spec.measure in _BINARY else "continuous"
+    multi = len(spec.pairs) > 1
+    out: list[pd.DataFrame] = []
+    units: list[str] = []
+    unusable: list[str] = []
+    for t, c in spec.pairs:
+        for study, g in rows.groupby("study", sort=False):
+            kinds = g.apply(_row_kind, axis=1)
+            arms = g[kinds != "contrast"]
+            a1, a2 = arms[arms["treatment"] == t], arms[arms["treatment"] == c]
+            con = g[kinds == "contrast"]
+            con = con[((con["treatment"] == t) & (con["comparator"] == c))
+                      | ((con["treatment"] == c) & (con["comparator"] == t))]
+            unit = f"{study} ({t} vs {c})" if multi else str(study)
+            arm_ok = (len(a1) == 1 and len(a2) == 1
+                      and {_row_kind(a1.iloc[0]), _row_kind(a2.iloc[0])} == {wanted})
+            fits = con[con["measure"].isin(["", spec.measure])] if len(con) else con
+            if arm_ok:
+                pick = pd.concat([a1, a2])
+            elif len(fits) == 1:
+                pick = fits
+            else:
+                if len(a1) and len(a2):
+                    unusable.append(f"{unit}: arm data are not {wanted}")
+                elif len(con):
+                    stated = ", ".join(sorted(set(con["measure"])))
+                    unusable.append(f"{unit}: only a {stated} contrast, not convertible to "
+                                    f"{spec.measure} without further data")
+                continue
+            pick = pick.copy()
+            mapping = {t: spec.treatment, c: spec.control}
+            pick["treatment"] = pick["treatment"].map(mapping)
+            if "comparator" in pick.columns:
+                pick["comparator"] = pick["comparator"].map(lambda v: mapping.get(v, v))
+            pick["study"] = unit
+            pick["timepoint"] = spec.timepoint or ""
+            out.append(pick)
+            units.append(unit)
+    frame = pd.concat(out, ignore_index=True) if out else rows.iloc[0:0].copy()
+    return frame, units, unusable
+
+
+def _all(k: int) -> str:
+    return "the review's only study" if k == 1 else f"all {k} studies of the review"
+
+
+def _se_from_ci(lo: float, hi: float, *, log: bool) -> float:
+    if log:
+        return (math.log(hi) - math.log(lo)) / (2 * 1.959964)
+    return (hi - lo) / (2 * 1.959964)
+
+
+def _fmt_triplet(est: float, lo: float, hi: float) -> str:
+    return f"{est:.2f} ({lo:.2f} to {hi:.2f})"
+
+
+def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "sourced",
+                  root: str | Path | None = None) -> ReproduceRow:
+    """Recompute one published result; see the module docstring for the statuses."""
+    base = Path(root) if root is not None else find_root()
+    paths = [resolve(spec.data, base)]
+    if scenario != "sourced" and spec.reconstruction_data:
+        paths.append(resolve(spec.reconstruction_data, base))
+    union = pd.concat([read_rows(p, name=str(p.relative_to(base)) if p.is_relative_to(base)
+                                 else str(p)) for p in paths], ignore_index=True)
+    rows = select_scenario(union, scenario, name=spec.data)
+    rows = rows[rows["outcome"] == spec.outcome]
+    if spec.timepoint is not None:
+        rows = rows[rows["timepoint"] == spec.timepoint]
+    frame, units, unusable = _units(rows, spec)
+
+    pub = {k: float(published[k]) for k in ("estimate", "ci_low", "ci_high")}
+    expected = int(published["studies"])
+    missing = [s for s in spec.review_studies if s not in units]
+    nan = float("nan")
+    ours: dict[str, Any] = {"estimate": nan, "ci_low": nan, "ci_high": nan, "k": 0}
+    diff: dict[str, float | None] = {"estimate": None, "ci_low": None, "ci_high": None}
+    notes: list[str] = []
+    used: list[str] = []
+    if len(frame):
+        for _, r in frame.iterrows():
+            label = derivation_label(r["derivation"])
+            used.append(f"{r[FILE]} row {r[ROW]} ({label})")
+        odd = sorted({f"{r['study']} ({derivation_label(r['derivation'])})"
+                      for _, r in frame.iterrows()
+                      if derivation_label(r["derivation"]) not in SOURCED_LABELS})
+        if odd:
+            notes.append("uses non-sourced rows: " + "; ".join(odd))
+    base_row = dict(id=str(published["id"]), measure=spec.measure, published=pub,
+                    missing=missing, studies=units, scenario=scenario, analysis=spec.id,
+                    expected_k=expected, rows_used=used)
+    if unusable:
+        notes.append("not usable here: " + "; ".join(unusable))
+    if not len(frame):
+        why = f"no usable data in the '{scenario}' scenario"
+        if missing:
+            why += f"; missing: {', '.join(missing)}"
+        return ReproduceRow(status="not reproducible", ours=ours, difference=diff,
+                            reason="; ".join([why, *notes]), **base_row)
+
+    method = spec.method
+    kinds = frame.apply(_row_kind, axis=1)
+    if method in ("MH", "PETO") and (kinds == "contrast").any():
+        method = "IV"
+        notes.append(f"{spec.method} needs arm counts; the contrast rows are pooled by inverse "
+                     "variance")
+    try:
+        table = load_table(frame, name=f"{spec.id} [{scenario}]")
+        res = pool(table, measure=spec.measure, method=method, model=spec.model,  # type: ignore[arg-type]
+                   tau2_method=spec.tau2, hksj=False, treatment=spec.treatment,  # type: ignore[arg-type]
+                   control=spec.control, level=0.95)
+    except DataValidationError as err:
+        return ReproduceRow(status="not reproducible", ours=ours, difference=diff,
+                            reason="; ".join(["the data could not be pooled: " + " | ".join(err.lines),
+                                              *notes]), **base_row)
+    est, lo, hi = res.estimate, res.ci_low, res.ci_high
+    if spec.reverse_scale:
+        est, lo, hi = -est, -hi, -lo
+        notes.append("sign reversed as the review reports it (positive favours treatment)")
+    ours = {"estimate": est, "ci_low": lo, "ci_high": hi, "k": int(res.k)}
+    diff = {k: round(round2(v) - pub[k], 2) for k, v in
+            (("estimate", est), ("ci_low", lo), ("ci_high", hi))}
+    same = all(d == 0 for d in diff.values())
+    k = int(res.k)
+    ours_txt = _fmt_triplet(round2(est), round2(lo), round2(hi))
+    if k < expected:
+        status = "partial"
+        head = f"{k} of {expected} studies available"
+        if missing:
+            head += f"; missing: {', '.join(missing)}"
+        head += f"; these give {ours_txt}"
+    elif k > expected:
+        status = "not reproducible"
+        head = f"{k} studies pooled where the review pooled {expected}: {', '.join(units)}"
+    elif same:
+        status = "reproduced"
+        head = f"{_all(k)}; equal at 2 dp"
+    else:
+        status = "not reproducible"
+        se_pub = _se_from_ci(pub["ci_low"], pub["ci_high"], log=res.log_scale)
+        head = (f"{_all(k)} available but the result differs at 2 dp: ours {ours_txt}, "
+                f"difference estimate {diff['estimate']:+.2f}, ci_low {diff['ci_low']:+.2f}, "
+                f"ci_high {diff['ci_high']:+.2f}; our SE {res.se:.4f} vs {se_pub:.4f} implied by "
+                f"the published CI")
+    return ReproduceRow(status=status, ours=ours, difference=diff,
+                        reason="; ".join([head, *notes]), **base_row)
+
+
+def reproduce(*, scenario: str = "sourced", root: str | Path | None = None,
+              folder: str = "analyses") -> list[ReproduceRow]:
+    """One row per published result of every review that an analysis specification points to,
+    in the order of each ``published.csv``."""
+    base = Path(root) if root is not None else find_root()
+    specs = load_analyses(folder, root=base)
+    by_file: dict[Path, list[AnalysisSpec]] = {}
+    for spec in specs:
+        if spec.published:
+            pub_path = resolve(spec.data, base).parent / "published.csv"
+            by_file.setdefault(pub_path, []).append(spec)
+    out: list[ReproduceRow] = []
+    problems: list[Problem] = []
+    for pub_path, group in by_file.items():
+        table = read_published(pub_path)
+        ids = list(table["id"])
+        for spec in group:
+            if spec.published not in ids:
+                problems.append(Problem(file=f"{folder}/{spec.id}.toml", column="published",
+                                        rule="unknown published id",
+                                        message=f"'{spec.published}' is not in {pub_path}"))
+        if problems:
+            continue
+        spec_for = {s.published: s for s in group}
+        for _, prow in table.iterrows():
+            spec = spec_for.get(prow["id"])
+            if spec is None:
+                nan = float("nan")
+                out.append(ReproduceRow(
+                    id=str(prow["id"]), status="not reproducible", measure=str(prow["measure"]),
+                    published={k: float(prow[k]) for k in ("estimate", "ci_low", "ci_high")},
+                    ours={"estimate": nan, "ci_low": nan, "ci_high": nan, "k": 0},
+                    difference={"estimate": None, "ci_low": None, "ci_high": None},
+                    missing=[], studies=[], scenario=scenario,
+                    reason="no analysis specification names this result",
+                    expected_k=int(prow["studies"])))
+                continue
+            out.append(reproduce_one(spec, prow, scenario=scenario, root=base))
+    if problems:
+        raise DataValidationError(problems)
+    return out
