@@ -150,122 +150,109 @@ def _pool_one(
     effects: pd.DataFrame, *, measure: str, method: str, model: str, tau2_method: str,
     hksj: bool, level: float, study_level: float, subgroup: str | None = None,
 ) -> PooledResult:
-    eff = effects.reset_index(drop=True).copy()
+    cells = {c: effects[c].to_numpy(dtype=float) for c in
+             ("events_1", "total_1", "events_2", "total_2") if c in effects}
+    te_all = effects["te"].to_numpy(dtype=float)
+    se_all = effects["se"].to_numpy(dtype=float)
+    est_mask = effects["estimable"].to_numpy(dtype=bool)
     if method == "PETO":
-        o_e, v = peto_components(events_1=eff["events_1"], total_1=eff["total_1"],
-                                 events_2=eff["events_2"], total_2=eff["total_2"])
-        ok = np.isfinite(v) & (v > 0)
+        o_e, v = peto_components(**cells)
+        est_mask = np.isfinite(v) & (v > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            eff["te"] = np.where(ok, o_e / v, np.nan)
-            eff["se"] = np.where(ok, 1 / np.sqrt(v), np.nan)
-        eff["estimable"] = ok
-    est_mask = eff["estimable"].to_numpy(dtype=bool)
+            te_all = np.where(est_mask, o_e / v, np.nan)
+            se_all = np.where(est_mask, 1 / np.sqrt(v), np.nan)
     k = int(est_mask.sum())
     log_scale = is_ratio(measure) or method == "PETO"
-    studies = _study_table(eff, log_scale=log_scale, level=study_level)
-    excluded = tuple(eff.loc[~est_mask, "study"].astype(str))
+    names = effects["study"].astype(str).to_numpy()
+    sub_labels = effects["subgroup"].astype(str).to_numpy() if "subgroup" in effects else None
+    excluded = tuple(names[~est_mask])
+    common = dict(measure=measure, method=method, model=model,
+                  tau2_method=tau2_method if model == "random" else None, hksj=hksj,
+                  level=level, log_scale=log_scale, subgroup=subgroup, excluded=excluded)
     if k == 0:
+        studies = _study_table(names, te_all, se_all, est_mask, np.zeros(len(names)),
+                               sub_labels, log_scale=log_scale, level=study_level)
         return PooledResult(
-            measure=measure, method=method, model=model,
-            tau2_method=tau2_method if model == "random" else None, hksj=hksj, level=level,
-            log_scale=log_scale, estimable=False, k=0, estimate=_NAN, ci_low=_NAN,
-            ci_high=_NAN, te=_NAN, se=_NAN, z=_NAN, p_z=_NAN, q=_NAN, df=0, p_q=_NAN,
-            i2=_NAN, tau2=_NAN, pi_low=None, pi_high=None, studies=studies, subgroup=subgroup,
-            excluded=excluded, notes=("no study is estimable",))
-    y = eff.loc[est_mask, "te"].to_numpy(dtype=float)
-    se = eff.loc[est_mask, "se"].to_numpy(dtype=float)
+            **common, estimable=False, k=0, estimate=_NAN, ci_low=_NAN, ci_high=_NAN,
+            te=_NAN, se=_NAN, z=_NAN, p_z=_NAN, q=_NAN, df=0, p_q=_NAN, i2=_NAN, tau2=_NAN,
+            pi_low=None, pi_high=None, studies=studies, notes=("no study is estimable",))
+    y = te_all[est_mask]
+    se = se_all[est_mask]
 
-    fixed = _fixed(eff, measure=measure, method=method, est_mask=est_mask, y=y, se=se)
+    fixed = _fixed(cells, measure=measure, method=method, est_mask=est_mask, y=y, se=se)
     het: Heterogeneity = cochran_q(te=y, se=se, centre=fixed.te)
     notes: list[str] = []
     tau2 = 0.0
+    weights_all = np.zeros(len(names))
+    pi_low = pi_high = None
+    crit = stats.norm.ppf((1 + level) / 2)
     if model == "fixed":
         pooled = fixed
-        weights_all = np.zeros(len(eff))
         if method == "PETO":
             weights_all = np.asarray(fixed.weights, dtype=float)
         else:
             weights_all[est_mask] = fixed.weights
-        crit = stats.norm.ppf((1 + level) / 2)
-        half = crit * pooled.se
         z = pooled.te / pooled.se
         p_z = float(2 * stats.norm.sf(abs(z)))
-        pi_low = pi_high = None
     else:
         tau2 = estimate_tau2(method=tau2_method, te=y, se=se, q=het.q)
         pooled = inverse_variance(te=y, se=se, tau2=tau2)
-        weights_all = np.zeros(len(eff))
         weights_all[est_mask] = pooled.weights
-        if hksj:
-            if k < 2:
-                notes.append("HKSJ needs two or more studies; Wald interval shown")
-                crit = stats.norm.ppf((1 + level) / 2)
-                se_use = pooled.se
-                z = pooled.te / se_use
-                p_z = float(2 * stats.norm.sf(abs(z)))
-            else:
-                w = pooled.weights
-                q_hk = float(np.sum(w * (y - pooled.te) ** 2) / (k - 1))
-                se_use = math.sqrt(q_hk / float(np.sum(w)))
-                crit = stats.t.ppf((1 + level) / 2, k - 1)
-                z = pooled.te / se_use
-                p_z = float(2 * stats.t.sf(abs(z), k - 1))
-            pooled = WeightedEstimate(te=pooled.te, se=se_use, weights=pooled.weights)
-        else:
-            crit = stats.norm.ppf((1 + level) / 2)
-            z = pooled.te / pooled.se
-            p_z = float(2 * stats.norm.sf(abs(z)))
-        half = crit * pooled.se
+        se_use = pooled.se
+        z = pooled.te / se_use
+        p_z = float(2 * stats.norm.sf(abs(z)))
+        if hksj and k < 2:
+            notes.append("HKSJ needs two or more studies; Wald interval shown")
+        elif hksj:
+            w = pooled.weights
+            q_hk = float(np.sum(w * (y - pooled.te) ** 2) / (k - 1))
+            se_use = math.sqrt(q_hk / float(np.sum(w)))
+            crit = stats.t.ppf((1 + level) / 2, k - 1)
+            z = pooled.te / se_use
+            p_z = float(2 * stats.t.sf(abs(z), k - 1))
+        pooled = WeightedEstimate(te=pooled.te, se=se_use, weights=pooled.weights)
         if k >= 3:
             t_pi = stats.t.ppf((1 + level) / 2, k - 2)
             pi_half = t_pi * math.sqrt(tau2 + pooled.se**2)
-            pi_low, pi_high = _back(pooled.te - pi_half, log_scale), _back(
-                pooled.te + pi_half, log_scale)
+            pi_low = _back(pooled.te - pi_half, log_scale)
+            pi_high = _back(pooled.te + pi_half, log_scale)
         else:
-            pi_low = pi_high = None
             notes.append("prediction interval needs three or more studies")
+    half = crit * pooled.se
     total_w = float(np.sum(weights_all))
-    studies["weight"] = 100.0 * weights_all / total_w if total_w > 0 else 0.0
+    weight_pct = 100.0 * weights_all / total_w if total_w > 0 else weights_all
+    studies = _study_table(names, te_all, se_all, est_mask, weight_pct, sub_labels,
+                           log_scale=log_scale, level=study_level)
     return PooledResult(
-        measure=measure, method=method, model=model,
-        tau2_method=tau2_method if model == "random" else None, hksj=hksj, level=level,
-        log_scale=log_scale, estimable=True, k=k,
+        **common, estimable=True, k=k,
         estimate=_back(pooled.te, log_scale), ci_low=_back(pooled.te - half, log_scale),
         ci_high=_back(pooled.te + half, log_scale), te=pooled.te, se=pooled.se,
         z=float(z), p_z=p_z, q=het.q, df=het.df, p_q=het.p_q, i2=i_squared(het.q, het.df),
-        tau2=tau2, pi_low=pi_low, pi_high=pi_high, studies=studies, subgroup=subgroup,
-        excluded=excluded, notes=tuple(notes))
+        tau2=tau2, pi_low=pi_low, pi_high=pi_high, studies=studies, notes=tuple(notes))
 
 
-def _fixed(eff: pd.DataFrame, *, measure: str, method: str, est_mask: np.ndarray,
-           y: np.ndarray, se: np.ndarray) -> WeightedEstimate:
+def _fixed(cells: dict[str, np.ndarray], *, measure: str, method: str,
+           est_mask: np.ndarray, y: np.ndarray, se: np.ndarray) -> WeightedEstimate:
     if method == "IV":
         return inverse_variance(te=y, se=se)
     if method == "PETO":
-        return peto(events_1=eff["events_1"], total_1=eff["total_1"],
-                    events_2=eff["events_2"], total_2=eff["total_2"])
-    rows = eff if measure == "RD" else eff.loc[est_mask]
-    return mantel_haenszel(measure=measure, events_1=rows["events_1"], total_1=rows["total_1"],
-                           events_2=rows["events_2"], total_2=rows["total_2"])
+        return peto(**cells)
+    keep = np.ones_like(est_mask) if measure == "RD" else est_mask
+    return mantel_haenszel(measure=measure, **{c: v[keep] for c, v in cells.items()})
 
 
-def _study_table(eff: pd.DataFrame, *, log_scale: bool, level: float) -> pd.DataFrame:
+def _study_table(names: np.ndarray, te: np.ndarray, se: np.ndarray, estimable: np.ndarray,
+                 weight: np.ndarray, subgroups: np.ndarray | None, *, log_scale: bool,
+                 level: float) -> pd.DataFrame:
     crit = stats.norm.ppf((1 + level) / 2)
-    te = eff["te"].to_numpy(dtype=float)
-    se = eff["se"].to_numpy(dtype=float)
-    out = pd.DataFrame({
-        "study": eff["study"].astype(str).to_numpy(),
-        "te": te,
-        "se": se,
-        "estimate": _back(te, log_scale),
-        "ci_low": _back(te - crit * se, log_scale),
-        "ci_high": _back(te + crit * se, log_scale),
-        "weight": 0.0,
-        "estimable": eff["estimable"].to_numpy(dtype=bool),
-    })
-    if "subgroup" in eff:
-        out["subgroup"] = eff["subgroup"].astype(str).to_numpy()
-    return out
+    cols: dict[str, np.ndarray] = {
+        "study": names, "te": te, "se": se, "estimate": _back(te, log_scale),
+        "ci_low": _back(te - crit * se, log_scale), "ci_high": _back(te + crit * se, log_scale),
+        "weight": np.asarray(weight, dtype=float), "estimable": estimable,
+    }
+    if subgroups is not None:
+        cols["subgroup"] = subgroups
+    return pd.DataFrame(cols)
 
 
 def _back(x, log_scale: bool):  # type: ignore[no-untyped-def]

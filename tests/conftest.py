@@ -1,0 +1,33 @@
+"""Shared test fixtures: where the reference material lies, and the slow-test switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+#: ../shared beside the clone (present in CI); tests that need it skip with the reason if absent.
+SHARED = REPO.parent / "shared"
+RM5_FIXTURE = SHARED / "fixtures" / "revman" / "antibiotics-for-sore-throat.rm5"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the slow MCMC sampling tests")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow MCMC test; run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def rm5_path() -> Path:
+    if not RM5_FIXTURE.exists():
+        pytest.skip(f"RevMan fixture not found at {RM5_FIXTURE} (../shared/fixtures is absent)")
+    return RM5_FIXTURE
