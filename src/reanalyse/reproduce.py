@@ -20,24 +20,16 @@ from typing import Any
 
 import pandas as pd
 
-from reanalyse.analyses import (
-    AnalysisSpec,
-    derivation_label,
-    find_root,
-    load_analyses,
-    read_rows,
-    resolve,
-    select_scenario,
-)
+from reanalyse.analyses import AnalysisSpec, derivation_label, find_root, load_analyses, resolve
+from reanalyse.analyses.inputs import analysis_rows
 from reanalyse.analyses.scenarios import FILE, ROW, SOURCED_LABELS
-from reanalyse.data import load_table
+from reanalyse.conversions import se_from_ci
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.pooling import pool
 
 __all__ = ["STATUSES", "ReproduceRow", "read_published", "reproduce", "reproduce_one"]
 
 STATUSES: tuple[str, ...] = ("reproduced", "partial", "not reproducible")
-_BINARY = ("RR", "OR", "RD")
 
 
 @dataclass(frozen=True)
@@ -95,71 +87,8 @@ def read_published(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _is_contrast(row: pd.Series) -> bool:
-    return str(row.get("estimate", "")).strip() != ""
-
-
-def _row_kind(row: pd.Series) -> str:
-    if _is_contrast(row):
-        return "contrast"
-    if str(row.get("events", "")).strip() or str(row.get("total", "")).strip():
-        return "binary"
-    return "continuous"
-
-
-def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """The rows to pool, relabelled to one treatment/control pair, plus the pooled unit names and
-    notes on rows that cannot enter this analysis."""
-    wanted = "binary" if spec.measure in _BINARY else "continuous"
-    multi = len(spec.pairs) > 1
-    out: list[pd.DataFrame] = []
-    units: list[str] = []
-    unusable: list[str] = []
-    for t, c in spec.pairs:
-        for study, g in rows.groupby("study", sort=False):
-            kinds = g.apply(_row_kind, axis=1)
-            arms = g[kinds != "contrast"]
-            a1, a2 = arms[arms["treatment"] == t], arms[arms["treatment"] == c]
-            con = g[kinds == "contrast"]
-            con = con[((con["treatment"] == t) & (con["comparator"] == c))
-                      | ((con["treatment"] == c) & (con["comparator"] == t))]
-            unit = f"{study} ({t} vs {c})" if multi else str(study)
-            arm_ok = (len(a1) == 1 and len(a2) == 1
-                      and {_row_kind(a1.iloc[0]), _row_kind(a2.iloc[0])} == {wanted})
-            fits = con[con["measure"].isin(["", spec.measure])] if len(con) else con
-            if arm_ok:
-                pick = pd.concat([a1, a2])
-            elif len(fits) == 1:
-                pick = fits
-            else:
-                if len(a1) and len(a2):
-                    unusable.append(f"{unit}: arm data are not {wanted}")
-                elif len(con):
-                    stated = ", ".join(sorted(set(con["measure"])))
-                    unusable.append(f"{unit}: only a {stated} contrast, not convertible to "
-                                    f"{spec.measure} without further data")
-                continue
-            pick = pick.copy()
-            mapping = {t: spec.treatment, c: spec.control}
-            pick["treatment"] = pick["treatment"].map(mapping)
-            if "comparator" in pick.columns:
-                pick["comparator"] = pick["comparator"].map(lambda v: mapping.get(v, v))
-            pick["study"] = unit
-            pick["timepoint"] = spec.timepoint or ""
-            out.append(pick)
-            units.append(unit)
-    frame = pd.concat(out, ignore_index=True) if out else rows.iloc[0:0].copy()
-    return frame, units, unusable
-
-
 def _all(k: int) -> str:
     return "the review's only study" if k == 1 else f"all {k} studies of the review"
-
-
-def _se_from_ci(lo: float, hi: float, *, log: bool) -> float:
-    if log:
-        return (math.log(hi) - math.log(lo)) / (2 * 1.959964)
-    return (hi - lo) / (2 * 1.959964)
 
 
 def _fmt_triplet(est: float, lo: float, hi: float) -> str:
@@ -169,17 +98,8 @@ def _fmt_triplet(est: float, lo: float, hi: float) -> str:
 def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "sourced",
                   root: str | Path | None = None) -> ReproduceRow:
     """Recompute one published result; see the module docstring for the statuses."""
-    base = Path(root) if root is not None else find_root()
-    paths = [resolve(spec.data, base)]
-    if scenario != "sourced" and spec.reconstruction_data:
-        paths.append(resolve(spec.reconstruction_data, base))
-    union = pd.concat([read_rows(p, name=str(p.relative_to(base)) if p.is_relative_to(base)
-                                 else str(p)) for p in paths], ignore_index=True)
-    rows = select_scenario(union, scenario, name=spec.data)
-    rows = rows[rows["outcome"] == spec.outcome]
-    if spec.timepoint is not None:
-        rows = rows[rows["timepoint"] == spec.timepoint]
-    frame, units, unusable = _units(rows, spec)
+    inputs = analysis_rows(spec, scenario=scenario, root=root)
+    frame, units, unusable = inputs.frame, inputs.units, inputs.unusable
 
     pub = {k: float(published[k]) for k in ("estimate", "ci_low", "ci_high")}
     expected = int(published["studies"])
@@ -211,13 +131,12 @@ def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "
                             reason="; ".join([why, *notes]), **base_row)
 
     method = spec.method
-    kinds = frame.apply(_row_kind, axis=1)
-    if method in ("MH", "PETO") and (kinds == "contrast").any():
+    if method in ("MH", "PETO") and inputs.has_contrasts:
         method = "IV"
         notes.append(f"{spec.method} needs arm counts; the contrast rows are pooled by inverse "
                      "variance")
     try:
-        table = load_table(frame, name=f"{spec.id} [{scenario}]")
+        table = inputs.table()
         res = pool(table, measure=spec.measure, method=method, model=spec.model,  # type: ignore[arg-type]
                    tau2_method=spec.tau2, hksj=False, treatment=spec.treatment,  # type: ignore[arg-type]
                    control=spec.control, level=0.95)
@@ -249,7 +168,8 @@ def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "
         head = f"{_all(k)}; equal at 2 dp"
     else:
         status = "not reproducible"
-        se_pub = _se_from_ci(pub["ci_low"], pub["ci_high"], log=res.log_scale)
+        se_pub = float(se_from_ci(ci_low=pub["ci_low"], ci_high=pub["ci_high"],
+                                    log_scale=res.log_scale))
         head = (f"{_all(k)} available but the result differs at 2 dp: ours {ours_txt}, "
                 f"difference estimate {diff['estimate']:+.2f}, ci_low {diff['ci_low']:+.2f}, "
                 f"ci_high {diff['ci_high']:+.2f}; our SE {res.se:.4f} vs {se_pub:.4f} implied by "

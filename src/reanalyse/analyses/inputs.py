@@ -1,0 +1,123 @@
+"""The rows an analysis pools: its data files, the chosen scenario, its outcome and arm pairs.
+
+Shared by ``reproduce`` and the pipeline, so that both pool exactly the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from reanalyse.analyses.root import find_root, resolve
+from reanalyse.analyses.scenarios import read_rows, select_scenario
+from reanalyse.analyses.spec import AnalysisSpec
+from reanalyse.data import StudyTable, load_table
+from reanalyse.measures import BINARY_MEASURES
+
+__all__ = ["AnalysisRows", "analysis_rows"]
+
+
+@dataclass(frozen=True)
+class AnalysisRows:
+    """The rows of one analysis in one scenario.
+
+    ``frame`` holds the raw rows (text, with file and row provenance columns), relabelled to the
+    analysis' one treatment/control pair; ``units`` names each pooled unit (a study, or
+    ``Study (treatment vs control)`` when a spec pools several arm pairs); ``unusable`` says why
+    any other rows could not enter.
+    """
+
+    spec: AnalysisSpec
+    scenario: str
+    frame: pd.DataFrame
+    units: list[str]
+    unusable: list[str]
+
+    @property
+    def has_contrasts(self) -> bool:
+        """Some unit enters as a contrast (estimate and SE/CI) rather than arm data."""
+        return bool(len(self.frame)) and bool((self.frame.apply(_row_kind, axis=1)
+                                               == "contrast").any())
+
+    def table(self) -> StudyTable:
+        """The rows as a validated study table."""
+        return load_table(self.frame, name=f"{self.spec.id} [{self.scenario}]")
+
+
+def analysis_rows(spec: AnalysisSpec, *, scenario: str = "sourced",
+                  root: str | Path | None = None) -> AnalysisRows:
+    """Read the spec's data files, apply the scenario, and pick the rows of its comparison."""
+    base = Path(root) if root is not None else find_root()
+    paths = [resolve(spec.data, base)]
+    if scenario != "sourced" and spec.reconstruction_data:
+        paths.append(resolve(spec.reconstruction_data, base))
+    union = pd.concat([read_rows(p, name=str(p.relative_to(base)) if p.is_relative_to(base)
+                                 else str(p)) for p in paths], ignore_index=True)
+    rows = select_scenario(union, scenario, name=spec.data)
+    rows = rows[rows["outcome"] == spec.outcome]
+    if spec.timepoint is not None:
+        rows = rows[rows["timepoint"] == spec.timepoint]
+    frame, units, unusable = _units(rows, spec)
+    return AnalysisRows(spec=spec, scenario=scenario, frame=frame, units=units,
+                        unusable=unusable)
+
+
+def _is_contrast(row: pd.Series) -> bool:
+    return str(row.get("estimate", "")).strip() != ""
+
+
+def _row_kind(row: pd.Series) -> str:
+    if _is_contrast(row):
+        return "contrast"
+    if str(row.get("events", "")).strip() or str(row.get("total", "")).strip():
+        return "binary"
+    return "continuous"
+
+
+def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The rows to pool, relabelled to one treatment/control pair, plus the pooled unit names and
+    notes on rows that cannot enter this analysis."""
+    wanted = "binary" if spec.measure in BINARY_MEASURES else "continuous"
+    multi = len(spec.pairs) > 1
+    out: list[pd.DataFrame] = []
+    units: list[str] = []
+    unusable: list[str] = []
+    for t, c in spec.pairs:
+        for study, g in rows.groupby("study", sort=False):
+            kinds = g.apply(_row_kind, axis=1)
+            arms = g[kinds != "contrast"]
+            a1, a2 = arms[arms["treatment"] == t], arms[arms["treatment"] == c]
+            con = g[kinds == "contrast"]
+            con = con[((con["treatment"] == t) & (con["comparator"] == c))
+                      | ((con["treatment"] == c) & (con["comparator"] == t))]
+            unit = f"{study} ({t} vs {c})" if multi else str(study)
+            arm_ok = (len(a1) == 1 and len(a2) == 1
+                      and {_row_kind(a1.iloc[0]), _row_kind(a2.iloc[0])} == {wanted})
+            fits = con[con["measure"].isin(["", spec.measure])] if len(con) else con
+            if arm_ok:
+                pick = pd.concat([a1, a2])
+            elif len(fits) == 1:
+                pick = fits
+            else:
+                if len(a1) and len(a2):
+                    unusable.append(f"{unit}: arm data are not {wanted}")
+                elif len(con):
+                    stated = ", ".join(sorted(set(con["measure"])))
+                    unusable.append(f"{unit}: only a {stated} contrast, not convertible to "
+                                    f"{spec.measure} without further data")
+                continue
+            pick = pick.copy()
+            mapping = {t: spec.treatment, c: spec.control}
+            pick["treatment"] = pick["treatment"].map(mapping)
+            if "comparator" in pick.columns:
+                pick["comparator"] = pick["comparator"].map(lambda v: mapping.get(v, v))
+            pick["study"] = unit
+            pick["timepoint"] = spec.timepoint or ""
+            out.append(pick)
+            units.append(unit)
+    frame = pd.concat(out, ignore_index=True) if out else rows.iloc[0:0].copy()
+    return frame, units, unusable
+
+
