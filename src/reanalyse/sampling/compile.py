@@ -1,0 +1,191 @@
+"""Compile a PyMC model once with nutpie, and swap its data without recompiling.
+
+nutpie compiles the model's log density (and the expansion to all model variables) with numba;
+that costs seconds, sampling a small model costs a fraction of one. Everything that changes from
+one fit to the next (data *and* prior hyperparameters) therefore goes into ``pm.Data`` containers,
+and :meth:`CompiledModel.with_data` swaps their values in the compiled model (nutpie's
+``with_data``, which only requires the same rank; sizes may change).
+
+What may change size: a ``pm.Data`` array may change its length between fits as long as no
+**sampled or deterministic variable's** shape depends on it (nutpie fixes those shapes at compile
+time). A model with one free variable per study (the binomial models) must therefore be compiled
+once per number of studies; :class:`ModelCache` keys on whatever the caller says determines the
+structure.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pymc as pm
+
+__all__ = ["CompiledModel", "ModelCache", "compile_model"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompiledModel:
+    """A nutpie-compiled PyMC model with the names of its data containers and free variables.
+
+    Attributes
+    ----------
+    nutpie_model
+        nutpie's compiled model (``nutpie.compile_pymc_model``), with the current data values.
+    data_names
+        Names of the model's ``pm.Data`` containers (what :meth:`with_data` accepts).
+    data_ndim
+        Rank of each container (the one thing a new value must keep).
+    free_var_names
+        Names of the model's free random variables; diagnostics are computed on them by default.
+    compile_seconds
+        Wall time of the compilation.
+    key
+        The structure key it was cached under (:class:`ModelCache`), if any.
+    """
+
+    nutpie_model: Any
+    data_names: tuple[str, ...]
+    data_ndim: Mapping[str, int]
+    free_var_names: tuple[str, ...]
+    compile_seconds: float
+    key: Hashable | None = None
+    _data: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_data(self, **updates: ArrayLike) -> CompiledModel:
+        """A copy whose ``pm.Data`` containers hold new values (no recompilation).
+
+        Parameters
+        ----------
+        **updates
+            ``name=value`` for any subset of :attr:`data_names`. Values keep the rank the model
+            was built with; their length may change (see the module notes).
+
+        Raises
+        ------
+        KeyError
+            For a name that is not a data container of the model.
+        ValueError
+            For a value of another rank.
+        """
+        if not updates:
+            return self
+        unknown = sorted(set(updates) - set(self.data_names))
+        if unknown:
+            raise KeyError(
+                f"unknown data container(s) {', '.join(unknown)}; the model has "
+                f"{', '.join(self.data_names) or 'none'}"
+            )
+        arrays = {}
+        for name, value in updates.items():
+            arr = np.asarray(value)
+            if arr.ndim != self.data_ndim[name]:
+                raise ValueError(
+                    f"data container {name!r} has rank {self.data_ndim[name]}, "
+                    f"got an array of shape {arr.shape}"
+                )
+            arrays[name] = arr
+        new = self.nutpie_model.with_data(**arrays)
+        data = {**self._data, **arrays}
+        return replace(self, nutpie_model=new, _data=data)
+
+    def data_value(self, name: str) -> np.ndarray:
+        """The current value of a data container."""
+        if name not in self.data_names:
+            raise KeyError(f"unknown data container {name!r}")
+        return np.asarray(self._data[name])
+
+
+def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> CompiledModel:
+    """Compile a PyMC model with nutpie (numba backend), once.
+
+    Parameters
+    ----------
+    pm_model
+        The model. Put everything that should change between fits without recompiling (data,
+        prior hyperparameters) in ``pm.Data`` containers; give them no ``dims`` whose length may
+        change.
+    key
+        Optional label recorded on the result (the structure it represents).
+
+    Returns
+    -------
+    CompiledModel
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> with pm.Model() as m:  # doctest: +SKIP
+    ...     y = pm.Data("y", np.zeros(3))
+    ...     mu = pm.Normal("mu", 0, 10)
+    ...     pm.Normal("obs", mu, 1, observed=y)
+    >>> compiled = compile_model(m)  # doctest: +SKIP
+    >>> compiled.with_data(y=np.ones(5)).data_names  # doctest: +SKIP
+    ('y',)
+    """
+    import nutpie
+
+    data_vars = {name: var for name, var in pm_model.named_vars.items()
+                 if name in {d.name for d in pm_model.data_vars}}
+    data = {name: np.asarray(var.get_value()) for name, var in data_vars.items()}
+    start = time.perf_counter()
+    compiled = nutpie.compile_pymc_model(pm_model, backend="numba", freeze_model=False)
+    seconds = time.perf_counter() - start
+    return CompiledModel(
+        nutpie_model=compiled,
+        data_names=tuple(data),
+        data_ndim={name: int(arr.ndim) for name, arr in data.items()},
+        free_var_names=tuple(rv.name for rv in pm_model.free_RVs),
+        compile_seconds=seconds,
+        key=key,
+        _data=data,
+    )
+
+
+class ModelCache:
+    """Compiled models keyed by structure, built on first use and reused thereafter.
+
+    The key must capture everything that changes the compiled graph: the model kind, the prior
+    families, and any size that fixes a variable's shape (e.g. the number of studies for models
+    with per-study free variables). Thread-safe; one process-wide instance is
+    :data:`reanalyse.sampling.MODEL_CACHE`.
+
+    Examples
+    --------
+    >>> cache = ModelCache()
+    >>> compiled = cache.get(("normal", "any-tau"), build=lambda: my_pm_model)  # doctest: +SKIP
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[Hashable, CompiledModel] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, *, build: Callable[[], pm.Model]) -> CompiledModel:
+        """The compiled model for ``key``; ``build()`` makes the PyMC model on a miss."""
+        with self._lock:
+            found = self._models.get(key)
+            if found is None:
+                found = compile_model(build(), key=key)
+                self._models[key] = found
+            return found
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._models
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def keys(self) -> list[Hashable]:
+        """Keys compiled so far."""
+        return list(self._models)
+
+    def clear(self) -> None:
+        """Forget every compiled model."""
+        with self._lock:
+            self._models.clear()

@@ -1,0 +1,153 @@
+"""reanalyse.sampling: compile once, swap data, same seed same draws, diagnostics and flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import pytest
+import xarray as xr
+
+from reanalyse.results import data_hash, provenance_attrs, read_json_attr
+from reanalyse.sampling import (
+    Diagnostics,
+    ModelCache,
+    SamplerSettings,
+    attempt_seed,
+    compile_model,
+    diagnose,
+    normalise_seed,
+    sample_checked,
+)
+
+FAST = SamplerSettings(draws=500, tune=500, chains=2, target_accept=0.9,
+                       retry_target_accepts=(0.95,), ess_threshold=200)
+
+
+def _marginal_model() -> pm.Model:
+    with pm.Model() as model:
+        y = pm.Data("y", np.array([0.1, 0.3, -0.2]))
+        se = pm.Data("se", np.array([0.2, 0.3, 0.4]))
+        scale = pm.Data("tau_scale", 0.5)
+        mu = pm.Normal("mu", 0.0, 4.0)
+        tau = pm.HalfNormal("tau", scale)
+        pm.Normal("y_obs", mu, pt.sqrt(se**2 + tau**2), observed=y)
+    return model
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return compile_model(_marginal_model(), key="test-marginal")
+
+
+def test_settings_validate_and_serialise() -> None:
+    s = SamplerSettings()
+    assert (s.draws, s.tune, s.chains, s.target_accept) == (1000, 1000, 4, 0.9)
+    assert s.retry_target_accepts == (0.95, 0.99)
+    assert json.loads(s.to_json())["retry_target_accepts"] == [0.95, 0.99]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.draws = 3  # type: ignore[misc]
+    with pytest.raises(ValueError, match="target acceptances"):
+        SamplerSettings(target_accept=1.2)
+    with pytest.raises(ValueError, match="draws"):
+        SamplerSettings(draws=0)
+
+
+def test_seeds() -> None:
+    assert normalise_seed(5) == 5
+    assert attempt_seed(5, 0) == 5
+    assert attempt_seed(5, 1) == attempt_seed(5, 1) != attempt_seed(5, 2)
+    with pytest.raises(TypeError):
+        normalise_seed(1.5)  # type: ignore[arg-type]
+    assert normalise_seed(np.random.default_rng(1)) == normalise_seed(np.random.default_rng(1))
+
+
+def test_compiled_model_knows_its_data(compiled) -> None:
+    assert set(compiled.data_names) == {"y", "se", "tau_scale"}
+    assert compiled.free_var_names == ("mu", "tau")
+    with pytest.raises(KeyError, match="unknown data container"):
+        compiled.with_data(nope=1.0)
+    with pytest.raises(ValueError, match="rank"):
+        compiled.with_data(y=1.0)
+
+
+def test_same_seed_same_draws_and_data_swap_without_recompiling(compiled) -> None:
+    data = {"y": np.array([0.5, 0.1, 0.2, 0.9, -0.1]), "se": np.full(5, 0.3), "tau_scale": 1.0}
+    dt1, d1 = sample_checked(compiled, data=data, settings=FAST, random_seed=11)
+    dt2, _ = sample_checked(compiled, data=data, settings=FAST, random_seed=11)
+    dt3, _ = sample_checked(compiled, data=data, settings=FAST, random_seed=12)
+    assert isinstance(dt1, xr.DataTree)
+    np.testing.assert_array_equal(dt1["posterior"]["mu"].values, dt2["posterior"]["mu"].values)
+    assert not np.array_equal(dt1["posterior"]["mu"].values, dt3["posterior"]["mu"].values)
+    assert dt1["posterior"]["mu"].shape == (FAST.chains, d1.attempts[-1]["draws"])
+    assert isinstance(d1, Diagnostics)
+    assert d1.attempts and d1.attempts[0]["target_accept"] == 0.9
+    assert compiled.data_value("y").shape == (3,)  # the cached model is unchanged
+    # five studies moved the posterior mean towards their mean (0.32) and away from 0.07
+    assert float(dt1["posterior"]["mu"].mean()) > 0.15
+
+
+def test_a_failing_run_is_retried_then_flagged(compiled) -> None:
+    impossible = dataclasses.replace(FAST, ess_threshold=1e9, retry_draws_factor=1)
+    dt, diag = sample_checked(compiled, settings=impossible, random_seed=3)
+    assert diag.status == "flagged" and not diag.ok
+    assert [a["target_accept"] for a in diag.attempts] == [0.9, 0.95]
+    assert any("flagged" in m for m in diag.messages)
+    assert "ess_bulk" in diag.failed_checks
+    assert dt["sample_stats"].attrs["attempt"] == 2
+    assert diag.to_dict()["status"] == "flagged"
+
+
+def test_diagnose_counts_divergences_and_skips_constants() -> None:
+    rng = np.random.default_rng(0)
+    post = xr.Dataset({"a": (("chain", "draw"), rng.normal(size=(4, 500))),
+                       "c": (("chain", "draw"), np.zeros((4, 500)))})
+    div = np.zeros((4, 500), dtype=bool)
+    div[0, 3] = True
+    dt = xr.DataTree.from_dict({"posterior": post,
+                                "sample_stats": xr.Dataset({"diverging": (("chain", "draw"),
+                                                                          div)})})
+    diag = diagnose(dt, settings=SamplerSettings(ess_threshold=100))
+    assert diag.divergences == 1 and diag.status == "flagged"
+    assert diag.failed_checks == ("divergences",)
+    assert any("constant" in m for m in diag.messages)
+    # a chain stuck elsewhere gives a large R-hat
+    bad = post.copy()
+    bad["a"] = bad["a"] + xr.DataArray(np.array([0, 0, 0, 5.0]), dims="chain")
+    d2 = diagnose(xr.DataTree.from_dict({"posterior": bad}), var_names=["a"])
+    assert d2.max_rhat > 1.5 and "rhat" in d2.failed_checks
+
+
+def test_model_cache_compiles_once() -> None:
+    cache = ModelCache()
+    calls = []
+
+    def build() -> pm.Model:
+        calls.append(1)
+        with pm.Model() as m:
+            x = pm.Data("x", np.zeros(2))
+            mu = pm.Normal("mu", 0, 1)
+            pm.Normal("o", mu, 1, observed=x)
+        return m
+
+    a = cache.get("k", build=build)
+    b = cache.get("k", build=build)
+    assert a is b and len(calls) == 1 and "k" in cache and len(cache) == 1
+
+
+def test_provenance_attrs_are_netcdf_ready() -> None:
+    attrs = provenance_attrs(data_hash=data_hash({"y": [1.0, 2.0]}), spec={"model": "normal"},
+                             priors={"tau": {"id": "half-normal-0.5", "scale_override": False}},
+                             seed=4, settings=SamplerSettings())
+    assert all(isinstance(v, str | int | float) for v in attrs.values())
+    assert attrs["random_seed"] == 4 and attrs["prior_ids"] == "half-normal-0.5"
+    versions = read_json_attr(attrs, "package_versions")
+    for pkg in ("pymc", "pytensor", "arviz", "nutpie", "numpy"):
+        assert versions[pkg] != "not installed"
+        assert attrs[f"{pkg}_version"] == versions[pkg]
+    assert read_json_attr(attrs, "sampler_settings")["draws"] == 1000
+    assert attrs["ci_prob"] == 0.95 and attrs["ci_kind"] == "eti"
+    assert len(attrs["data_sha256"]) == 64
