@@ -29,7 +29,7 @@ from reanalyse.nma.graph import components
 from reanalyse.nma.network import Network
 from reanalyse.errors import DataValidationError
 
-__all__ = ["FrequentistNMA", "frequentist_nma"]
+__all__ = ["FrequentistNMA", "decomp_design", "frequentist_nma"]
 
 ModelKind = Literal["common", "random"]
 
@@ -276,3 +276,74 @@ def frequentist_nma(
         q=q, df=df, p_q=p_q, tau2=tau2_hat, tau2_fixed=fixed, i2=i2,
         k=len(narms), m=len(pairs),
     )
+
+
+def decomp_design(network: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Decomposition of the common-effects Q into within-design heterogeneity and between-design
+    inconsistency (Krahn et al. 2013, BMC Med Res Methodol 13:35; R netmeta ``decomp.design``).
+
+    A *design* is the set of treatments a study compares. Within-design Q of a design is the Q of
+    the common-effects NMA of its studies alone; between-designs Q = total Q - sum of within.
+
+    Returns
+    -------
+    (overall, per_design)
+        ``overall``: rows ``total``, ``within designs``, ``between designs`` with ``q, df, p``;
+        ``per_design``: one row per design with at least two studies (``design, q, df, p``).
+    """
+    res = frequentist_nma(network)
+    designs: dict[tuple[str, ...], list[str]] = {}
+    for s in network.studies:
+        designs.setdefault(tuple(s.treatments), []).append(s.name)
+    rows = []
+    for design, names in designs.items():
+        if len(names) < 2:
+            continue
+        sub = network.subset(names)
+        fit = frequentist_nma(sub)
+        rows.append({"design": ":".join(design), "q": fit.q, "df": fit.df,
+                     "p": float(stats.chi2.sf(fit.q, fit.df)) if fit.df > 0 else float("nan")})
+    per = pd.DataFrame(rows, columns=["design", "q", "df", "p"])
+    pairs = pairwise_effects(network)
+    pos = {t: i for i, t in enumerate(network.treatments)}
+    y = np.array([pp.te for pp in pairs])
+    w = _weights(pairs, 0.0)
+    b_red = _incidence(pairs, pos, len(network.treatments))[:, 1:]
+    design_of = {s.name: tuple(s.treatments) for s in network.studies}
+    detached = []
+    for design in designs:
+        rows_d = [r for r, pp in enumerate(pairs) if design_of[pp.study] == design]
+        local = {t: i for i, t in enumerate(design)}
+        extra = np.zeros((len(pairs), len(design) - 1))
+        for r in rows_d:
+            i, j = local[pairs[r].treatment], local[pairs[r].comparator]
+            if i > 0:
+                extra[r, i - 1] += 1.0
+            if j > 0:
+                extra[r, j - 1] -= 1.0
+        xm = np.hstack([b_red, extra])
+        beta = np.linalg.lstsq(xm * np.sqrt(w)[:, None], y * np.sqrt(w), rcond=None)[0]
+        resid = y - xm @ beta
+        q_new = float(resid @ (w * resid))
+        rank = np.linalg.matrix_rank(xm)
+        df_new = len(pairs) - rank - (len(pairs) - sum(
+            s.n_arms - 1 for s in network.studies))
+        detached.append({"design": ":".join(design), "q": q_new - float(per["q"].sum()),
+                         "df": int(df_new - int(per["df"].sum()))})
+    det = pd.DataFrame(detached, columns=["design", "q", "df"])
+    det["p"] = [float(stats.chi2.sf(q, d)) if d > 0 else float("nan")
+                for q, d in zip(det["q"], det["df"], strict=True)]
+    q_within = float(per["q"].sum())
+    df_within = int(per["df"].sum())
+    q_between = res.q - q_within
+    df_between = res.df - df_within
+
+    def p(q: float, df: int) -> float:
+        return float(stats.chi2.sf(q, df)) if df > 0 else float("nan")
+
+    overall = pd.DataFrame(
+        {"q": [res.q, q_within, q_between], "df": [res.df, df_within, df_between],
+         "p": [p(res.q, res.df), p(q_within, df_within), p(q_between, df_between)]},
+        index=["total", "within designs", "between designs"])
+    overall.attrs["detached"] = det
+    return overall, per

@@ -321,15 +321,15 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
         r_all[i:i + k, i:i + k] = rb
         i += k
 
-    data: dict[str, np.ndarray] = {
-        "X": x, "A": corr,
-        "prior_baseline_sd": np.asarray(spec.baseline_sd, dtype=float),
-    }
+    data: dict[str, np.ndarray] = {"X": x}
+    if spec.tau_mode != "none":
+        data["A"] = corr
     if spec.consistency == "nodesplit":
         data["X_direct"] = x_direct
     if spec.tau_mode == "fixed":
         data["tau_value"] = np.asarray(spec.tau_fixed, dtype=float)
     if arm_studies:
+        data["prior_baseline_sd"] = np.asarray(spec.baseline_sd, dtype=float)
         data["arm_study"] = np.asarray(arm_study, dtype=np.int64)
         data["arm_contrast"] = np.asarray(arm_cidx, dtype=np.int64)
         if lik in ("binomial_logit", "binomial_log"):

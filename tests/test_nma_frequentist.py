@@ -1,0 +1,155 @@
+"""The frequentist NMA against R netmeta's documented output, and exact identities."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reanalyse.data import load_table
+from reanalyse.nma import build_network, frequentist_nma
+from reanalyse.nma.frequentist import decomp_design
+from reanalyse.pooling import pool_effects
+from tests.nma_reference_data import (
+    PARKINSONS_TSD_FE,
+    parkinsons_arm_frame,
+    senn2013_frame,
+)
+
+# R netmeta's decomp.design() on its Senn2013 example (common-effects model), as printed in the
+# course lab "Network meta-analysis with netmeta", Course 3 week 4 session 3,
+# https://cttir.github.io/courses/course3_design_causal/labs/lab_week4_session3_slides.html
+# ("Q statistics to assess homogeneity / consistency"; "Design-specific decomposition of
+# within-designs Q statistic"; "Between-designs Q statistic after detaching of single designs").
+# Printed with 2 decimals (Q) and 4 decimals (p-values).
+NETMETA_SENN_Q = {  # (Q, df, p or None when printed as "< 0.0001")
+    "total": (96.99, 18, None),
+    "within designs": (74.46, 11, None),
+    "between designs": (22.53, 7, 0.0021),
+}
+NETMETA_SENN_WITHIN = {
+    frozenset({"plac", "metf"}): (42.16, 2, None),
+    frozenset({"plac", "rosi"}): (21.27, 5, 0.0007),
+    frozenset({"plac", "benf"}): (4.38, 1, 0.0363),
+    frozenset({"plac", "migl"}): (6.45, 2, 0.0398),
+    frozenset({"metf", "rosi"}): (0.19, 1, 0.6655),
+}
+NETMETA_SENN_DETACHED = {
+    frozenset({"rosi", "sulf"}): (6.77, 6, 0.3425),
+    frozenset({"metf", "sulf"}): (7.51, 6, 0.2760),
+    frozenset({"plac", "rosi"}): (16.29, 6, 0.0123),
+}
+Q_TOL = 0.005  # half the last printed digit (2 decimals)
+P_TOL = 0.00005  # half the last printed digit (4 decimals)
+
+
+@pytest.fixture(scope="module")
+def senn():  # type: ignore[no-untyped-def]
+    return build_network(load_table(senn2013_frame()), measure="MD", reference="plac")
+
+
+def _check(found: tuple[float, int, float], published: tuple[float, int, float | None]) -> None:
+    q, df, p = found
+    q_pub, df_pub, p_pub = published
+    assert abs(q - q_pub) <= Q_TOL
+    assert df == df_pub
+    if p_pub is None:
+        assert p < 0.0001
+    else:
+        assert abs(p - p_pub) <= P_TOL
+
+
+def test_senn_q_decomposition_equals_netmeta(senn) -> None:  # type: ignore[no-untyped-def]
+    overall, per = decomp_design(senn)
+    for row, pub in NETMETA_SENN_Q.items():
+        r = overall.loc[row]
+        _check((r["q"], int(r["df"]), r["p"]), pub)
+    found = {frozenset(d.split(":")): (q, df, p) for d, q, df, p in per.itertuples(index=False)}
+    assert set(found) == set(NETMETA_SENN_WITHIN)
+    for design, pub in NETMETA_SENN_WITHIN.items():
+        _check(found[design], pub)
+    det = overall.attrs["detached"]
+    found = {frozenset(d.split(":")): (q, df, p) for d, q, df, p in det.itertuples(index=False)}
+    for design, pub in NETMETA_SENN_DETACHED.items():
+        _check(found[design], pub)
+
+
+def test_senn_common_effects_equals_generalised_least_squares(senn) -> None:  # type: ignore[no-untyped-def]
+    """netmeta's graph-theoretical estimate is GLS on the basic contrasts with the multi-arm
+    covariance (Rücker 2012); checked to 1e-10 against an independent GLS."""
+    from reanalyse.nma import basic_contrasts, design_matrix
+    res = frequentist_nma(senn)
+    ys, xs, blocks = [], [], []
+    for s in senn.studies:
+        y, v = basic_contrasts(s, "MD")
+        ys.append(y)
+        xs.append(design_matrix([(t, s.baseline) for t in s.treatments[1:]], senn.treatments))
+        blocks.append(v)
+    y = np.concatenate(ys)
+    x = np.vstack(xs)
+    vinv = np.zeros((len(y), len(y)))
+    i = 0
+    for b in blocks:
+        k = b.shape[0]
+        vinv[i:i + k, i:i + k] = np.linalg.inv(b)
+        i += k
+    cov = np.linalg.inv(x.T @ vinv @ x)
+    beta = cov @ x.T @ vinv @ y
+    eff = res.effects("common").set_index("treatment")
+    np.testing.assert_allclose(eff.loc[list(senn.treatments[1:]), "te"], beta, atol=1e-10)
+    np.testing.assert_allclose(eff.loc[list(senn.treatments[1:]), "se"], np.sqrt(np.diag(cov)),
+                               atol=1e-10)
+    resid = y - x @ beta
+    assert res.q == pytest.approx(float(resid @ vinv @ resid), abs=1e-9)
+
+
+def test_two_treatment_network_equals_pairwise_pooling() -> None:
+    """A network of two treatments is a pairwise meta-analysis: same IV estimate, Q and DL tau^2
+    as reanalyse.pooling, to 1e-10."""
+    sub = senn2013_frame()
+    sub = sub[(sub["treatment"] == "rosi") & (sub["comparator"] == "plac")]
+    net = build_network(load_table(sub), measure="MD", reference="plac")
+    res = frequentist_nma(net)
+    eff = pd.DataFrame({"study": sub["study"], "te": sub["estimate"], "se": sub["se"],
+                        "estimable": True, "subgroup": "", "kind": "contrast"})
+    fixed = pool_effects(eff, measure="MD", method="IV", model="fixed")
+    random = pool_effects(eff, measure="MD", method="IV", model="random", tau2_method="DL")
+    e_fixed = res.effects("common").iloc[0]
+    e_random = res.effects("random").iloc[0]
+    assert e_fixed["te"] == pytest.approx(fixed.te, abs=1e-10)
+    assert e_fixed["se"] == pytest.approx(fixed.se, abs=1e-10)
+    assert res.q == pytest.approx(fixed.q, abs=1e-10)
+    assert res.tau2 == pytest.approx(random.tau2, abs=1e-10)
+    assert e_random["te"] == pytest.approx(random.te, abs=1e-10)
+    assert e_random["se"] == pytest.approx(random.se, abs=1e-10)
+
+
+def test_parkinsons_fixed_effect_equals_tsd2() -> None:
+    """TSD2's fixed-effect Parkinson's results (vague priors, so posterior = likelihood) from the
+    frequentist common-effects NMA of the arm-level MDs; tolerance half the printed digit plus the
+    Monte Carlo error of TSD2's WinBUGS run (not stated; 0.01 allowed)."""
+    net = build_network(load_table(parkinsons_arm_frame()), measure="MD", reference="1")
+    eff = frequentist_nma(net).effects("common").set_index("treatment")
+    for trt, (mean, sd, _median, lo, hi) in PARKINSONS_TSD_FE.items():
+        assert eff.loc[trt, "te"] == pytest.approx(mean, abs=0.005 + 0.01)
+        assert eff.loc[trt, "se"] == pytest.approx(sd, abs=0.005 + 0.01)
+        assert eff.loc[trt, "ci_low"] == pytest.approx(lo, abs=0.005 + 0.02)
+        assert eff.loc[trt, "ci_high"] == pytest.approx(hi, abs=0.005 + 0.02)
+
+
+def test_league_orientation_p_scores_and_dict(senn) -> None:  # type: ignore[no-untyped-def]
+    res = frequentist_nma(senn)
+    lg = res.league("random")
+    assert len(lg) == 10 * 9
+    row = lg[(lg["treatment"] == "rosi") & (lg["comparator"] == "plac")].iloc[0]
+    back = lg[(lg["treatment"] == "plac") & (lg["comparator"] == "rosi")].iloc[0]
+    assert row["te"] == pytest.approx(-back["te"], abs=1e-12)
+    assert lg.attrs["orientation"].startswith("treatment (row)")
+    ps = res.p_scores("random", higher_is_better=False)  # lower HbA1c is better
+    assert ps.idxmax() == "rosi" and ps.idxmin() == "plac"
+    assert ps.mean() == pytest.approx(0.5, abs=1e-12)  # P-scores average 1/2
+    d = res.to_dict(higher_is_better=False)
+    assert d["random"]["d"]["rosi"]["te"] == pytest.approx(row["te"])
+    assert math.isfinite(d["tau2"]) and d["df"] == 18
