@@ -251,7 +251,7 @@ def frequentist_nma(
             studies = np.array([p.study for p in pairs])
             e = (studies[:, None] == studies[None, :]).astype(float)
             denom = np.trace((np.eye(len(pairs)) - common.h) @ (b @ b.T * e / 2.0) @ np.diag(w0))
-            tau2_hat = max(0.0, (q - df) / denom)
+            tau2_hat = float(max(0.0, (q - df) / denom))
         else:
             tau2_hat = float("nan")
         fixed = False

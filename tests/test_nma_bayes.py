@@ -1,0 +1,339 @@
+"""Bayesian NMA: published reproductions within Monte Carlo error, agreement with the frequentist
+NMA at fixed tau, compile-once reuse, and the summaries (ranks, SUCRA, league) on known draws.
+
+Tolerances are derived, not guessed: |estimate - published| <= k * MCSE + half the last printed
+digit of the published value (house style, section 10), with k = 4 and the MCSE of the statistic
+compared (mean, sd, median or quantile) from arviz_stats.
+"""
+
+from __future__ import annotations
+
+import json
+
+import arviz_stats
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from reanalyse.data import load_table
+from reanalyse.nma import NMAFit, NMASpec, build_network, fit_nma, frequentist_nma
+from reanalyse.nma.plots import plot_network, plot_rankogram
+from reanalyse.priors import load_prior
+from reanalyse.sampling import MODEL_CACHE, SamplerSettings
+from tests.nma_reference_data import (
+    PARKINSONS_TSD_FE,
+    PARKINSONS_TSD_RE,
+    PARKINSONS_TSD_TAU,
+    SMOKING_TSD_RE,
+    SMOKING_TSD_TAU,
+    parkinsons_arm_frame,
+    senn2013_frame,
+    smoking_frame,
+)
+
+K = 4.0
+#: Small but valid settings for the default run: 4 chains x 500 draws; the run must pass
+#: R-hat <= 1.01, no divergences and ESS >= 200 (no retries, so the test fails rather than hides).
+SMALL = SamplerSettings(draws=500, tune=1000, chains=4, ess_threshold=200.0,
+                        retry_target_accepts=())
+LARGE = SamplerSettings(draws=2500, tune=1500, chains=4, ess_threshold=400.0,
+                        target_accept=0.95, retry_target_accepts=(0.99,))
+
+
+def _stat(x: xr.DataArray, stat: str) -> tuple[float, float]:
+    """A posterior statistic of ``x`` (dims chain, draw) and its Monte Carlo SE."""
+    if stat == "mean":
+        return float(x.mean()), float(arviz_stats.mcse(x, method="mean"))
+    if stat == "sd":
+        return float(x.std(ddof=1)), float(arviz_stats.mcse(x, method="sd"))
+    if stat == "median":
+        return float(x.median()), float(arviz_stats.mcse(x, method="median"))
+    prob = {"q025": 0.025, "q975": 0.975}[stat]
+    return (float(x.quantile(prob)),
+            float(arviz_stats.mcse(x, method="quantile", prob=prob)))
+
+
+def assert_close_to_published(x: xr.DataArray, published: float, *, stat: str,
+                              decimals: int = 2, k: float = K, extra: float = 0.0) -> None:
+    value, mcse = _stat(x, stat)
+    tol = k * mcse + 0.5 * 10.0**-decimals + extra
+    assert abs(value - published) <= tol, (
+        f"{stat}: {value:.4f} vs published {published} (tolerance {tol:.4f}, MCSE {mcse:.4f})")
+
+
+def _contrast(fit: NMAFit, a: str, b: str) -> xr.DataArray:
+    d = fit.posterior["d"]
+    ref = fit.network.reference
+    da = d.sel(treatment=a) if a != ref else 0.0 * d.isel(treatment=0)
+    db = d.sel(treatment=b) if b != ref else 0.0 * d.isel(treatment=0)
+    return (da - db).drop_vars("treatment", errors="ignore")
+
+
+# ---------------------------------------------------------------------------------------------
+# Smoking cessation, random effects: the default-suite reproduction
+# ---------------------------------------------------------------------------------------------
+SMOKING_SPEC = dict(effect_prior=load_prior("normal:0,100", role="effect", scale="logOR"),
+                    tau_prior=load_prior("half-normal:5", role="tau", scale="logOR"))
+
+
+@pytest.fixture(scope="module")
+def smoking_net():  # type: ignore[no-untyped-def]
+    return build_network(load_table(smoking_frame()), measure="OR",
+                         reference="No intervention")
+
+
+@pytest.fixture(scope="module")
+def smoking_fit(smoking_net):  # type: ignore[no-untyped-def]
+    # d ~ N(0, 100^2), mu ~ N(0, 100^2), tau ~ half-normal(5): the priors of the multinma test
+    # that holds the TSD numbers (tests/nma_reference_data.py); TSD used tau ~ U(0, 5), whose
+    # density differs from half-normal(5) by < 3% over the posterior's range (tau 0.5 to 1.3).
+    return fit_nma(smoking_net, spec=NMASpec(**SMOKING_SPEC), higher_is_better=True,
+                   random_seed=20110401, settings=SMALL)
+
+
+def test_smoking_random_effects_reproduces_tsd(smoking_fit) -> None:  # type: ignore[no-untyped-def]
+    fit = smoking_fit
+    assert fit.diagnostics.ok, fit.diagnostics.messages
+    for (a, b), (mean, sd, lo, hi) in SMOKING_TSD_RE.items():
+        x = _contrast(fit, a, b)
+        assert_close_to_published(x, mean, stat="mean")
+        assert_close_to_published(x, sd, stat="sd")
+        assert_close_to_published(x, lo, stat="q025")
+        assert_close_to_published(x, hi, stat="q975")
+    tau = fit.posterior["tau"]
+    med, sd, lo, hi = SMOKING_TSD_TAU
+    assert_close_to_published(tau, med, stat="median")
+    assert_close_to_published(tau, sd, stat="sd")
+    assert_close_to_published(tau, lo, stat="q025")
+    assert_close_to_published(tau, hi, stat="q975")
+
+
+def test_smoking_outputs_and_datatree(smoking_fit) -> None:  # type: ignore[no-untyped-def]
+    fit = smoking_fit
+    dt = fit.dt
+    assert {"posterior", "sample_stats", "log_likelihood", "observed_data",
+            "constant_data"} <= set(dt.children)
+    post = dt["posterior"]
+    assert post["d"].dims == ("chain", "draw", "treatment")
+    assert list(post["d"]["treatment"].values) == list(fit.treatments[1:])
+    assert post["mu"].dims[-1] == "study" and post["delta"].dims[-1] == "contrast"
+    assert dt["log_likelihood"]["r_obs"].sizes["arm"] == 50
+    assert json.loads(dt.attrs["model_spec"])["likelihood"] == "binomial_logit"
+    assert dt.attrs["data_sha256"] == fit.network.data_hash
+    # league: every ordered pair, antisymmetric, orientation stated
+    lg = fit.league()
+    assert len(lg) == 12 and lg.attrs["orientation"] == "treatment versus comparator"
+    ab = lg.set_index(["treatment", "comparator"])
+    np.testing.assert_allclose(ab.loc[("Self-help", "Group counselling"), "mean"],
+                               -ab.loc[("Group counselling", "Self-help"), "mean"])
+    # ranks: probabilities sum to 1 per treatment and per rank; SUCRA in [0, 1]
+    rp = fit.rank_probabilities()
+    np.testing.assert_allclose(rp.sum(axis=1), 1.0)
+    np.testing.assert_allclose(rp.sum(axis=0), 1.0)
+    s = fit.sucra()
+    assert s.idxmax() == "Group counselling" and s.idxmin() == "No intervention"
+    assert fit.p_best().sum() == pytest.approx(1.0)
+    out = fit.to_dict(threshold=np.log(1.25))
+    json.dumps(out, default=float)
+    assert set(out["d"]) == set(fit.treatments[1:])
+    assert {"mean", "median", "sd", "q025", "q975"} == set(out["d"]["Self-help"])
+    assert out["league"][0]["p_meaningful"] <= out["league"][0]["p_benefit"] + 1e-12
+    # figures are returned, not shown
+    assert plot_network(fit.network).axes and plot_rankogram(fit).axes
+
+
+def test_compiled_once_per_structure(smoking_fit, smoking_net) -> None:  # type: ignore[no-untyped-def]
+    """Another network of the same structure (here: different counts) reuses the compiled model:
+    no compilation, only new pm.Data values."""
+    n_compiled = len(MODEL_CACHE)
+    frame = smoking_frame()
+    frame["events"] = frame["events"] + 1
+    other = build_network(load_table(frame), measure="OR", reference="No intervention")
+    fit = fit_nma(other, spec=NMASpec(**SMOKING_SPEC), higher_is_better=True, random_seed=7,
+                  settings=SMOKING_REUSE)
+    assert len(MODEL_CACHE) == n_compiled and fit.compile_seconds == 0.0
+    assert fit.inputs.key == smoking_fit.inputs.key
+    # the new data were used: the posterior moved
+    assert float(fit.posterior["mu"].mean()) != pytest.approx(
+        float(smoking_fit.posterior["mu"].mean()), abs=1e-3)
+
+
+SMOKING_REUSE = SamplerSettings(draws=300, tune=500, chains=2, ess_threshold=50.0,
+                                retry_target_accepts=())
+
+
+# ---------------------------------------------------------------------------------------------
+# Bayesian NMA with near-flat effect priors and tau fixed = frequentist random-effects NMA
+# ---------------------------------------------------------------------------------------------
+def test_fixed_tau_flat_priors_agree_with_frequentist() -> None:
+    """With tau fixed at netmeta's DL estimate and d ~ N(0, 1000^2), the posterior of d is normal
+    with the frequentist random-effects estimate as mean and its SE as SD (same covariance
+    V + tau^2 C); tolerance k * MCSE (the prior's pull is below 1e-6)."""
+    net = build_network(load_table(senn2013_frame()), measure="MD", reference="plac")
+    freq = frequentist_nma(net)
+    spec = NMASpec(effect_prior=load_prior("normal:0,1000", role="effect", scale="MD"),
+                   tau_fixed=freq.tau)
+    fit = fit_nma(net, spec=spec, higher_is_better=False, random_seed=2013, settings=SMALL)
+    assert fit.diagnostics.ok, fit.diagnostics.messages
+    eff = freq.effects("random").set_index("treatment")
+    for t in net.treatments[1:]:
+        x = fit.posterior["d"].sel(treatment=t)
+        assert_close_to_published(x, float(eff.loc[t, "te"]), stat="mean", decimals=12)
+        assert_close_to_published(x, float(eff.loc[t, "se"]), stat="sd", decimals=12)
+    np.testing.assert_allclose(fit.posterior["tau"], freq.tau, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries on known draws (no sampling)
+# ---------------------------------------------------------------------------------------------
+def _fake_fit(draws: np.ndarray, treatments: tuple[str, ...], higher: bool) -> NMAFit:
+    from reanalyse.nma import model_inputs
+    from reanalyse.sampling import Diagnostics
+
+    frame = pd.DataFrame({"study": ["s", "s", "s"], "treatment": list(treatments),
+                          "events": [1, 2, 3], "total": [10, 10, 10]})
+    net = build_network(load_table(frame), measure="OR", reference=treatments[0])
+    spec = NMASpec(effect_prior=load_prior("normal:0,10", role="effect", scale="logOR"),
+                   trt_effects="fixed")
+    post = xr.Dataset({"d": (("chain", "draw", "treatment"), draws[None])},
+                      coords={"treatment": list(treatments[1:])})
+    dt = xr.DataTree.from_dict({"posterior": post})
+    diag = Diagnostics(max_rhat=1.0, min_ess_bulk=1e4, min_ess_tail=1e4, divergences=0,
+                       status="ok")
+    return NMAFit(dt=dt, network=net, spec=spec, inputs=model_inputs(net, spec),
+                  higher_is_better=higher, diagnostics=diag)
+
+
+def test_ranks_sucra_and_benefit_on_known_draws() -> None:
+    # four draws of (d_B, d_C) against A: ranks worked by hand
+    draws = np.array([[1.0, 2.0], [1.0, -1.0], [-1.0, 0.5], [0.5, 1.0]])
+    fit = _fake_fit(draws, ("A", "B", "C"), higher=True)
+    # higher is better: draw 1 C>B>A, draw 2 B>A>C, draw 3 C>A>B, draw 4 C>B>A
+    rp = fit.rank_probabilities()
+    assert rp.loc["C"].tolist() == [0.75, 0.0, 0.25]
+    assert rp.loc["B"].tolist() == [0.25, 0.5, 0.25]
+    assert rp.loc["A"].tolist() == [0.0, 0.5, 0.5]
+    # SUCRA = mean of cumulative probabilities over ranks 1..n-1: C (0.75 + 0.75) / 2 = 0.75
+    assert fit.sucra()["C"] == pytest.approx(0.75)
+    assert fit.sucra()["A"] == pytest.approx(0.25)
+    rel = fit.relative_effects(threshold=0.75).set_index("treatment")
+    assert rel.loc["B", "p_benefit"] == 0.75  # d_B > 0 in 3 of 4 draws
+    assert rel.loc["B", "p_meaningful"] == 0.5  # d_B > 0.75 in 2 of 4 draws
+    # lower is better: draw 1 A<B<C, draw 2 C<A<B, draw 3 B<A<C, draw 4 A<B<C, so C is best
+    # once (draw 2) and worst three times
+    low = _fake_fit(draws, ("A", "B", "C"), higher=False)
+    assert low.rank_probabilities().loc["C"].tolist() == [0.25, 0.0, 0.75]
+    assert low.relative_effects().set_index("treatment").loc["B", "p_benefit"] == 0.25
+    m = fit.league_matrix()
+    assert m.attrs["orientation"] == "row versus column" and m.loc["A", "A"] == "A"
+
+
+# ---------------------------------------------------------------------------------------------
+# Slow: further reproductions and models
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_two_treatment_network_equals_pairwise_model() -> None:
+    """Two treatments: the NMA is the pairwise random-effects model. With tau fixed at the DL
+    value and a near-flat prior the posterior of d is N(DL estimate, DL SE^2) of
+    reanalyse.pooling."""
+    from reanalyse.pooling import pool_effects
+
+    sub = senn2013_frame()
+    sub = sub[(sub["treatment"] == "rosi") & (sub["comparator"] == "plac")]
+    eff = pd.DataFrame({"study": sub["study"], "te": sub["estimate"], "se": sub["se"],
+                        "estimable": True, "subgroup": "", "kind": "contrast"})
+    dl = pool_effects(eff, measure="MD", method="IV", model="random", tau2_method="DL")
+    net = build_network(load_table(sub), measure="MD", reference="plac")
+    spec = NMASpec(effect_prior=load_prior("normal:0,1000", role="effect", scale="MD"),
+                   tau_fixed=float(np.sqrt(dl.tau2)))
+    fit = fit_nma(net, spec=spec, higher_is_better=False, random_seed=5, settings=LARGE)
+    x = fit.posterior["d"].sel(treatment="rosi")
+    assert_close_to_published(x, dl.te, stat="mean", decimals=12)
+    assert_close_to_published(x, dl.se, stat="sd", decimals=12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["arm", "contrast"])
+def test_parkinsons_random_effects_reproduces_tsd2(layout: str) -> None:
+    frame = parkinsons_arm_frame()
+    if layout == "contrast":
+        rows = []
+        for study, g in frame.groupby("study", sort=False):
+            base = g.iloc[0]
+            for _, r in g.iloc[1:].iterrows():
+                # TSD2 / multinma: diff = y - y_1, se_diff = sqrt(se^2 + se_1^2), with the arm
+                # SEs; a three-arm study also needs the pair between its non-baseline arms
+                rows.append({"study": study, "treatment": r["treatment"],
+                             "comparator": base["treatment"], "estimate": r["mean"] - base["mean"],
+                             "se": np.hypot(r["sd"] / np.sqrt(r["n"]),
+                                            base["sd"] / np.sqrt(base["n"]))})
+            if len(g) == 3:
+                b, c = g.iloc[1], g.iloc[2]
+                rows.append({"study": study, "treatment": c["treatment"],
+                             "comparator": b["treatment"], "estimate": c["mean"] - b["mean"],
+                             "se": np.hypot(c["sd"] / np.sqrt(c["n"]),
+                                            b["sd"] / np.sqrt(b["n"]))})
+        frame = pd.DataFrame(rows)
+    net = build_network(load_table(frame), measure="MD", reference="1")
+    spec = NMASpec(effect_prior=load_prior("normal:0,100", role="effect", scale="MD"),
+                   tau_prior=load_prior("half-normal:5", role="tau", scale="MD"))
+    fit = fit_nma(net, spec=spec, higher_is_better=False, random_seed=11, settings=LARGE)
+    for trt, (mean, sd, median, lo, hi) in PARKINSONS_TSD_RE.items():
+        x = fit.posterior["d"].sel(treatment=trt)
+        assert_close_to_published(x, mean, stat="mean")
+        assert_close_to_published(x, median, stat="median")
+        assert_close_to_published(x, sd, stat="sd")
+    tau = fit.posterior["tau"]
+    assert_close_to_published(tau, PARKINSONS_TSD_TAU[2], stat="median")
+    assert_close_to_published(tau, PARKINSONS_TSD_TAU[4], stat="q975", decimals=2)
+
+
+@pytest.mark.slow
+def test_parkinsons_fixed_effect_reproduces_tsd2() -> None:
+    net = build_network(load_table(parkinsons_arm_frame()), measure="MD", reference="1")
+    spec = NMASpec(effect_prior=load_prior("normal:0,10", role="effect", scale="MD"),
+                   trt_effects="fixed")
+    fit = fit_nma(net, spec=spec, higher_is_better=False, random_seed=12, settings=LARGE)
+    for trt, (mean, sd, median, lo, hi) in PARKINSONS_TSD_FE.items():
+        x = fit.posterior["d"].sel(treatment=trt)
+        for stat, pub in (("mean", mean), ("sd", sd), ("median", median), ("q025", lo),
+                          ("q975", hi)):
+            assert_close_to_published(x, pub, stat=stat)
+
+
+@pytest.mark.slow
+def test_smoking_ume_and_nodesplit(smoking_net) -> None:  # type: ignore[no-untyped-def]
+    """UME: TSD4 DIC of the RE UME model (resdev 53.4, pD 46.1, DIC 99.5, multinma's test file)
+    within 1.5 (DIC's Monte Carlo error with these settings); node-split: omega is reported for a
+    splittable comparison."""
+    ume = fit_nma(smoking_net, spec=NMASpec(**SMOKING_SPEC, consistency="ume"),
+                  higher_is_better=True, random_seed=3, settings=LARGE)
+    dic = ume.dic()
+    assert dic["resdev"] == pytest.approx(53.4, abs=1.5)
+    assert dic["dic"] == pytest.approx(99.5, abs=1.5)
+    split = fit_nma(smoking_net, spec=NMASpec(**SMOKING_SPEC, consistency="nodesplit",
+                                              nodesplit=("No intervention", "Self-help")),
+                    higher_is_better=True, random_seed=4, settings=LARGE)
+    ns = split.nodesplit()
+    assert set(ns) == {"direct", "indirect", "omega"}
+    assert ns["omega"]["mean"] == pytest.approx(ns["direct"]["mean"] - ns["indirect"]["mean"],
+                                                abs=1e-9)
+    assert 0.0 <= ns["omega"]["p_bayes"] <= 1.0
+
+
+@pytest.mark.slow
+def test_iim_withdrawals_networks_fit() -> None:
+    from reanalyse.nma.spec import load_nma_analysis
+    from reanalyse.analyses import find_root
+
+    a = load_nma_analysis(find_root() / "analyses" / "nma" / "withdrawals.toml")
+    for scenario in ("sourced", "reconstruction"):
+        net = a.network(scenario=scenario)
+        fit = fit_nma(net, spec=a.nma_spec(), higher_is_better=a.higher_is_better,
+                      random_seed=2023, settings=LARGE)
+        assert fit.diagnostics.ok, fit.diagnostics.messages
+        rel = fit.relative_effects(threshold=a.threshold_on_analysis_scale(a.thresholds[0]))
+        assert {"IVIg", "methotrexate"} <= set(rel["treatment"])
+        lg = fit.league().set_index(["treatment", "comparator"])
+        assert ("IVIg", "methotrexate") in lg.index
