@@ -20,6 +20,7 @@ __all__ = ["main"]
 
 #: Subcommand modules, in the order ``reanalyse --help`` lists them.
 COMMANDS: tuple[str, ...] = (
+    "nma",
     "pool",
     "priors",
     "reproduce",
