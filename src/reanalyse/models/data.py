@@ -1,0 +1,199 @@
+"""The data a Bayesian pairwise model takes: study estimates, or arm-level binary counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from reanalyse.measures import MEASURES, analysis_scale
+from reanalyse.results.provenance import data_hash
+
+__all__ = ["ArmData", "ContrastData"]
+
+
+def _labels(study: Sequence[str] | None, k: int) -> tuple[str, ...]:
+    labels = tuple(str(s) for s in study) if study is not None else tuple(
+        f"study {i + 1}" for i in range(k))
+    if len(labels) != k:
+        raise ValueError(f"{len(labels)} study labels for {k} studies")
+    if len(set(labels)) != k:
+        raise ValueError("study labels must be unique")
+    return labels
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ContrastData:
+    """Study estimates ``y`` with standard errors ``se`` on the analysis scale (log for ratios).
+
+    Parameters
+    ----------
+    y, se
+        One value per study; ``se > 0`` and finite.
+    study
+        Study labels (the ``study`` coordinate); default ``study 1``...
+    measure
+        ``OR``, ``RR``, ``RD``, ``MD`` or ``SMD``; ``y`` is on ``log`` scale for OR/RR.
+    """
+
+    y: NDArray[np.float64]
+    se: NDArray[np.float64]
+    study: tuple[str, ...] = ()
+    measure: str = "MD"
+    _hash: str = field(default="", init=False, repr=False, compare=False)
+
+    def __init__(self, *, y: ArrayLike, se: ArrayLike, study: Sequence[str] | None = None,
+                 measure: str = "MD") -> None:
+        y_arr = np.asarray(y, dtype=float).reshape(-1)
+        se_arr = np.asarray(se, dtype=float).reshape(-1)
+        problems = []
+        if y_arr.size == 0:
+            problems.append("no studies")
+        if y_arr.shape != se_arr.shape:
+            problems.append(f"{y_arr.size} estimates but {se_arr.size} standard errors")
+        elif not (np.all(np.isfinite(y_arr)) and np.all(np.isfinite(se_arr))
+                  and np.all(se_arr > 0)):
+            problems.append("estimates must be finite and standard errors finite and > 0")
+        if measure not in MEASURES:
+            problems.append(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+        if problems:
+            raise ValueError("ContrastData: " + "; ".join(problems))
+        y_arr.flags.writeable = False
+        se_arr.flags.writeable = False
+        object.__setattr__(self, "y", y_arr)
+        object.__setattr__(self, "se", se_arr)
+        object.__setattr__(self, "study", _labels(study, y_arr.size))
+        object.__setattr__(self, "measure", measure)
+        object.__setattr__(self, "_hash", data_hash({"y": y_arr, "se": se_arr,
+                                                     "study": list(self.study),
+                                                     "measure": measure}))
+
+    @property
+    def k(self) -> int:
+        """Number of studies."""
+        return int(self.y.size)
+
+    @property
+    def scale(self) -> str:
+        """The analysis scale (``logOR``, ``logRR``, ``MD``, ...)."""
+        return analysis_scale(self.measure)
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the values, labels and measure."""
+        return self._hash
+
+    @classmethod
+    def from_effects(cls, effects: pd.DataFrame, *, measure: str) -> ContrastData:
+        """From :func:`reanalyse.effects.study_effects` output: its estimable studies."""
+        est = effects[effects["estimable"].astype(bool)]
+        if est.empty:
+            raise ValueError("no estimable study (every study lacks a finite estimate and SE)")
+        return cls(y=est["te"].to_numpy(float), se=est["se"].to_numpy(float),
+                   study=[str(s) for s in est["study"]], measure=measure)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record."""
+        return {"study": list(self.study), "y": self.y.tolist(), "se": self.se.tolist(),
+                "measure": self.measure, "scale": self.scale}
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ArmData:
+    """Arm-level binary counts: arm 1 = treatment, arm 2 = control (as in RevMan).
+
+    Parameters
+    ----------
+    events_1, total_1, events_2, total_2
+        Non-negative integers with ``0 <= events <= total`` and ``total >= 1``.
+    study
+        Study labels.
+    measure
+        ``OR`` or ``RR``.
+    """
+
+    events_1: NDArray[np.int64]
+    total_1: NDArray[np.int64]
+    events_2: NDArray[np.int64]
+    total_2: NDArray[np.int64]
+    study: tuple[str, ...] = ()
+    measure: str = "OR"
+    _hash: str = field(default="", init=False, repr=False, compare=False)
+
+    def __init__(self, *, events_1: ArrayLike, total_1: ArrayLike, events_2: ArrayLike,
+                 total_2: ArrayLike, study: Sequence[str] | None = None,
+                 measure: str = "OR") -> None:
+        arrays = {}
+        problems = []
+        for name, value in (("events_1", events_1), ("total_1", total_1),
+                            ("events_2", events_2), ("total_2", total_2)):
+            raw = np.asarray(value, dtype=float).reshape(-1)
+            if not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)) or np.any(raw < 0):
+                problems.append(f"{name} must hold non-negative whole numbers")
+            arrays[name] = np.round(np.nan_to_num(raw)).astype(np.int64)
+        sizes = {a.size for a in arrays.values()}
+        if len(sizes) != 1 or 0 in sizes:
+            problems.append("events and totals must have the same, non-zero length")
+        elif not problems:
+            for arm in ("1", "2"):
+                e, n = arrays[f"events_{arm}"], arrays[f"total_{arm}"]
+                if np.any(n < 1) or np.any(e > n):
+                    problems.append(f"arm {arm}: need total >= 1 and events <= total")
+        if measure not in ("OR", "RR"):
+            problems.append(f"binomial models serve OR and RR, not {measure!r}")
+        if problems:
+            raise ValueError("ArmData: " + "; ".join(problems))
+        for name, arr in arrays.items():
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+        k = arrays["events_1"].size
+        object.__setattr__(self, "study", _labels(study, k))
+        object.__setattr__(self, "measure", measure)
+        object.__setattr__(self, "_hash", data_hash({**{n: a for n, a in arrays.items()},
+                                                     "study": list(self.study),
+                                                     "measure": measure}))
+
+    @property
+    def k(self) -> int:
+        """Number of studies."""
+        return int(self.events_1.size)
+
+    @property
+    def scale(self) -> str:
+        """The analysis scale (``logOR`` or ``logRR``)."""
+        return analysis_scale(self.measure)
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the counts, labels and measure."""
+        return self._hash
+
+    @classmethod
+    def from_effects(cls, effects: pd.DataFrame, *, measure: str) -> ArmData:
+        """From :func:`reanalyse.effects.study_effects` output for binary arm data.
+
+        Every study with arm counts enters (double-zero studies too: the binomial likelihood
+        handles them without corrections). Studies given only as contrasts cannot.
+        """
+        if "events_1" not in effects.columns:
+            raise ValueError("the binomial models need arm-level counts; these studies are "
+                             "contrasts (estimate and SE) only: use the normal model")
+        arms = effects[effects["kind"] == "binary"]
+        contrasts = effects[effects["kind"] != "binary"]
+        if len(contrasts):
+            raise ValueError("the binomial models need arm-level counts for every study; "
+                             f"given as contrasts only: {', '.join(map(str, contrasts.study))}")
+        return cls(events_1=arms["events_1"], total_1=arms["total_1"],
+                   events_2=arms["events_2"], total_2=arms["total_2"],
+                   study=[str(s) for s in arms["study"]], measure=measure)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record."""
+        return {"study": list(self.study), "events_1": self.events_1.tolist(),
+                "total_1": self.total_1.tolist(), "events_2": self.events_2.tolist(),
+                "total_2": self.total_2.tolist(), "measure": self.measure,
+                "scale": self.scale}
