@@ -20,11 +20,13 @@ __all__ = ["main"]
 
 #: Subcommand modules, in the order ``reanalyse --help`` lists them.
 COMMANDS: tuple[str, ...] = (
+    "bayes",
     "nma",
     "pool",
     "priors",
     "reproduce",
     "revman",
+    "run",
 )
 
 EXIT_BAD_INPUT = 2

@@ -13,6 +13,7 @@ Examples
 >>> effect_prior = load_prior("skeptical", role="effect", scale="logRR").resolve(threshold=-0.2877)
 """
 
+import reanalyse.priors.pickling  # noqa: F401  (prior objects pickle)
 from reanalyse.priors.effect import SKEPTICAL_TAIL_PROBABILITY, EffectPrior
 from reanalyse.priors.inline import parse_inline_prior
 from reanalyse.priors.load import PriorScaleMismatchError, load_prior

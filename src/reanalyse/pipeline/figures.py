@@ -1,0 +1,76 @@
+"""The figures of one pairwise analysis: forest plot, tau prior vs posterior, sensitivity."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reanalyse.measures import is_ratio
+from reanalyse.pipeline.prepare import PreparedAnalysis
+from reanalyse.plots import plot_forest, plot_sensitivity, plot_tau, save_figure
+
+__all__ = ["FIGURES", "write_analysis_figures"]
+
+#: Figure stems written per analysis (each as .png and .svg).
+FIGURES = ("forest", "tau", "sensitivity")
+
+
+def _back(x: Any, ratio: bool) -> Any:
+    return np.exp(x) if ratio else x
+
+
+def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
+                           mcmc: dict[str, dict[str, Any]]) -> list[Path]:
+    """Write the analysis' figures under ``folder``; return the paths written."""
+    from reanalyse.pipeline.run import grid_dataset
+
+    spec = prep.spec
+    ratio = is_ratio(spec.measure)
+    main = prep.main
+    written: list[Path] = []
+    if main.review is None or main.k == 0:
+        return written
+    studies = main.review.studies.copy()
+    ex = prep.exact_default
+    bayes_theta = None
+    bayes_mu = theta_new = None
+    if ex is not None:
+        summ = ex.summary()
+        th = summ[summ["parameter"] == "theta"]
+        bayes_theta = pd.DataFrame({"study": th["study"], "median": _back(th["median"], ratio),
+                                    "q025": _back(th["q025"], ratio),
+                                    "q975": _back(th["q975"], ratio)})
+        lo, med, hi = ex.quantile("mu", [0.025, 0.5, 0.975])
+        bayes_mu = (float(_back(med, ratio)), float(_back(lo, ratio)), float(_back(hi, ratio)))
+        nlo, nhi = ex.quantile("theta_new", [0.025, 0.975])
+        theta_new = (float(_back(nlo, ratio)), float(_back(nhi, ratio)))
+    rev = main.review
+    label = f"{rev.method} {rev.model} ({spec.measure})"
+    thresholds = [float(_back(t.t, ratio)) for t in prep.thresholds]
+    fig = plot_forest(title=spec.title, studies=studies,
+                      fixed=(rev.estimate, rev.ci_low, rev.ci_high), fixed_label=label,
+                      bayes_mu=bayes_mu, bayes_theta=bayes_theta, theta_new=theta_new,
+                      log_scale=ratio, measure=spec.measure, thresholds=thresholds)
+    written += save_figure(fig, folder / "forest")
+    if ex is not None and prep.default_tau is not None:
+        prior = prep.default_tau.prior
+        hi = float(max(prior.ppf(0.99), ex.quantile("tau", 0.995)))  # type: ignore[union-attr]
+        if not math.isfinite(hi) or hi <= 0:
+            hi = 2.0
+        grid = np.linspace(hi / 400, hi, 400)
+        fig = plot_tau(tau=grid, prior_pdf=np.exp(prior.logpdf(grid)),  # type: ignore[union-attr]
+                       posterior_pdf=np.asarray(ex.pdf("tau", grid)),
+                       title=f"{spec.title}: tau", prior_label=prep.default_tau.id)
+        written += save_figure(fig, folder / "tau")
+    if prep.tau_priors and prep.effect_priors:
+        ds = grid_dataset(prep, mcmc)
+        fig = plot_sensitivity(ds, scenario=prep.scenario,
+                               title=f"{spec.title}: P(clinically meaningful benefit)"
+                               if prep.primary else f"{spec.title}: P(benefit)",
+                               variable="p_meaningful" if prep.primary else "p_benefit")
+        written += save_figure(fig, folder / "sensitivity")
+    return written

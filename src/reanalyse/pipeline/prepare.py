@@ -1,0 +1,202 @@
+"""Everything about one pairwise analysis that is cheap and exact: its data in each scenario, the
+frequentist results with the review's method, the exact-engine sensitivity grid and tipping
+points, and the MCMC jobs it needs (which the runner caches and executes)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reanalyse.analyses import AnalysisSpec
+from reanalyse.analyses.inputs import AnalysisRows, analysis_rows
+from reanalyse.conversions import benefit_sign
+from reanalyse.effects import study_effects
+from reanalyse.errors import DataValidationError
+from reanalyse.exact import ExactPosterior, fit_exact
+from reanalyse.measures import BINARY_MEASURES, analysis_scale
+from reanalyse.pipeline.defaults import (
+    BayesDefaults,
+    ResolvedPrior,
+    resolve_effect_prior,
+    resolve_tau_prior,
+    unit_information_sd,
+)
+from reanalyse.pooling import PooledResult, pool
+from reanalyse.priors import EffectPrior
+from reanalyse.sensitivity import TippingPoint, exact_cell, tipping_points
+from reanalyse.thresholds import ScaledThreshold, analysis_thresholds, primary_threshold
+
+__all__ = ["PreparedAnalysis", "ScenarioData", "prepare_analysis"]
+
+SCENARIOS = ("sourced", "reconstruction")
+
+
+@dataclass
+class ScenarioData:
+    """One scenario's rows, study effects (estimable only) and frequentist results."""
+
+    scenario: str
+    rows: AnalysisRows
+    effects: pd.DataFrame | None = None
+    review: PooledResult | None = None
+    random_dl: PooledResult | None = None
+    problem: str = ""
+
+    @property
+    def k(self) -> int:
+        return 0 if self.effects is None else int(len(self.effects))
+
+    def y_se(self) -> tuple[np.ndarray, np.ndarray]:
+        assert self.effects is not None
+        return (self.effects["te"].to_numpy(dtype=float),
+                self.effects["se"].to_numpy(dtype=float))
+
+    def participants(self) -> np.ndarray:
+        """Participants per study (arm totals; for contrast rows unknown: NaN)."""
+        assert self.effects is not None
+        e = self.effects
+        if "total_1" in e:
+            return (e["total_1"] + e["total_2"]).to_numpy(dtype=float)
+        if "n_1" in e:
+            return (e["n_1"] + e["n_2"]).to_numpy(dtype=float)
+        return np.full(len(e), np.nan)
+
+    def arm_counts(self) -> dict[str, list[float]] | None:
+        """Binary arm counts when every study has them (the binomial likelihood needs them)."""
+        e = self.effects
+        if e is None or "events_1" not in e or e["events_1"].isna().any():
+            return None
+        return {c: [float(v) for v in e[c]] for c in ("events_1", "total_1", "events_2",
+                                                       "total_2")}
+
+
+@dataclass
+class PreparedAnalysis:
+    """A pairwise analysis ready for the Bayesian layer."""
+
+    spec: AnalysisSpec
+    scenario: str
+    scale: str
+    sign: int
+    thresholds: list[ScaledThreshold]
+    primary: ScaledThreshold | None
+    data: dict[str, ScenarioData]
+    uisd: float | None
+    tau_priors: list[ResolvedPrior]
+    effect_priors: list[ResolvedPrior]
+    default_tau: ResolvedPrior | None
+    default_effect: ResolvedPrior | None
+    exact_default: ExactPosterior | None = None
+    exact_cells: dict[tuple[str, str, str, str], dict[str, float]] = field(default_factory=dict)
+    tipping: list[TippingPoint] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def main(self) -> ScenarioData:
+        return self.data[self.scenario]
+
+    @property
+    def binary(self) -> bool:
+        return self.spec.measure in BINARY_MEASURES
+
+
+def _frequentist(spec: AnalysisSpec, rows: AnalysisRows) -> ScenarioData:
+    sd = ScenarioData(scenario=rows.scenario, rows=rows)
+    if not len(rows.frame):
+        sd.problem = f"no usable data in the '{rows.scenario}' scenario"
+        return sd
+    table = rows.table()
+    method = spec.method
+    if method in ("MH", "PETO") and rows.has_contrasts:
+        method = "IV"
+    try:
+        sd.review = pool(table, measure=spec.measure, method=method,  # type: ignore[arg-type]
+                         model=spec.model, tau2_method=spec.tau2,  # type: ignore[arg-type]
+                         treatment=spec.treatment, control=spec.control)
+        sd.random_dl = pool(table, measure=spec.measure, method=method,  # type: ignore[arg-type]
+                            model="random", tau2_method="DL", treatment=spec.treatment,
+                            control=spec.control)
+        eff = study_effects(table, measure=spec.measure, treatment=spec.treatment,
+                            control=spec.control)
+    except DataValidationError as err:
+        sd.problem = " | ".join(err.lines)
+        return sd
+    sd.effects = eff[eff["estimable"]].reset_index(drop=True)
+    if not len(sd.effects):
+        sd.problem = "no estimable study"
+    return sd
+
+
+def prepare_analysis(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str = "sourced",
+                     root: Any = None, grid: bool = True) -> PreparedAnalysis:
+    """Load both scenarios, pool them as the review did, and compute the exact-engine layer."""
+    data = {sc: _frequentist(spec, analysis_rows(spec, scenario=sc, root=root))
+            for sc in SCENARIOS}
+    scale = analysis_scale(spec.measure)
+    sign = benefit_sign(higher_is_better=spec.higher_is_better)
+    primary = primary_threshold(spec)
+    main = data[scenario]
+    uisd = None
+    if main.k:
+        y, se = main.y_se()
+        n = main.participants()
+        if np.all(np.isfinite(n)):
+            uisd = unit_information_sd(n=n, se=se)
+    cfg = defaults.for_scale(scale)
+    prep = PreparedAnalysis(spec=spec, scenario=scenario, scale=scale, sign=sign,
+                            thresholds=analysis_thresholds(spec), primary=primary, data=data,
+                            uisd=uisd, tau_priors=[], effect_priors=[], default_tau=None,
+                            default_effect=None)
+    if main.k == 0:
+        prep.notes.append(main.problem or "no data")
+        return prep
+    needs_uisd = any(p.startswith("uisd-") for p in (cfg.default_tau, *cfg.grid_tau))
+    if needs_uisd and uisd is None:
+        prep.notes.append("tau priors scaled by the unit-information SD need participant "
+                          "numbers, which contrast-only studies lack")
+        return prep
+    prep.default_tau = resolve_tau_prior(cfg.default_tau, scale=scale, uisd=uisd)
+    prep.default_effect = resolve_effect_prior(cfg.default_effect, scale=scale, threshold=primary)
+    prep.tau_priors = [resolve_tau_prior(p, scale=scale, uisd=uisd) for p in cfg.grid_tau]
+    prep.effect_priors = [r for r in (resolve_effect_prior(p, scale=scale, threshold=primary)
+                                      for p in cfg.grid_effect) if r is not None]
+    if primary is None:
+        prep.notes.append("no sourced clinically meaningful threshold: P(meaningful benefit), "
+                          "the skeptical and enthusiastic priors and the tipping point are "
+                          "not computed")
+    y, se = main.y_se()
+    eff = prep.default_effect.prior
+    assert isinstance(eff, EffectPrior)
+    mean = 0.0 if eff.family == "flat" else float(eff.mean)
+    sd = None if eff.family == "flat" else float(eff.sd)
+    prep.exact_default = fit_exact(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
+                                   mu_prior_mean=mean, mu_prior_sd=sd,
+                                   labels=list(main.effects["study"]))  # type: ignore[index]
+    if not grid:
+        return prep
+    t = primary.t if primary is not None else None
+    for sc, sdata in data.items():
+        if sdata.k == 0:
+            continue
+        ys, ses = sdata.y_se()
+        for tp in prep.tau_priors:
+            for ep in prep.effect_priors:
+                prep.exact_cells[(tp.id, ep.id, "normal", sc)] = exact_cell(
+                    y=ys, se=ses, tau_prior=tp.prior, effect_prior=ep.prior,  # type: ignore[arg-type]
+                    benefit_sign=sign, threshold=t)
+    if primary is not None:
+        factor = uisd if scale == "MD" and uisd else 1.0
+        prep.tipping = tipping_points(
+            y=y, se=se, scale=scale, effect_prior=eff, benefit_sign=sign, threshold=primary.t,
+            scan_min=defaults.tipping.scale_min * factor,
+            scan_max=defaults.tipping.scale_max * factor)
+    return prep
+
+
+def finite(x: float | None) -> bool:
+    """True for a finite float."""
+    return x is not None and math.isfinite(x)

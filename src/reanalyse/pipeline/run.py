@@ -1,0 +1,396 @@
+"""``reanalyse run``: the whole re-analysis, from analysis specifications to results/.
+
+Order: validate every specification and data file (nothing is written if anything is wrong);
+the reproduction table; per analysis the frequentist results, the exact-engine sensitivity grid
+and tipping points; the MCMC fits (default priors; the binomial likelihood for binary outcomes),
+executed locally or on Dask and cached by content; the network meta-analyses; then tables,
+figures, netCDF files and the HTML report. Every file is written atomically; ``results/run.log``
+records, per run, which tasks were sampled and which came from the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from reanalyse import __version__
+from reanalyse.analyses import AnalysisSpec, find_root, load_analyses
+from reanalyse.errors import DataValidationError, Problem
+from reanalyse.pipeline import atomic
+from reanalyse.pipeline.cache import TaskCache, task_key
+from reanalyse.pipeline.decision import decision_frame, decision_row
+from reanalyse.pipeline.defaults import BayesDefaults, load_defaults
+from reanalyse.pipeline.executor import Job, run_jobs
+from reanalyse.pipeline.jobs import mcmc_jobs, nma_jobs
+from reanalyse.pipeline.prepare import SCENARIOS, PreparedAnalysis, prepare_analysis
+from reanalyse.pipeline.figures import write_analysis_figures
+from reanalyse.report.html import analysis_section, write_report
+from reanalyse.reproduce import reproduce
+from reanalyse.results.provenance import package_versions
+from reanalyse.sensitivity import assemble_grid
+
+__all__ = ["RunSummary", "run_pipeline"]
+
+DEFAULTS_FILE = Path("analyses") / "defaults" / "bayes.toml"
+
+
+@dataclass
+class RunSummary:
+    """What a run did: analyses, tasks sampled vs cached, files written."""
+
+    results_dir: Path
+    analyses: list[str]
+    sampled: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    decision: pd.DataFrame | None = None
+
+
+def _select(specs: list[AnalysisSpec], names: Sequence[str] | None) -> list[AnalysisSpec]:
+    if not names:
+        return specs
+    by_id = {s.id: s for s in specs}
+    unknown = [n for n in names if n not in by_id]
+    if unknown:
+        raise DataValidationError([
+            Problem(file="analyses/", rule="unknown analysis",
+                    message=f"no analysis '{n}' (known: {', '.join(sorted(by_id))})")
+            for n in unknown])
+    return [by_id[n] for n in names]
+
+
+def run_pipeline(
+    *,
+    analyses: Sequence[str] | None = None,
+    scenario: Literal["sourced", "reconstruction"] = "sourced",
+    jobs: int = 1,
+    force: bool = False,
+    executor: Literal["local", "dask"] = "local",
+    scheduler: str | None = None,
+    results_dir: str | Path | None = None,
+    root: str | Path | None = None,
+    mcmc: bool = True,
+    nma: bool = True,
+    progress: bool = True,
+) -> RunSummary:
+    """Run the re-analysis and write it under ``results_dir`` (default ``<root>/results``).
+
+    Parameters
+    ----------
+    analyses
+        Analysis ids to run (default: every specification under ``analyses/``).
+    scenario
+        Data scenario of the headline results (the grid always spans both scenarios).
+    jobs, executor, scheduler
+        Parallelism for the MCMC tasks: ``jobs`` local processes, or the workers of the Dask
+        cluster at ``scheduler``.
+    force
+        Recompute every task, ignoring the cache.
+    mcmc, nma
+        Include the MCMC fits and the network meta-analyses (the exact engine always runs).
+
+    Raises
+    ------
+    DataValidationError
+        Any problem with the specifications or data, before anything is written.
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
+    base = Path(root) if root is not None else find_root()
+    out = Path(results_dir) if results_dir is not None else base / "results"
+    # ---- validate everything first: nothing is written when input is bad ----
+    specs = _select(load_analyses("analyses", root=base), analyses)
+    defaults = load_defaults(base / DEFAULTS_FILE)
+    common = _common_inputs(base, scenario=scenario, mcmc=mcmc)
+    keys_by_id = {s.id: task_key({"common": common, "spec": s.model_dump(),
+                                  "files": _file_digests(base, s)}) for s in specs}
+    records: dict[str, dict[str, Any]] = {}
+    if not force:
+        for s in specs:
+            rec = _read_record(out / "analyses" / s.id)
+            if rec is not None and rec.get("key") == keys_by_id[s.id]:
+                records[s.id] = rec
+    fresh = [s for s in specs if s.id not in records]
+    repro_key = task_key({"common": common, "specs": sorted(keys_by_id.values()),
+                          "all": _all_digests(base)})
+    cache = TaskCache(out / ".cache")
+    repro_rows = None if force else cache.get("reproduction", repro_key)
+    if repro_rows is None:
+        repro_rows = {sc: [r.to_dict() for r in reproduce(scenario=sc, root=base)]
+                      for sc in SCENARIOS}
+    prep_jobs = [Job(name=f"prepare/{s.id}", fn=_prepare_job,
+                     payload={"spec": s, "defaults": defaults, "scenario": scenario,
+                              "root": str(base)}) for s in fresh]
+    prepared_by_id = {job.payload["spec"].id: res["prep"] for job, res in run_jobs(
+        prep_jobs, n_jobs=jobs, progress=progress, description="exact engine")}
+    prepared = [prepared_by_id[s.id] for s in fresh]
+    networks = nma_jobs(root=base, defaults=defaults, scenario=scenario) \
+        if nma and not analyses else []
+
+    summary = RunSummary(results_dir=out, analyses=[s.id for s in specs])
+    log_lines = [f"run {_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
+                 f"reanalyse {__version__} scenario={scenario} analyses={len(specs)} "
+                 f"recomputed={len(fresh)} unchanged={len(records)}"]
+    cache.put("reproduction", repro_key, repro_rows)
+
+    # ---- MCMC and NMA tasks: cached by content, executed where asked ----
+    all_jobs: list[Job] = []
+    if mcmc:
+        for prep in prepared:
+            all_jobs += mcmc_jobs(prep, defaults=defaults)
+    all_jobs += networks
+    results: dict[str, dict[str, Any]] = {}
+    todo: list[Job] = []
+    keys: dict[str, str] = {}
+    for job in all_jobs:
+        key = task_key({"name": job.name, "payload": job.payload})
+        keys[job.name] = key
+        hit = None if force else cache.get("tasks", key)
+        if hit is not None:
+            results[job.name] = hit
+            summary.cached.append(job.name)
+            log_lines.append(f"cached {job.name} {key[:16]}")
+        else:
+            todo.append(job)
+    for job, result in run_jobs(todo, n_jobs=jobs, executor=executor, scheduler=scheduler,
+                                progress=progress, description="sampling"):
+        cache.put("tasks", keys[job.name], result)
+        results[job.name] = result
+        summary.sampled.append(job.name)
+        log_lines.append(f"sampled {job.name} {keys[job.name][:16]}")
+    for s in specs:
+        if s.id in records:
+            log_lines.append(f"unchanged {s.id} {keys_by_id[s.id][:16]}")
+
+    # ---- per-analysis outputs (recomputed analyses only) ----
+    published = {r["id"]: r["published"] for r in repro_rows[scenario]}
+    status = {r["analysis"]: r["status"] for r in repro_rows[scenario] if r["analysis"]}
+    write_jobs = []
+    for prep in prepared:
+        sid = prep.spec.id
+        write_jobs.append(Job(name=f"write/{sid}", fn=_write_job, payload={
+            "out": str(out), "prep": prep, "defaults": defaults, "key": keys_by_id[sid],
+            "mcmc": {name: r for name, r in results.items() if name.startswith(f"{sid}/")},
+            "published": published.get(prep.spec.published) if prep.spec.published else None,
+            "status": status.get(sid, "no published result")}))
+    for job, res in run_jobs(write_jobs, n_jobs=jobs, progress=progress,
+                             description="writing"):
+        records[job.payload["prep"].spec.id] = res["record"]
+        summary.written += [Path(p) for p in res["written"]]
+    decision = decision_frame([records[s.id]["decision"] for s in specs])
+    summary.decision = decision
+    target = out / "decision.csv"
+    atomic.write_text(target, decision.to_csv(index=False))
+    summary.written.append(target)
+    repro = pd.DataFrame([_flat_repro(r) for sc in SCENARIOS for r in repro_rows[sc]])
+    target = out / "reproduction.csv"
+    atomic.write_text(target, repro.to_csv(index=False))
+    summary.written.append(target)
+    nma_results = {name: r for name, r in results.items() if name.startswith("nma/")}
+    summary.written += _write_nma(out, nma_results)
+    prov = {"reanalyse": __version__, "created": log_lines[0], "scenario": scenario,
+            "packages": package_versions(), "defaults": defaults.model_dump(),
+            "analyses": {s.id: records[s.id]["provenance"] for s in specs},
+            "tasks": {name: keys[name] for name in keys}}
+    target = out / "provenance.json"
+    atomic.write_text(target, json.dumps(prov, indent=2, default=str))
+    summary.written.append(target)
+    summary.written.append(write_report(
+        out, sections=[records[s.id]["section"] for s in specs], decision=decision,
+        repro=repro, provenance=prov, nma=nma_results, defaults=defaults))
+    log_lines.append(f"done sampled={len(summary.sampled)} cached={len(summary.cached)}")
+    _append_log(out / "run.log", log_lines)
+    return summary
+
+
+def _prepare_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the exact, cheap layer of one analysis."""
+    return {"prep": prepare_analysis(payload["spec"], defaults=payload["defaults"],
+                                     scenario=payload["scenario"], root=payload["root"])}
+
+
+def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Worker: write one analysis' files, decision row and report section."""
+    out = Path(payload["out"])
+    prep: PreparedAnalysis = payload["prep"]
+    mine: dict[str, dict[str, Any]] = payload["mcmc"]
+    sid = prep.spec.id
+    head = mine.get(f"{sid}/default/{'binomial' if prep.binary else 'normal'}") \
+        or mine.get(f"{sid}/default/normal")
+    written = _write_analysis(out, prep, mine, payload["defaults"])
+    row = decision_row(prep, published=payload["published"],
+                       reproduction_status=payload["status"], mcmc=head)
+    record = {"key": payload["key"], "decision": row, "provenance": _provenance(prep),
+              "mcmc": {n: {k: v for k, v in r.items() if k in ("diagnostics", "cell")}
+                       for n, r in mine.items()},
+              "section": analysis_section(out, prep, pd.Series(row))}
+    # the record goes last: an analysis counts as done only once everything else is in place
+    target = out / "analyses" / sid / "record.json"
+    atomic.write_text(target, json.dumps(record, default=_json_default))
+    return {"record": record, "written": [str(p) for p in [*written, target]]}
+
+
+def _common_inputs(base: Path, *, scenario: str, mcmc: bool) -> dict[str, Any]:
+    """What every analysis depends on besides its own spec and data."""
+    digests = {str(p.relative_to(base)): _digest(p) for p in
+               sorted((base / "priors").glob("*.toml")) + [base / DEFAULTS_FILE]}
+    return {"version": __version__, "scenario": scenario, "mcmc": mcmc, "files": digests}
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _file_digests(base: Path, spec: AnalysisSpec) -> dict[str, str]:
+    from reanalyse.analyses import resolve
+
+    out = {}
+    for rel in (spec.data, spec.reconstruction_data):
+        if rel:
+            path = resolve(rel, base)
+            out[rel] = _digest(path)
+            pub = path.parent / "published.csv"
+            if pub.is_file():
+                out[str(pub.relative_to(base))] = _digest(pub)
+    return out
+
+
+def _all_digests(base: Path) -> dict[str, str]:
+    files = sorted((base / "analyses").glob("*.toml")) + sorted((base / "data").rglob("*.csv"))
+    return {str(p.relative_to(base)): _digest(p) for p in files}
+
+
+def _read_record(folder: Path) -> dict[str, Any] | None:
+    path = folder / "record.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _append_log(path: Path, lines: list[str]) -> None:
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    atomic.write_text(path, old + "\n".join(lines) + "\n")
+
+
+def _flat_repro(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "scenario": r["scenario"], "status": r["status"],
+            "measure": r["measure"], "published_estimate": r["published"]["estimate"],
+            "published_ci_low": r["published"]["ci_low"],
+            "published_ci_high": r["published"]["ci_high"],
+            "ours_estimate": r["ours"]["estimate"], "ours_ci_low": r["ours"]["ci_low"],
+            "ours_ci_high": r["ours"]["ci_high"], "k": r["ours"]["k"],
+            "expected_k": r["expected_k"], "missing": "; ".join(r["missing"]),
+            "reason": r["reason"], "analysis": r["analysis"]}
+
+
+def _provenance(prep: PreparedAnalysis) -> dict[str, Any]:
+    from reanalyse.results.provenance import data_hash
+
+    return {
+        "spec": prep.spec.model_dump(),
+        "data_hash": {sc: data_hash(d.rows.frame) for sc, d in prep.data.items()},
+        "default_tau": prep.default_tau.to_dict() if prep.default_tau else None,
+        "default_effect": prep.default_effect.to_dict() if prep.default_effect else None,
+        "grid_tau": [p.to_dict() for p in prep.tau_priors],
+        "grid_effect": [p.to_dict() for p in prep.effect_priors],
+        "uisd": prep.uisd, "notes": prep.notes,
+    }
+
+
+def grid_dataset(prep: PreparedAnalysis, mcmc: dict[str, dict[str, Any]]) -> xr.Dataset:
+    """The analysis' sensitivity grid: exact normal cells plus MCMC binomial cells."""
+    cells = dict(prep.exact_cells)
+    for result in mcmc.values():
+        for cell in result.get("grid", []):
+            cells[tuple(cell["key"])] = cell["values"]  # type: ignore[index]
+    attrs = {"analysis": prep.spec.id, "measure": prep.spec.measure, "scale": prep.scale,
+             "benefit_sign": prep.sign,
+             "threshold": prep.primary.t if prep.primary else float("nan"),
+             "threshold_label": prep.primary.label if prep.primary else "",
+             "note": "summaries on the analysis scale (log for ratios); normal likelihood cells "
+                     "by the exact engine, binomial cells by MCMC"}
+    return assemble_grid(cells, tau_priors=[p.id for p in prep.tau_priors],
+                         effect_priors=[p.id for p in prep.effect_priors], attrs=attrs)
+
+
+def _write_analysis(out: Path, prep: PreparedAnalysis, mcmc: dict[str, dict[str, Any]],
+                    defaults: BayesDefaults) -> list[Path]:
+    folder = out / "analyses" / prep.spec.id
+    written: list[Path] = []
+
+    def put(name: str, text: str) -> None:
+        atomic.write_text(folder / name, text)
+        written.append(folder / name)
+
+    freq = {sc: {"review_method": d.review.to_dict() if d.review else None,
+                 "random_dl": d.random_dl.to_dict() if d.random_dl else None,
+                 "units": d.rows.units, "unusable": d.rows.unusable, "problem": d.problem}
+            for sc, d in prep.data.items()}
+    put("frequentist.json", json.dumps(freq, indent=2, default=_json_default, allow_nan=True))
+    tables = []
+    if prep.exact_default is not None:
+        t = prep.exact_default.summary()
+        t.insert(0, "engine", "exact")
+        tables.append(t)
+    for name, result in sorted(mcmc.items()):
+        if result.get("summary"):
+            t = pd.DataFrame(result["summary"])
+            t.insert(0, "engine", f"mcmc:{name.split('/', 1)[1]}")
+            tables.append(t)
+    if tables:
+        put("summary.csv", pd.concat(tables, ignore_index=True).to_csv(index=False))
+    if prep.tau_priors:
+        grid = grid_dataset(prep, mcmc)
+        target = folder / "grid.nc"
+        with atomic.atomic_path(target) as tmp:
+            grid.to_netcdf(tmp, engine="h5netcdf")
+        written.append(target)
+        put("grid.csv", grid.to_dataframe().reset_index().to_csv(index=False))
+    for name, result in mcmc.items():
+        if result.get("netcdf"):
+            stem = name.split("/", 1)[1].replace("/", "_")
+            target = folder / f"posterior_{stem}.nc"
+            atomic.write_bytes(target, bytes(result["netcdf"]))
+            written.append(target)
+    written += write_analysis_figures(folder, prep, mcmc)
+    return written
+
+
+def _write_nma(out: Path, results: dict[str, dict[str, Any]]) -> list[Path]:
+    written = []
+    for name, result in results.items():
+        folder = out / "nma" / name.split("/", 1)[1]
+        for fname, content in result.get("files", {}).items():
+            target = folder / fname
+            data = content if isinstance(content, (bytes, bytearray, memoryview)) else \
+                str(content).encode()
+            atomic.write_bytes(target, bytes(data))
+            written.append(target)
+    return written
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return str(obj)
+
+

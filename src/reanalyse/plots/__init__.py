@@ -1,0 +1,9 @@
+"""Figures (matplotlib, headless): each ``plot_*`` returns a Figure; :func:`save_figure` writes
+PNG and SVG atomically."""
+
+from reanalyse.plots.forest import plot_forest
+from reanalyse.plots.save import save_figure
+from reanalyse.plots.sensitivity import plot_sensitivity
+from reanalyse.plots.tau import plot_tau
+
+__all__ = ["plot_forest", "plot_sensitivity", "plot_tau", "save_figure"]

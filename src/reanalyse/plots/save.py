@@ -1,0 +1,30 @@
+"""Write a figure as PNG and SVG, atomically, and close it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure  # noqa: E402
+
+from reanalyse.pipeline.atomic import atomic_path  # noqa: E402
+
+__all__ = ["save_figure"]
+
+
+def save_figure(fig: Figure, stem: str | Path, *, dpi: int = 110) -> list[Path]:
+    """Save ``fig`` to ``stem.png`` and ``stem.svg``; return the paths."""
+    import matplotlib.pyplot as plt
+
+    stem = Path(stem)
+    out = []
+    for ext in ("png", "svg"):
+        target = stem.with_suffix(f".{ext}")
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight",
+                        metadata={"Date": None} if ext == "svg" else None)
+        out.append(target)
+    plt.close(fig)
+    return out

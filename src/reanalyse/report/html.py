@@ -1,0 +1,211 @@
+"""Build ``results/report.html``: one self-contained page.
+
+Sections: the decision table, the reproduction table, one section per analysis (figures,
+frequentist and Bayesian numbers, notes), the network meta-analyses, methods generated from the
+specifications and priors, and provenance. Every string that comes from data or specifications is
+escaped with :func:`html.escape`; figures are embedded as base64 data URIs.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reanalyse.pipeline import atomic
+from reanalyse.pipeline.defaults import BayesDefaults
+from reanalyse.pipeline.prepare import PreparedAnalysis
+
+__all__ = ["write_report"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;max-width:1200px;
+color:#222}
+table{border-collapse:collapse;font-size:.82rem;margin:.5rem 0 1.5rem}
+th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums}
+figure{display:inline-block;margin:.5rem 1rem .5rem 0} figure img{max-width:560px}
+figcaption{font-size:.8rem;color:#555} .note{color:#555;font-size:.85rem}
+section.analysis{border-top:2px solid #ddd;margin-top:2rem;padding-top:.5rem}
+code{font-size:.85em}
+"""
+
+
+def e(value: Any) -> str:
+    """Escape anything for HTML text."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _num(x: Any, digits: int = 2) -> str:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        if isinstance(x, float) and not math.isfinite(x):
+            return ""
+        return f"{x:.{digits}f}"
+    return e(x)
+
+
+def _table(frame: pd.DataFrame, *, table_id: str, digits: dict[str, int] | None = None) -> str:
+    digits = digits or {}
+    head = "".join(f"<th>{e(c)}</th>" for c in frame.columns)
+    rows = []
+    for _, r in frame.iterrows():
+        cells = []
+        for c in frame.columns:
+            v = r[c]
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                cells.append(f'<td class="num">{_num(v, digits.get(c, 2))}</td>')
+            else:
+                cells.append(f"<td>{e(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table id="{e(table_id)}"><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+def _img(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{e(caption)}</figcaption></figure>")
+
+
+def _figures(folder: Path, stems: Iterable[tuple[str, str]]) -> str:
+    out = [_img(folder / f"{stem}.png", caption) for stem, caption in stems
+           if (folder / f"{stem}.png").is_file()]
+    return "".join(out)
+
+
+def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series) -> str:
+    """The HTML section of one analysis (figures embedded)."""
+    spec = prep.spec
+    folder = out / "analyses" / spec.id
+    parts = [f'<section class="analysis" id="analysis-{e(spec.id)}"><h3>{e(spec.title)}</h3>',
+             f"<p><code>{e(spec.id)}</code>: {e(spec.treatment)} vs {e(spec.control)}, outcome "
+             f"<code>{e(spec.outcome)}</code>, {e(spec.measure)}; the review's method "
+             f"{e(spec.method)} {e(spec.model)}; {'higher' if spec.higher_is_better else 'lower'}"
+             f" is better.</p>"]
+    main = prep.main
+    if main.review is not None and main.review.estimable:
+        r = main.review
+        parts.append(f"<p>Frequentist ({e(r.method)}, {e(r.model)}), {r.k} "
+                     f"stud{'y' if r.k == 1 else 'ies'}: {_num(r.estimate)} "
+                     f"({_num(r.ci_low)} to {_num(r.ci_high)}); I² {_num(r.i2, 0)}%.</p>")
+    if not math.isnan(decision_row.get("bayes_median", float("nan"))):
+        parts.append(
+            f"<p>Bayesian ({e(decision_row['bayes_engine'])}; tau prior "
+            f"<code>{e(decision_row['tau_prior'])}</code>, effect prior "
+            f"<code>{e(decision_row['effect_prior'])}</code>): median "
+            f"{_num(decision_row['bayes_median'])} (95% CrI {_num(decision_row['bayes_q025'])} "
+            f"to {_num(decision_row['bayes_q975'])}); P(benefit) "
+            f"{_num(decision_row['p_benefit'], 3)}; P(clinically meaningful benefit) "
+            f"{_num(decision_row['p_meaningful'], 3)}.</p>")
+    if main.rows.unusable:
+        parts.append('<p class="note">Not usable here: ' + e("; ".join(main.rows.unusable))
+                     + "</p>")
+    for note in prep.notes:
+        parts.append(f'<p class="note">{e(note)}</p>')
+    if prep.tipping:
+        tips = []
+        for tp in prep.tipping:
+            if tp.scale is not None:
+                tips.append(f"P(meaningful benefit) crosses {tp.level} at a half-normal tau "
+                            f"scale of {tp.scale:.3g}")
+            else:
+                side = "below" if tp.below else "above"
+                tips.append(f"P(meaningful benefit) stays {side} {tp.level} for half-normal "
+                            f"scales {tp.scan_min:.3g} to {tp.scan_max:.3g}")
+        parts.append('<p class="note">Tipping points: ' + e("; ".join(tips)) + ".</p>")
+    parts.append(_figures(folder, (("forest", f"{spec.id}: forest plot"),
+                                   ("tau", f"{spec.id}: tau prior and posterior"),
+                                   ("sensitivity", f"{spec.id}: prior sensitivity"))))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _methods(analyses: dict[str, dict[str, Any]], defaults: BayesDefaults) -> str:
+    seen: dict[str, dict[str, Any]] = {}
+    for prov in analyses.values():
+        for d in [prov.get("default_tau"), prov.get("default_effect"),
+                  *prov.get("grid_tau", []), *prov.get("grid_effect", [])]:
+            if d:
+                seen.setdefault(str(d.get("id_requested", d.get("id"))), d)
+    rows = pd.DataFrame([{"prior": k, "role": v.get("role", ""), "family": v.get("family", ""),
+                          "parameters": v.get("params_on_tau") or v.get("params", ""),
+                          "citation": v.get("citation", ""), "resolved": v.get("resolved", "")}
+                         for k, v in sorted(seen.items())])
+    s = defaults.sampler
+    text = (
+        "<p>Frequentist results recompute each analysis with the review's method as RevMan 5 "
+        "does (Mantel-Haenszel with the 0.5 zero-cell correction inside the sums for binary "
+        "outcomes; inverse variance with Hedges' adjusted g for SMD; DerSimonian-Laird for "
+        "random effects). Bayesian results use the normal-normal random-effects model on the "
+        "study estimates (marginal likelihood y_i ~ N(mu, se_i² + tau²), study effects drawn "
+        "from their conditional posterior) computed exactly by numerical integration "
+        "(as bayesmeta) and by MCMC (PyMC with nutpie), and for binary outcomes the exact "
+        "binomial likelihood by MCMC. Priors per effect scale come from "
+        "<code>analyses/defaults/bayes.toml</code>; each is listed below with its citation. "
+        f"MCMC: {s.chains} chains of {s.draws} draws after {s.tune} tuning steps, target "
+        f"acceptance {s.target_accept}, seed {s.seed}; a run with R-hat above 1.01, bulk or "
+        "tail ESS below 400, or any divergence is retried at higher target acceptance and "
+        "flagged if it still fails. P(clinically meaningful benefit) uses each analysis' "
+        "benefit threshold of smallest magnitude (its source is in the decision table). "
+        "The headline data scenario is 'sourced' (reported and derived rows only) unless the "
+        "run chose 'reconstruction' (adds imputed and back-solved rows).</p>")
+    return text + _table(rows, table_id="priors-table")
+
+
+def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
+                 repro: pd.DataFrame, provenance: dict[str, Any],
+                 nma: dict[str, dict[str, Any]], defaults: BayesDefaults) -> Path:
+    """Write ``out/report.html`` atomically and return its path."""
+    show = decision[["analysis", "measure", "k", "published_estimate", "published_ci_low",
+                     "published_ci_high", "reproduction_status", "freq_estimate",
+                     "freq_ci_low", "freq_ci_high", "bayes_median", "bayes_q025", "bayes_q975",
+                     "grid_median_min", "grid_median_max", "p_benefit", "p_meaningful",
+                     "threshold", "threshold_label", "p_new_benefit", "bayes_diagnostics",
+                     "review_reading", "bayes_reading", "agrees"]]
+    body = [
+        "<h1>reanalyse: Bayesian re-analysis report</h1>",
+        f'<p class="note">{e(provenance.get("created", ""))}</p>',
+        '<h2 id="decision">Decision table</h2>',
+        "<p>Effects on the natural scale (ratios back-transformed; MD/SMD in the review's "
+        "orientation). P(benefit) and P(clinically meaningful benefit) are posterior "
+        "probabilities under the default priors; p_new_benefit is the predictive probability "
+        "that a new trial shows benefit. Full table: <code>decision.csv</code>.</p>",
+        _table(show, table_id="decision-table",
+               digits={"p_benefit": 3, "p_meaningful": 3, "p_new_benefit": 3, "k": 0}),
+        '<h2 id="reproduction">Reproduction of the published results</h2>',
+        _table(repro[["id", "scenario", "status", "published_estimate", "published_ci_low",
+                      "published_ci_high", "ours_estimate", "ours_ci_low", "ours_ci_high", "k",
+                      "expected_k", "reason"]], table_id="reproduction-table",
+               digits={"k": 0, "expected_k": 0}),
+        '<h2 id="analyses">Analyses</h2>',
+    ]
+    body.extend(sections)
+    if nma:
+        body.append('<h2 id="nma">Network meta-analyses</h2>')
+        for name, result in sorted(nma.items()):
+            folder = out / "nma" / name.split("/", 1)[1]
+            body.append(f"<h3>{e(result.get('title', name))}</h3>")
+            for line in result.get("text", []):
+                body.append(f"<p>{e(line)}</p>")
+            stems = [(Path(f).stem, f"{name}: {Path(f).stem}") for f in result.get("files", {})
+                     if f.endswith(".png")]
+            body.append(_figures(folder, stems))
+    body += ['<h2 id="methods">Methods</h2>', _methods(provenance.get("analyses", {}), defaults),
+             '<h2 id="provenance">Provenance</h2>',
+             "<p>Versions: " + e(", ".join(f"{k} {v}" for k, v in
+                                           provenance.get("packages", {}).items())) + "</p>",
+             _table(pd.DataFrame([{"analysis": k, "data sha256 (sourced)": v["data_hash"].get(
+                 "sourced", ""), "data sha256 (reconstruction)": v["data_hash"].get(
+                 "reconstruction", "")} for k, v in provenance.get("analyses", {}).items()]),
+                 table_id="provenance-table")]
+    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<title>reanalyse report</title><style>" + _CSS + "</style></head><body>"
+            + "\n".join(body) + "</body></html>")
+    target = out / "report.html"
+    atomic.write_text(target, page)
+    return target

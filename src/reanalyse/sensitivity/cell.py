@@ -1,0 +1,79 @@
+"""One cell of a sensitivity grid: posterior summaries under one tau prior and one effect prior.
+
+The summaries (on the analysis scale) are the median and 95% interval of ``mu`` and
+``theta_new``, the median of ``tau``, P(benefit) = P(s mu > 0), P(clinically meaningful benefit)
+= P(s mu > |t|) for the primary threshold t, and the predictive probability that a new study
+shows benefit, P(s theta_new > 0); s is the benefit sign.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from reanalyse.exact import fit_exact
+from reanalyse.priors import EffectPrior, TauPrior
+
+__all__ = ["CELL_VARIABLES", "exact_cell", "summarise_draws"]
+
+CELL_VARIABLES: tuple[str, ...] = (
+    "mu_median", "mu_q025", "mu_q975", "theta_new_median", "theta_new_q025", "theta_new_q975",
+    "tau_median", "p_benefit", "p_meaningful", "p_new_benefit",
+)
+
+
+def _p_beyond(p_greater, sign: int, t: float) -> float:  # type: ignore[no-untyped-def]
+    # P(sign * x > t) = P(x > t) for sign +1, P(x < -t) for sign -1
+    return float(p_greater(t)) if sign > 0 else float(1.0 - p_greater(-t))
+
+
+def exact_cell(
+    *,
+    y: np.ndarray,
+    se: np.ndarray,
+    tau_prior: TauPrior,
+    effect_prior: EffectPrior,
+    benefit_sign: int,
+    threshold: float | None,
+) -> dict[str, float]:
+    """Summaries of the exact normal-normal posterior (no Monte Carlo error)."""
+    if effect_prior.family == "flat":
+        mean, sd = 0.0, None
+    elif effect_prior.family == "normal":
+        mean, sd = float(effect_prior.mean), float(effect_prior.sd)
+    else:
+        raise ValueError(f"the exact engine takes a normal or flat effect prior, not "
+                         f"{effect_prior.family} ({effect_prior.id})")
+    post = fit_exact(y=y, se=se, tau_prior=tau_prior, mu_prior_mean=mean, mu_prior_sd=sd)
+    out: dict[str, float] = {}
+    for par in ("mu", "theta_new"):
+        lo, med, hi = post.quantile(par, [0.025, 0.5, 0.975])
+        out[f"{par}_median"], out[f"{par}_q025"], out[f"{par}_q975"] = (float(med), float(lo),
+                                                                         float(hi))
+    out["tau_median"] = float(post.quantile("tau", 0.5))
+    s = benefit_sign
+    out["p_benefit"] = _p_beyond(lambda t: post.p_greater("mu", t), s, 0.0)
+    out["p_meaningful"] = (_p_beyond(lambda t: post.p_greater("mu", t), s, abs(threshold))
+                           if threshold is not None else math.nan)
+    out["p_new_benefit"] = _p_beyond(lambda t: post.p_greater("theta_new", t), s, 0.0)
+    return out
+
+
+def summarise_draws(*, mu: np.ndarray, tau: np.ndarray, theta_new: np.ndarray,
+                    benefit_sign: int, threshold: float | None) -> dict[str, Any]:
+    """The same summaries from posterior draws (MCMC cells of the grid)."""
+    mu, tau, theta_new = (np.asarray(x, dtype=float).ravel() for x in (mu, tau, theta_new))
+    s = benefit_sign
+    out: dict[str, Any] = {}
+    for name, x in (("mu", mu), ("theta_new", theta_new)):
+        lo, med, hi = np.quantile(x, [0.025, 0.5, 0.975])
+        out[f"{name}_median"], out[f"{name}_q025"], out[f"{name}_q975"] = (float(med), float(lo),
+                                                                           float(hi))
+    out["tau_median"] = float(np.median(tau))
+    out["p_benefit"] = float(np.mean(s * mu > 0))
+    out["p_meaningful"] = (float(np.mean(s * mu > abs(threshold))) if threshold is not None
+                           else math.nan)
+    out["p_new_benefit"] = float(np.mean(s * theta_new > 0))
+    return out

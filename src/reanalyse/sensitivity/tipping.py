@@ -1,0 +1,79 @@
+"""Tipping points: the half-normal tau scale at which P(clinically meaningful benefit) crosses
+0.5 and 0.9, under the default effect prior and the exact normal-normal posterior."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from reanalyse.priors import EffectPrior, load_prior
+from reanalyse.exact import fit_exact
+
+__all__ = ["TippingPoint", "tipping_points"]
+
+
+@dataclass(frozen=True)
+class TippingPoint:
+    """Where P(meaningful benefit) crosses ``level`` as the HN(scale) tau prior widens.
+
+    ``scale`` is None when P stays on one side over the scanned range; ``below`` then says on
+    which side (True: below ``level`` throughout).
+    """
+
+    level: float
+    scale: float | None
+    below: bool | None
+    scan_min: float
+    scan_max: float
+
+
+def tipping_points(
+    *,
+    y: np.ndarray,
+    se: np.ndarray,
+    scale: str,
+    effect_prior: EffectPrior,
+    benefit_sign: int,
+    threshold: float,
+    levels: tuple[float, ...] = (0.5, 0.9),
+    scan_min: float = 0.01,
+    scan_max: float = 2.0,
+    n_scan: int = 25,
+) -> list[TippingPoint]:
+    """Scan HN(s) priors for s in [scan_min, scan_max] (log-spaced) and refine each crossing."""
+
+    if effect_prior.family == "flat":
+        mean, sd = 0.0, None
+    else:
+        mean, sd = float(effect_prior.mean), float(effect_prior.sd)
+    t = abs(threshold)
+
+    def p_of(s: float) -> float:
+        prior = load_prior(f"half-normal:{s!r}", role="tau", scale=scale)
+        post = fit_exact(y=y, se=se, tau_prior=prior, mu_prior_mean=mean,  # type: ignore[arg-type]
+                         mu_prior_sd=sd)
+        if benefit_sign > 0:
+            return float(post.p_greater("mu", t))
+        return float(post.p_less("mu", -t))
+
+    grid = np.geomspace(scan_min, scan_max, n_scan)
+    probs = np.array([p_of(float(s)) for s in grid])
+    out = []
+    for level in levels:
+        diff = probs - level
+        crossing = np.flatnonzero(np.sign(diff[:-1]) != np.sign(diff[1:]))
+        if crossing.size == 0:
+            out.append(TippingPoint(level=level, scale=None, below=bool(np.all(diff < 0)),
+                                    scan_min=scan_min, scan_max=scan_max))
+            continue
+        i = int(crossing[0])
+        root = optimize.brentq(lambda s: p_of(s) - level, float(grid[i]), float(grid[i + 1]),
+                               xtol=1e-6)
+        out.append(TippingPoint(level=level, scale=float(root), below=None, scan_min=scan_min,
+                                scan_max=scan_max))
+    return out
+
+
