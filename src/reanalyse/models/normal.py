@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from reanalyse.models.base import PairwiseModel, dataset, draws_of
 from reanalyse.models.data import ContrastData
 from reanalyse.models.prior_graph import (
-    effect_prior_vars,
+    centred_effect_vars,
     sample_effect_prior,
     sample_tau_prior,
     tau_prior_vars,
@@ -61,7 +61,8 @@ def _observed_groups(data: ContrastData) -> dict[str, xr.Dataset]:
 class NormalNormal(PairwiseModel):
     """Normal-normal random-effects model on study estimates, sampled in its marginal form.
 
-    ``y_i ~ N(mu, se_i^2 + tau^2)``; ``theta_i`` are drawn afterwards from their conditional
+    ``y_i ~ N(mu, se_i^2 + tau^2)``, with mu sampled around its conditional posterior given
+    tau (:func:`reanalyse.models.prior_graph.centred_effect_vars`); ``theta_i`` are drawn afterwards from their conditional
     posterior given each (mu, tau) draw and ``theta_new ~ N(mu, tau^2)``. Compiled once for all
     data sizes and priors. See ``models/normal.toml``.
 
@@ -87,9 +88,10 @@ class NormalNormal(PairwiseModel):
         with pm.Model() as model:
             y = pm.Data("y", np.asarray(data.y))
             se = pm.Data("se", np.asarray(data.se))
-            mu = effect_prior_vars(self.effect_prior)
             tau = tau_prior_vars(self.tau_prior)
-            pm.Normal("y_obs", mu=mu, sigma=pt.sqrt(se**2 + tau**2), observed=y)
+            v = se**2 + tau**2
+            mu = centred_effect_vars(y, v, self.effect_prior)
+            pm.Normal("y_obs", mu=mu, sigma=pt.sqrt(v), observed=y)
         return model
 
     def observed_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]
@@ -144,7 +146,7 @@ class FixedEffect(PairwiseModel):
         with pm.Model() as model:
             y = pm.Data("y", np.asarray(data.y))
             se = pm.Data("se", np.asarray(data.se))
-            mu = effect_prior_vars(self.effect_prior)
+            mu = centred_effect_vars(y, se**2, self.effect_prior)
             pm.Normal("y_obs", mu=mu, sigma=se, observed=y)
         return model
 

@@ -176,7 +176,8 @@ class FitResult:
                 }
                 if self.is_ratio:
                     if name in _EFFECT_PARAMETERS and name != "baseline":
-                        e = np.exp(flat)
+                        with np.errstate(over="ignore"):
+                            e = np.exp(flat)
                         row.update({"ratio_mean": float(e.mean()),
                                     "ratio_median": float(np.exp(q[1])),
                                     "ratio_q025": float(np.exp(q[0])),

@@ -1,0 +1,378 @@
+"""Bayesian random-effects meta-analysis of one comparison: the function behind ``reanalyse bayes``.
+
+:func:`bayes_analysis` loads a study table, computes the study effects of ``treatment`` vs
+``control`` (RevMan conventions, :func:`reanalyse.effects.study_effects`), loads the priors from
+the registry (or inline specs) for the measure's analysis scale, and fits
+
+- ``engine="mcmc"``: a PyMC model (:mod:`reanalyse.models`) sampled with nutpie, compiled once
+  per structure, checked (R-hat, ESS, divergences) and flagged when it cannot pass;
+- ``engine="exact"``: the normal-normal posterior by numerical integration
+  (:func:`reanalyse.exact.fit_exact`), no Monte Carlo error.
+
+Models: ``normal`` (normal-normal on the study estimates, any measure), ``fixed`` (its tau = 0
+limit), ``binomial`` (exact binomial likelihood from arm counts: logit link for OR, guarded log
+link for RR; MCMC only).
+
+Examples
+--------
+>>> from reanalyse.bayes import bayes_analysis
+>>> res = bayes_analysis("data.csv", measure="RR", treatment="IVIg", control="placebo",
+...                      tau_prior="half-normal-0.5", effect_prior="normal:0,10",
+...                      engine="exact")                                 # doctest: +SKIP
+>>> res.to_dict()["mu"]["median"]                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from reanalyse.data import StudyTable, load_table
+from reanalyse.effects import study_effects
+from reanalyse.errors import DataValidationError
+from reanalyse.measures import analysis_scale, is_ratio
+from reanalyse.models import (
+    ArmData,
+    BinomialLog,
+    BinomialLogit,
+    ContrastData,
+    FixedEffect,
+    NormalNormal,
+    PairwiseModel,
+)
+from reanalyse.priors import EffectPrior, TauPrior, load_prior
+from reanalyse.results import FitResult, provenance_attrs, stat_block
+from reanalyse.sampling import DEFAULT_SETTINGS, SamplerSettings
+
+__all__ = ["ENGINES", "MODELS", "BayesResult", "bayes_analysis", "build_model", "load_priors"]
+
+Engine = Literal["mcmc", "exact"]
+ModelName = Literal["normal", "fixed", "binomial"]
+ENGINES: tuple[str, ...] = ("mcmc", "exact")
+MODELS: tuple[str, ...] = ("normal", "fixed", "binomial")
+
+def load_priors(
+    *,
+    tau_prior: str | TauPrior | None,
+    effect_prior: str | EffectPrior,
+    scale: str,
+    thresholds: Sequence[float] = (),
+    allow_scale_mismatch: bool = False,
+) -> tuple[TauPrior | None, EffectPrior]:
+    """The tau and effect priors for an analysis scale, a skeptical / enthusiastic effect prior
+    resolved with the first threshold (on the analysis scale)."""
+    tau: TauPrior | None
+    if tau_prior is None or isinstance(tau_prior, TauPrior):
+        tau = tau_prior
+    else:
+        loaded = load_prior(tau_prior, role="tau", scale=scale,
+                            allow_scale_mismatch=allow_scale_mismatch)
+        assert isinstance(loaded, TauPrior)
+        tau = loaded
+    if isinstance(effect_prior, EffectPrior):
+        effect = effect_prior
+    else:
+        loaded_e = load_prior(effect_prior, role="effect", scale=scale,
+                              allow_scale_mismatch=allow_scale_mismatch)
+        assert isinstance(loaded_e, EffectPrior)
+        effect = loaded_e
+    if effect.needs_threshold:
+        if not thresholds:
+            raise DataValidationError.single(
+                file=f"prior '{effect.id}'", rule="needs-threshold",
+                message=f"the {effect.kind} effect prior is centred by a clinically meaningful "
+                "threshold: give one with --threshold (on the analysis scale)")
+        effect = effect.resolve(threshold=float(thresholds[0]))
+    return tau, effect
+
+
+def build_model(*, model: ModelName, measure: str, tau_prior: TauPrior | None,
+                effect_prior: EffectPrior) -> PairwiseModel:
+    """The model specification for a model name and measure."""
+    if model == "normal":
+        return NormalNormal(tau_prior=tau_prior, effect_prior=effect_prior)
+    if model == "fixed":
+        return FixedEffect(effect_prior=effect_prior)
+    if model == "binomial":
+        if measure == "OR":
+            return BinomialLogit(tau_prior=tau_prior, effect_prior=effect_prior)
+        if measure == "RR":
+            return BinomialLog(tau_prior=tau_prior, effect_prior=effect_prior)
+        raise ValueError(f"the binomial model serves OR and RR, not {measure}")
+    raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BayesResult:
+    """One Bayesian analysis: the fit (MCMC) or the exact posterior, and what went in.
+
+    Attributes
+    ----------
+    engine, model, measure, scale
+        How it was computed and on which scale (log for OR/RR).
+    studies
+        Studies that entered, in order.
+    excluded
+        Studies that could not enter, with the reason.
+    thresholds
+        Thresholds on the analysis scale for P(effect > t) and P(effect < t).
+    fit
+        The :class:`~reanalyse.results.FitResult` (MCMC engine), else ``None``.
+    exact
+        The :class:`~reanalyse.exact.ExactPosterior` (exact engine), else ``None``.
+    attrs
+        Provenance (as :func:`reanalyse.results.provenance_attrs`).
+    """
+
+    engine: Engine
+    model: str
+    measure: str
+    scale: str
+    studies: tuple[str, ...]
+    excluded: tuple[str, ...]
+    thresholds: tuple[float, ...]
+    priors: dict[str, Any]
+    fit: FitResult | None = None
+    exact: Any = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``ok`` or ``flagged`` (MCMC diagnostics); ``ok`` for the exact engine."""
+        return self.fit.status if self.fit is not None else "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``reanalyse bayes --json`` (analysis scale; see the module docs)."""
+        ts = list(self.thresholds)
+        if self.fit is not None:
+            out = self.fit.to_json_dict(thresholds=ts)
+        else:
+            out = self._exact_dict(ts)
+        out["engine"] = self.engine
+        out["model"] = self.model
+        out["measure"] = self.measure
+        out["scale"] = self.scale
+        out["studies"] = list(self.studies)
+        out["excluded"] = list(self.excluded)
+        out["thresholds"] = [
+            {"analysis_scale": t, **({"ratio": math.exp(t)} if is_ratio(self.measure) else {})}
+            for t in ts]
+        out["priors"] = self.priors
+        if is_ratio(self.measure):
+            out["ratio"] = {name: {k: (None if out[name][k] is None else math.exp(out[name][k]))
+                                   for k in ("median", "q025", "q975")}
+                            for name in ("mu", "theta_new")}
+        out["provenance"] = {k: self.attrs[k] for k in
+                             ("data_sha256", "random_seed", "created_at", "reanalyse_version",
+                              "pymc_version", "nutpie_version", "ci_prob", "ci_kind")
+                             if k in self.attrs}
+        return out
+
+    def _exact_dict(self, ts: list[float]) -> dict[str, Any]:
+        post = self.exact
+        assert post is not None
+
+        def block(name: str, study: str | None = None) -> dict[str, float | None]:
+            q = post.quantile(name, [0.025, 0.5, 0.975], study=study)
+            values = {"mean": post.mean(name, study=study), "median": q[1],
+                      "sd": post.sd(name, study=study), "q025": q[0], "q975": q[2]}
+            return {k: (float(v) if v is not None and math.isfinite(v) else None)
+                    for k, v in values.items()}
+
+        return {
+            "mu": block("mu"), "tau": block("tau"), "theta_new": block("theta_new"),
+            "theta": {s: block("theta", s) for s in post.labels},
+            "p_greater": {str(t): float(post.p_greater("mu", t)) for t in ts},
+            "p_less": {str(t): float(post.p_less("mu", t)) for t in ts},
+            "p_greater_theta_new": {str(t): float(post.p_greater("theta_new", t)) for t in ts},
+            "p_less_theta_new": {str(t): float(post.p_less("theta_new", t)) for t in ts},
+            "diagnostics": {"max_rhat": None, "min_ess_bulk": None, "min_ess_tail": None,
+                            "divergences": 0, "status": "ok",
+                            "messages": ["exact engine: numerical integration, no Monte Carlo"]},
+            "notes": [],
+        }
+
+    def text(self) -> str:
+        """A short plain-text report."""
+        d = self.to_dict()
+        ratio = is_ratio(self.measure)
+
+        def show(block: dict[str, float | None]) -> str:
+            vals = [block[k] for k in ("median", "q025", "q975")]
+            if any(v is None for v in vals):
+                return "not available"
+            m, lo, hi = (math.exp(v) if ratio else v for v in vals)  # type: ignore[arg-type]
+            return f"{m:.3g} [{lo:.3g}, {hi:.3g}]"
+
+        label = self.measure
+        lines = [f"{label}, {self.model} model, {self.engine} engine; "
+                 f"{len(self.studies)} stud{'y' if len(self.studies) == 1 else 'ies'}"
+                 + (f" (excluded: {'; '.join(self.excluded)})" if self.excluded else ""),
+                 f"  priors: tau {d['priors'].get('tau', {}).get('id', 'none (tau = 0)')}, "
+                 f"effect {d['priors']['effect']['id']}",
+                 f"  pooled {label} (median, 95% CrI): {show(d['mu'])}",
+                 f"  new study {label} (95% PrI):      {show(d['theta_new'])}",
+                 f"  tau (median, 95% CrI): {stat_text(d['tau'])}"]
+        for s, block in d["theta"].items():
+            lines.append(f"    {s}: {show(block)}")
+        for t in self.thresholds:
+            shown = f"{math.exp(t):.3g} ({t:.4g} on the log scale)" if ratio else f"{t:g}"
+            lines.append(f"  P(effect > {shown}) = {d['p_greater'][str(t)]:.3f}; "
+                         f"P(effect < {shown}) = {d['p_less'][str(t)]:.3f}")
+        diag = d["diagnostics"]
+        lines.append(f"  diagnostics: {diag['status']}"
+                     + (f" ({'; '.join(diag['messages'])})" if diag.get("messages") else ""))
+        return "\n".join(lines)
+
+
+def stat_text(block: dict[str, float | None]) -> str:
+    """``median [q025, q975]`` of a statistics block."""
+    vals = [block[k] for k in ("median", "q025", "q975")]
+    if any(v is None for v in vals):
+        return "not available"
+    return f"{vals[0]:.3g} [{vals[1]:.3g}, {vals[2]:.3g}]"
+
+
+def _table(data: StudyTable | pd.DataFrame | str | Path) -> StudyTable:
+    if isinstance(data, StudyTable):
+        return data
+    return load_table(data)
+
+
+def bayes_analysis(
+    data: StudyTable | pd.DataFrame | str | Path,
+    *,
+    measure: str,
+    treatment: str,
+    control: str,
+    tau_prior: str | TauPrior | None,
+    effect_prior: str | EffectPrior,
+    model: ModelName = "normal",
+    engine: Engine = "mcmc",
+    thresholds: Sequence[float] = (),
+    outcome: str | None = None,
+    timepoint: str | None = None,
+    random_seed: int | None = None,
+    settings: SamplerSettings = DEFAULT_SETTINGS,
+    allow_scale_mismatch: bool = False,
+) -> BayesResult:
+    """Bayesian meta-analysis of ``treatment`` vs ``control`` in a study table.
+
+    Parameters
+    ----------
+    data
+        A study table (path to CSV, DataFrame in the canonical long format, or
+        :class:`reanalyse.data.StudyTable`).
+    measure
+        ``OR``, ``RR``, ``RD``, ``MD`` or ``SMD``; ratios are analysed on the log scale.
+    treatment, control
+        The arms compared (arm 1 and arm 2).
+    tau_prior
+        Registry id or inline spec (``half-normal:0.5``); built for the measure's scale unless
+        ``allow_scale_mismatch``. ``None`` only with ``model="fixed"``.
+    effect_prior
+        Registry id or inline spec (``normal:0,10``, ``flat``, ``skeptical``, ...); skeptical and
+        enthusiastic priors are centred by the first threshold.
+    model
+        ``normal`` (default), ``fixed`` or ``binomial`` (OR/RR from arm counts; MCMC only).
+    engine
+        ``mcmc`` (default) or ``exact`` (normal / fixed models with a normal or flat effect
+        prior).
+    thresholds
+        Values on the analysis scale (log for OR/RR) for P(effect > t) and P(effect < t).
+    outcome, timepoint
+        Rows to use when the table holds several.
+    random_seed
+        Required for MCMC (no default: reproducibility is not optional).
+    settings
+        Sampler settings (MCMC).
+    allow_scale_mismatch
+        Use priors built for another effect scale (recorded in the result).
+
+    Returns
+    -------
+    BayesResult
+
+    Raises
+    ------
+    reanalyse.errors.DataValidationError
+        Bad data, unknown or mismatched priors, no estimable study.
+    ValueError
+        An impossible combination (e.g. the exact engine with the binomial model).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    if engine == "mcmc" and random_seed is None:
+        raise ValueError("the MCMC engine needs a random_seed (reproducibility is not optional)")
+    if model == "fixed":
+        if tau_prior is not None and not (isinstance(tau_prior, str) and tau_prior == "none"):
+            raise ValueError("the fixed-effect model fixes tau = 0; give no tau prior")
+        tau_prior = None
+    elif tau_prior is None:
+        raise ValueError(f"the {model} model needs a tau prior")
+    table = _table(data)
+    if outcome is not None or timepoint is not None:
+        table = table.select(outcome=outcome, timepoint=timepoint)
+    effects = study_effects(table, measure=measure, treatment=treatment, control=control)
+    scale = analysis_scale(measure)
+    tau, effect = load_priors(tau_prior=tau_prior, effect_prior=effect_prior, scale=scale,
+                              thresholds=thresholds, allow_scale_mismatch=allow_scale_mismatch)
+    spec = build_model(model=model, measure=measure, tau_prior=tau, effect_prior=effect)
+    ts = tuple(float(t) for t in thresholds)
+    where = table.name
+
+    if model == "binomial":
+        if engine == "exact":
+            raise ValueError("the exact engine computes the normal-normal model only; use "
+                             "--engine mcmc with --model binomial")
+        try:
+            model_data: ContrastData | ArmData = ArmData.from_effects(effects, measure=measure)
+        except ValueError as err:
+            raise DataValidationError.single(file=where, rule="binomial-data",
+                                             message=str(err)) from None
+        excluded: list[str] = []
+    else:
+        try:
+            model_data = ContrastData.from_effects(effects, measure=measure)
+        except ValueError as err:
+            raise DataValidationError.single(file=where, rule="no estimable study",
+                                             message=str(err)) from None
+        excluded = [f"{r.study}: {r.reason or 'not estimable'}"
+                    for r in effects.itertuples() if not bool(r.estimable)]
+
+    priors = spec.priors()
+    if engine == "mcmc":
+        assert random_seed is not None
+        fit = spec.fit(model_data, settings=settings, random_seed=random_seed)
+        return BayesResult(engine="mcmc", model=spec.kind, measure=measure, scale=scale,
+                           studies=model_data.study, excluded=tuple(excluded), thresholds=ts,
+                           priors=priors, fit=fit, attrs=dict(fit.attrs))
+
+    from reanalyse.exact import fit_exact
+
+    if effect.family not in ("normal", "flat"):
+        raise ValueError(f"the exact engine takes a normal or flat effect prior, not "
+                         f"{effect.family} ({effect.id}); use --engine mcmc")
+    assert isinstance(model_data, ContrastData)
+    mu_mean = effect.params["mean"] if effect.family == "normal" else 0.0
+    mu_sd = effect.params["sd"] if effect.family == "normal" else None
+    if tau is None:
+        post = fit_exact(y=model_data.y, se=model_data.se, tau_fixed=0.0, mu_prior_mean=mu_mean,
+                         mu_prior_sd=mu_sd, labels=model_data.study)
+    else:
+        post = fit_exact(y=model_data.y, se=model_data.se, tau_prior=tau,
+                         mu_prior_mean=mu_mean, mu_prior_sd=mu_sd, labels=model_data.study)
+    attrs = provenance_attrs(data_hash=model_data.sha256, spec=spec.spec(), priors=priors,
+                             seed=None, settings=None,
+                             extra={"engine": "exact", "model": spec.kind, "measure": measure})
+    return BayesResult(engine="exact", model=spec.kind, measure=measure, scale=scale,
+                       studies=model_data.study, excluded=tuple(excluded), thresholds=ts,
+                       priors=priors, exact=post, attrs=attrs)
+
