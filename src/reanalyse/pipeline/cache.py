@@ -28,13 +28,25 @@ def _canonical(obj: Any) -> Any:
         return [_canonical(v) for v in obj]
     if isinstance(obj, float):
         return repr(obj)
+    if isinstance(obj, Path):
+        return str(obj)
     return obj
+
+
+def _encode(obj: Any) -> Any:
+    # prior objects and specifications describe themselves; arrays become lists
+    for method in ("to_dict", "model_dump"):
+        if hasattr(obj, method):
+            return _canonical(getattr(obj, method)())
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    raise TypeError(f"cannot key a {type(obj).__name__}")
 
 
 def task_key(payload: dict[str, Any]) -> str:
     """SHA-256 over the canonical JSON of ``payload`` plus the reanalyse version."""
     body = json.dumps(_canonical({"payload": payload, "version": __version__}),
-                      sort_keys=True, separators=(",", ":"))
+                      sort_keys=True, separators=(",", ":"), default=_encode)
     return hashlib.sha256(body.encode()).hexdigest()
 
 

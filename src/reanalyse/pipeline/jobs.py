@@ -1,25 +1,106 @@
-"""The expensive tasks of a run (MCMC fits, network meta-analyses), as picklable jobs."""
+"""The expensive tasks of a run (MCMC fits, network meta-analyses), as picklable jobs.
+
+Per pairwise analysis: the default-prior fit of the normal-normal model on the study estimates
+(its DataTree is kept as netCDF), and for binary outcomes with arm counts the exact binomial
+likelihood under the default priors (kept) and under every grid tau prior with the default effect
+prior (the binomial cells of the sensitivity grid). Each job is keyed by its full payload, so
+changing one prior re-runs only the jobs that use it.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from reanalyse.pipeline.defaults import BayesDefaults
 from reanalyse.pipeline.executor import Job
 from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["mcmc_jobs", "nma_jobs"]
+__all__ = ["mcmc_jobs", "nma_jobs", "run_mcmc_job"]
+
+
+def _sampler(defaults: BayesDefaults) -> dict[str, Any]:
+    s = defaults.sampler
+    return {"draws": s.draws, "tune": s.tune, "chains": s.chains,
+            "target_accept": s.target_accept}
 
 
 def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
-    """MCMC jobs of one analysis (wired in once the pairwise models land)."""
-    return []
+    """The MCMC jobs of one analysis (none when it has no estimable study)."""
+    if prep.default_tau is None or prep.default_effect is None or prep.main.k == 0:
+        return []
+    sid = prep.spec.id
+    main = prep.main
+    y, se = main.y_se()
+    base = {"analysis": sid, "measure": prep.spec.measure, "scale": prep.scale,
+            "sign": prep.sign, "threshold": prep.primary.t if prep.primary else None,
+            "sampler": _sampler(defaults), "seed": defaults.sampler.seed,
+            "scenario": prep.scenario}
+    contrast = {"y": [float(v) for v in y], "se": [float(v) for v in se],
+                "study": [str(s) for s in main.effects["study"]]}  # type: ignore[index]
+    jobs = [Job(name=f"{sid}/default/normal", fn=run_mcmc_job, payload={
+        **base, "model": "normal", "data": contrast, "keep": True,
+        "tau_id": prep.default_tau.id, "effect_id": prep.default_effect.id,
+        "tau_prior": prep.default_tau.prior, "effect_prior": prep.default_effect.prior})]
+    counts = main.arm_counts()
+    if prep.binary and prep.spec.measure in ("RR", "OR") and counts is not None:
+        arms = {**counts, "study": contrast["study"]}
+        jobs.append(Job(name=f"{sid}/default/binomial", fn=run_mcmc_job, payload={
+            **base, "model": "binomial", "data": arms, "keep": True,
+            "tau_id": prep.default_tau.id, "effect_id": prep.default_effect.id,
+            "tau_prior": prep.default_tau.prior, "effect_prior": prep.default_effect.prior}))
+        for tp in prep.tau_priors:
+            if tp.id == prep.default_tau.id:
+                continue
+            jobs.append(Job(name=f"{sid}/grid/binomial/{tp.id}", fn=run_mcmc_job, payload={
+                **base, "model": "binomial", "data": arms, "keep": False,
+                "tau_id": tp.id, "effect_id": prep.default_effect.id,
+                "tau_prior": tp.prior, "effect_prior": prep.default_effect.prior}))
+    return jobs
+
+
+def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Worker: fit one model and return its summaries (and its DataTree as netCDF bytes)."""
+    from reanalyse.bayes import build_model
+    from reanalyse.models import ArmData, ContrastData
+    from reanalyse.sampling import SamplerSettings
+    from reanalyse.sensitivity.cell import summarise_draws
+
+    measure = payload["measure"]
+    model = build_model(model=payload["model"], measure=measure,
+                        tau_prior=payload["tau_prior"], effect_prior=payload["effect_prior"])
+    d = payload["data"]
+    if payload["model"] == "binomial":
+        data: ArmData | ContrastData = ArmData(
+            events_1=d["events_1"], total_1=d["total_1"], events_2=d["events_2"],
+            total_2=d["total_2"], study=d["study"], measure=measure)
+    else:
+        data = ContrastData(y=d["y"], se=d["se"], study=d["study"], measure=measure)
+    fit = model.fit(data, settings=SamplerSettings(**payload["sampler"]),
+                    random_seed=int(payload["seed"]))
+    post = fit.dt["posterior"]
+    cell = summarise_draws(mu=post["mu"].values, tau=post["tau"].values,
+                           theta_new=post["theta_new"].values, benefit_sign=payload["sign"],
+                           threshold=payload["threshold"])
+    likelihood = "binomial" if payload["model"] == "binomial" else "normal"
+    out: dict[str, Any] = {
+        "model": payload["model"], "cell": cell, "diagnostics": fit.diagnostics,
+        "grid": [{"key": [payload["tau_id"], payload["effect_id"], likelihood,
+                          payload["scenario"]], "values": cell}] if likelihood == "binomial"
+        else [],
+    }
+    if payload.get("keep"):
+        out["summary"] = fit.summary().replace({np.nan: None}).to_dict("records")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "fit.nc"
+            fit.to_netcdf(path)
+            out["netcdf"] = path.read_bytes()
+    return out
 
 
 def nma_jobs(*, root: Path, defaults: BayesDefaults, scenario: str) -> list[Job]:
     """Network meta-analysis jobs (wired in once the NMA lands)."""
     return []
-
-
-_ = Any
