@@ -163,6 +163,57 @@ SMOKING_REUSE = SamplerSettings(draws=300, tune=500, chains=2, ess_threshold=50.
                                 retry_target_accepts=())
 
 
+def test_cli_bayesian_json(smoking_fit, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``reanalyse nma ... --json`` (same priors as the fixture, so the compiled model is reused)."""
+    from reanalyse.cli import main
+
+    path = tmp_path / "smoking.csv"
+    smoking_frame().to_csv(path, index=False)
+    n_compiled = len(MODEL_CACHE)
+    code = main(["nma", str(path), "--measure", "OR", "--reference", "No intervention",
+                 "--tau-prior", "half-normal:5", "--effect-prior", "normal:0,100",
+                 "--higher-is-better", "--seed", "3", "--draws", "300", "--tune", "500",
+                 "--chains", "2", "--threshold", "1.25", "--json"])
+    assert code == 0 and len(MODEL_CACHE) == n_compiled
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["d"]) == {"Self-help", "Individual counselling", "Group counselling"}
+    assert {"mean", "median", "sd", "q025", "q975"} == set(out["d"]["Self-help"])
+    assert set(out["tau"]) >= {"mean", "median", "sd", "q025", "q975"}
+    assert set(out["sucra"]) == set(out["treatments"])
+    assert set(out["rank_probabilities"]["Self-help"]) == {"1", "2", "3", "4"}
+    assert len(out["league"]) == 12
+    assert out["league_orientation"].startswith("treatment (row) versus comparator")
+    assert {"max_rhat", "min_ess_bulk", "divergences", "status"} <= set(out["diagnostics"])
+    assert "p_meaningful" in out["league"][0]
+    assert out["priors"]["tau"]["family"] == "half-normal"
+
+
+def test_log_link_risk_ratio_matches_large_sample_estimate() -> None:
+    """Arm-level binomial with log link (RR), fixed effects, large arms: the posterior of log RR
+    agrees with the inverse-variance estimate on log RR (netmeta-style) up to k * MCSE plus
+    0.01 for the large-sample approximation (its error is O(1/n), n >= 300 per arm)."""
+    df = pd.DataFrame({"study": ["a", "a", "b", "b", "c", "c", "c"],
+                       "treatment": ["P", "X", "P", "X", "P", "X", "Y"],
+                       "events": [200, 300, 50, 90, 120, 150, 60],
+                       "total": [1000, 1000, 400, 410, 600, 590, 300]})
+    net = build_network(load_table(df), measure="RR", reference="P")
+    freq = frequentist_nma(net).effects("common").set_index("treatment")
+    spec = NMASpec(effect_prior=load_prior("normal:0,100", role="effect", scale="logRR"),
+                   trt_effects="fixed")
+    fit = fit_nma(net, spec=spec, higher_is_better=False, random_seed=8, settings=SMALL)
+    assert fit.diagnostics.ok, fit.diagnostics.messages
+    assert fit.inputs.likelihood == "binomial_log"
+    for t in ("X", "Y"):
+        x = fit.posterior["d"].sel(treatment=t)
+        assert_close_to_published(x, float(freq.loc[t, "te"]), stat="mean", decimals=12,
+                                  extra=0.01)
+        assert_close_to_published(x, float(freq.loc[t, "se"]), stat="sd", decimals=12,
+                                  extra=0.01)
+    # every arm's fitted risk is a probability
+    mu = fit.posterior["mu"].to_numpy()
+    assert (mu < 0).all()
+
+
 # ---------------------------------------------------------------------------------------------
 # Bayesian NMA with near-flat effect priors and tau fixed = frequentist random-effects NMA
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from reanalyse.nma.model import CAP_SHARPNESS, ModelInputs, NMASpec, build_model, model_inputs
+from reanalyse.nma.model import ModelInputs, NMASpec, build_model, model_inputs
 from reanalyse.nma.network import Network
 from reanalyse.results import CI_KIND, CI_PROB, provenance_attrs
 from reanalyse.sampling import (
@@ -70,8 +70,7 @@ def _pointwise(inputs: ModelInputs, post: xr.Dataset) -> tuple[dict[str, np.ndar
             ll["r_obs"] = stats.binom.logpmf(data["r"], data["n"], p)
             fitted["r_obs"] = p
         elif inputs.likelihood == "binomial_log":
-            log_p = -np.logaddexp(0.0, -CAP_SHARPNESS * eta) / CAP_SHARPNESS
-            p = np.exp(log_p)
+            p = np.exp(np.minimum(eta, 0.0))
             ll["r_obs"] = stats.binom.logpmf(data["r"], data["n"], p)
             fitted["r_obs"] = p
         else:

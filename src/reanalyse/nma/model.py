@@ -13,15 +13,20 @@ The model is TSD2's (Dias et al. 2011, NICE DSU Technical Support Document 2, se
 
   ============================  =====================================================
   arm-level binary, OR          ``r ~ Binomial(n, invlogit(mu_s + delta))``
-  arm-level binary, RR          ``r ~ Binomial(n, exp(mu_s + delta))`` (log link, smooth cap
-                                at p = 1: ``log p = -softplus(-50 eta) / 50``)
+  arm-level binary, RR          ``r ~ Binomial(n, exp(mu_s + delta))`` (log link; ``mu_s``
+                                kept in the region where every arm has p < 1, see below)
   arm-level continuous, MD      ``y ~ Normal(mu_s + delta, sd / sqrt(n))``
   arm-level continuous, SMD     contrasts against the baseline arm (RevMan's Hedges' g),
                                 multi-arm covariance from the pairwise variances
   contrast rows                 ``y ~ MvNormal(delta, V)`` with ``V`` the multi-arm covariance
   ============================  =====================================================
 
-  ``mu`` (dim ``study``) are the baselines of arm-level studies. The multivariate normal is
+  ``mu`` (dim ``study``) are the baselines of arm-level studies. With the log link every arm
+  needs ``mu_s + delta_sk < 0``; the baseline is sampled as ``mu_s = -smax_s - softplus(w_s)``
+  with ``smax_s`` a smooth maximum (log-sum-exp, sharpness 100) of 0 and the study's ``delta``, and
+  its prior ``N(0, baseline_sd^2)`` is kept through the change-of-variables term
+  ``log N(mu_s) + log sigmoid(w_s)``: the TSD2 prior restricted to the feasible region (up to a
+  sliver of width log(arms)/100 at the boundary), and no hard wall for the sampler. The multivariate normal is
   written as the product of its conditionals (each contrast given the earlier ones of its study),
   so that the pointwise log-likelihood is per contrast and sums to the exact joint density;
 - **unrelated mean effects** (``consistency="ume"``) give every observed comparison its own
@@ -64,8 +69,8 @@ Consistency = Literal["consistency", "ume", "nodesplit"]
 TrtEffects = Literal["random", "fixed"]
 Likelihood = Literal["binomial_logit", "binomial_log", "normal", "contrast"]
 
-#: Sharpness of the smooth cap of the log link at p = 1.
-CAP_SHARPNESS = 50.0
+#: Sharpness of the smooth maximum that keeps log-link baselines feasible.
+CAP_SHARPNESS = 100.0
 
 Array = NDArray[np.float64]
 
@@ -338,6 +343,15 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
         else:
             data["y_arm"] = np.asarray(y_arm, dtype=float)
             data["se_arm"] = np.asarray(se_arm, dtype=float)
+        if lik == "binomial_log":
+            width = max(s.n_arms for s in arm_studies)
+            pad = len(contrasts) + 1  # index of the padding entry (-1e3) of delta0
+            mat = np.full((len(arm_studies), width), pad, dtype=np.int64)
+            pos = np.zeros(len(arm_studies), dtype=np.int64)
+            for st, ci in zip(arm_study, arm_cidx, strict=True):
+                mat[st, pos[st]] = ci
+                pos[st] += 1
+            data["arm_matrix"] = mat
     if m:
         data["contrast_index"] = np.asarray(con_idx, dtype=np.int64)
         data["y"] = np.asarray(y_con, dtype=float)
@@ -345,7 +359,8 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
         data["sigma"] = np.asarray(sig, dtype=float)
     coords = {param_dim: params, "study": [s.name for s in arm_studies],
               "contrast": c_labels, "arm": arm_labels, "contrast_obs": con_labels}
-    key = ("nma", lik if arm_studies else None, len(arm_studies), len(arm_labels),
+    width = max((s.n_arms for s in arm_studies), default=0)
+    key = ("nma", lik if arm_studies else None, len(arm_studies), len(arm_labels), width,
            len(contrasts), m, len(params), spec.structure())
     return ModelInputs(likelihood=lik if arm_studies else None, coords=coords, data=data,
                        contrasts=contrasts, params=params, param_dim=param_dim,
@@ -402,14 +417,25 @@ def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-
             delta = pm.Deterministic("delta", mean + tau * pt.dot(data["A"], z),
                                      dims="contrast")
         if inputs.arm_studies:
-            mu = pm.Normal("mu", 0.0, data["prior_baseline_sd"], dims="study")
             delta0 = pt.concatenate([pt.zeros((1,)), delta])
+            if inputs.likelihood == "binomial_log":
+                w = pm.Flat("mu_offset", dims="study")
+                vals = pt.concatenate([delta0, pt.full((1,), -1e3)])[data["arm_matrix"]]
+                top = pt.max(vals, axis=1)
+                smax = top + pt.log(pt.sum(pt.exp(CAP_SHARPNESS * (vals - top[:, None])),
+                                           axis=1)) / CAP_SHARPNESS
+                mu = pm.Deterministic("mu", -smax - pt.softplus(w), dims="study")
+                sd = data["prior_baseline_sd"]
+                pm.Potential("mu_prior", pt.sum(
+                    -0.5 * (mu / sd) ** 2 - pt.log(sd) - 0.5 * np.log(2 * np.pi)
+                    - pt.softplus(-w)))
+            else:
+                mu = pm.Normal("mu", 0.0, data["prior_baseline_sd"], dims="study")
             eta = mu[data["arm_study"]] + delta0[data["arm_contrast"]]
             if inputs.likelihood == "binomial_logit":
                 pm.Binomial("r_obs", n=data["n"], logit_p=eta, observed=data["r"], dims="arm")
             elif inputs.likelihood == "binomial_log":
-                log_p = -pt.softplus(-CAP_SHARPNESS * eta) / CAP_SHARPNESS
-                pm.Binomial("r_obs", n=data["n"], p=pt.exp(log_p), observed=data["r"],
+                pm.Binomial("r_obs", n=data["n"], p=pt.exp(eta), observed=data["r"],
                             dims="arm")
             else:
                 pm.Normal("y_arm_obs", mu=eta, sigma=data["se_arm"], observed=data["y_arm"],
