@@ -138,6 +138,8 @@ def run_pipeline(
         if nma and not analyses else []
 
     summary = RunSummary(results_dir=out, analyses=[s.id for s in specs])
+    for stale in out.rglob(".*.tmp") if out.is_dir() else []:
+        stale.unlink()  # left by a run killed while writing
     log_lines = [f"run {_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
                  f"reanalyse {__version__} scenario={scenario} analyses={len(specs)} "
                  f"recomputed={len(fresh)} unchanged={len(records)}"]

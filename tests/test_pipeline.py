@@ -1,0 +1,251 @@
+"""The one-command pipeline: outputs, caching, resumption after SIGKILL, bad input, Dask, report.
+
+Each test runs on a temporary project root holding copies of this repository's own analyses,
+data, priors and defaults (so the tests never write into the working tree), with the MCMC
+settings shrunk where sampling is part of the test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reanalyse.errors import DataValidationError
+from reanalyse.exact import fit_exact
+from reanalyse.pipeline.run import run_pipeline
+from reanalyse.priors import load_prior
+from tests.conftest import REPO
+
+CHEAP = ["ivig_acr_eular_response", "ivig_disability"]
+
+
+def make_root(tmp_path: Path, *, analyses: list[str], draws: int = 300) -> Path:
+    root = tmp_path / "project"
+    (root / "analyses" / "defaults").mkdir(parents=True)
+    for name in analyses:
+        shutil.copy(REPO / "analyses" / f"{name}.toml", root / "analyses")
+    text = (REPO / "analyses" / "defaults" / "bayes.toml").read_text()
+    text = re.sub(r"draws = \d+", f"draws = {draws}", text)
+    text = re.sub(r"tune = \d+", f"tune = {draws}", text)
+    (root / "analyses" / "defaults" / "bayes.toml").write_text(text)
+    shutil.copytree(REPO / "data", root / "data")
+    shutil.copytree(REPO / "priors", root / "priors")
+    (root / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
+    return root
+
+
+def log_lines(results: Path, prefix: str) -> list[str]:
+    runs = (results / "run.log").read_text().split("\nrun ")
+    return [ln for ln in runs[-1].splitlines() if ln.startswith(prefix)]
+
+
+@pytest.fixture(scope="module")
+def exact_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("exact")
+    root = make_root(tmp, analyses=CHEAP)
+    summary = run_pipeline(root=root, results_dir=root / "results", mcmc=False, nma=False,
+                           progress=False)
+    return root, summary
+
+
+def test_outputs_exist_and_decision_matches_engines(exact_run) -> None:
+    root, summary = exact_run
+    res = root / "results"
+    assert (res / "report.html").is_file() and (res / "decision.csv").is_file()
+    assert (res / "reproduction.csv").is_file() and (res / "provenance.json").is_file()
+    for name in CHEAP:
+        folder = res / "analyses" / name
+        for f in ("frequentist.json", "summary.csv", "grid.nc", "grid.csv", "forest.png",
+                  "forest.svg", "tau.png", "tau.svg", "sensitivity.png", "sensitivity.svg"):
+            assert (folder / f).is_file(), f
+    dec = pd.read_csv(res / "decision.csv").set_index("analysis")
+    acr = dec.loc["ivig_acr_eular_response"]
+    # the review's published RR 1.80 (1.26 to 2.56), reproduced by MH fixed from 37/47 vs 21/48
+    assert (acr["published_estimate"], acr["published_ci_low"], acr["published_ci_high"]) == (
+        1.80, 1.26, 2.56)
+    assert acr["freq_estimate"] == pytest.approx((37 / 47) / (21 / 48), rel=1e-12)
+    # Bayesian headline (exact engine here): HN(0.5) on tau, N(0, 10^2) on log RR, k = 1
+    y = math.log((37 / 47) / (21 / 48))
+    se = math.sqrt(1 / 37 - 1 / 47 + 1 / 21 - 1 / 48)
+    post = fit_exact(y=[y], se=[se], tau_prior=load_prior("half-normal-0.5", role="tau",
+                                                          scale="logRR"),
+                     mu_prior_mean=0.0, mu_prior_sd=10.0)
+    assert acr["bayes_median"] == pytest.approx(math.exp(post.quantile("mu", 0.5)), rel=1e-9)
+    assert acr["p_benefit"] == pytest.approx(post.p_greater("mu", 0.0), rel=1e-9)
+    assert acr["p_meaningful"] == pytest.approx(post.p_greater("mu", math.log(1.25)), rel=1e-9)
+    assert acr["threshold"] == 1.25 and acr["reproduction_status"] == "reproduced"
+    assert acr["review_reading"] == "benefit"
+
+
+def test_grid_has_named_dims_and_both_scenarios(exact_run) -> None:
+    import xarray as xr
+
+    root, _ = exact_run
+    grid = xr.open_dataset(root / "results" / "analyses" / "ivig_disability" / "grid.nc")
+    assert grid["p_meaningful"].dims == ("tau_prior", "effect_prior", "likelihood", "scenario")
+    assert list(grid["scenario"].values) == ["sourced", "reconstruction"]
+    assert "half-normal-0.5" in list(grid["tau_prior"].values)
+    # the normal-likelihood cells are filled in both scenarios; the binomial ones are not (SMD)
+    assert grid["p_meaningful"].sel(likelihood="normal").notnull().all()
+    assert grid["p_meaningful"].sel(likelihood="binomial").isnull().all()
+    grid.close()
+
+
+def test_unchanged_rerun_recomputes_nothing(exact_run) -> None:
+    root, _ = exact_run
+    res = root / "results"
+    before = (res / "decision.csv").read_text()
+    t0 = time.perf_counter()
+    summary = run_pipeline(root=root, results_dir=res, mcmc=False, nma=False, progress=False)
+    assert summary.sampled == []
+    assert len(log_lines(res, "unchanged ")) == len(CHEAP)
+    assert (res / "decision.csv").read_text() == before
+    assert time.perf_counter() - t0 < 60
+
+
+def test_bad_input_writes_nothing(tmp_path) -> None:
+    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"])
+    outcomes = root / "data" / "iim2023" / "outcomes.csv"
+    frame = pd.read_csv(outcomes, dtype=str, keep_default_na=False)
+    frame.loc[frame.index[0], "events"] = "many"
+    frame.to_csv(outcomes, index=False)
+    with pytest.raises(DataValidationError) as info:
+        run_pipeline(root=root, results_dir=root / "results", mcmc=False, nma=False,
+                     progress=False)
+    assert any(p.column == "events" and p.row == 2 for p in info.value.problems)
+    assert not (root / "results").exists()
+
+
+def test_cli_bad_input_exit_2_no_traceback(tmp_path) -> None:
+    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"])
+    (root / "analyses" / "ivig_acr_eular_response.toml").write_text(
+        (root / "analyses" / "ivig_acr_eular_response.toml").read_text() + "\nbogus = 1\n")
+    proc = subprocess.run([sys.executable, "-m", "reanalyse", "run", "--no-mcmc", "--no-nma",
+                           "--quiet"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "bogus" in proc.stderr and "unknown key" in proc.stderr
+    assert not (root / "results").exists()
+
+
+def _run_cmd(root: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "reanalyse", "run", "--quiet", "--no-nma",
+            "--results", str(root / "results"), *extra]
+
+
+def test_sigkill_part_way_then_rerun_completes_identically(tmp_path) -> None:
+    names = ["ivig_acr_eular_response", "mtx_jdm_printo_20"]
+    root = make_root(tmp_path, analyses=names, draws=200)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(_run_cmd(root, *names), cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    cache = root / "results" / ".cache" / "tasks"
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None:
+        if cache.is_dir() and any(cache.glob("*.pkl")):
+            break  # at least one task finished: kill in the middle of the rest
+        time.sleep(0.2)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(cache.glob("*.pkl"))) if cache.is_dir() else 0
+    rerun = subprocess.run(_run_cmd(root, *names), cwd=root, env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    res = root / "results"
+    assert len(log_lines(res, "cached ")) == done_before
+    first = (res / "decision.csv").read_text()
+    # a clean run elsewhere gives identical results
+    clean = make_root(tmp_path / "clean", analyses=names, draws=200)
+    again = subprocess.run(_run_cmd(clean, *names), cwd=clean, env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert (clean / "results" / "decision.csv").read_text() == first
+    # temporary files of the killed run are cleared; no half-written file has a final name
+    assert list(res.rglob("*.tmp")) == []
+    for path in res.rglob("*.nc"):
+        assert path.stat().st_size > 0
+
+
+def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
+    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"], draws=200)
+    res = root / "results"
+    first = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
+    assert first.sampled, "the first run samples"
+    assert (res / "analyses" / "ivig_acr_eular_response" / "posterior_default_normal.nc").is_file()
+    second = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
+    assert second.sampled == []
+    assert log_lines(res, "sampled ") == []
+    # change one tau prior of the logRR grid: only the jobs that use it are sampled again
+    defaults = root / "analyses" / "defaults" / "bayes.toml"
+    defaults.write_text(defaults.read_text().replace('"uniform-0-2", "bartos-logrr-all-tau"',
+                                                     '"uniform-0-5", "bartos-logrr-all-tau"'))
+    third = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
+    assert third.sampled == ["ivig_acr_eular_response/grid/binomial/uniform-0-5"]
+    assert len(third.cached) == len(first.sampled) - 1
+
+
+def test_dask_executor_on_a_local_cluster(tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"], draws=200)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        summary = run_pipeline(root=root, results_dir=root / "results_dask", nma=False,
+                               executor="dask", scheduler=cluster.scheduler_address,
+                               progress=False)
+    local = run_pipeline(root=root, results_dir=root / "results_local", nma=False,
+                         progress=False)
+    assert sorted(summary.sampled) == sorted(local.sampled)
+    a = pd.read_csv(root / "results_dask" / "decision.csv")
+    b = pd.read_csv(root / "results_local" / "decision.csv")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_report_in_headless_chromium(exact_run, tmp_path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("headless Chromium is not installed (Debian package 'chromium'; .ci/run "
+                    "installs it)")
+    root, _ = exact_run
+    report = root / "results" / "report.html"
+    proc = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}", "--dump-dom",
+         report.as_uri()], capture_output=True, text=True, timeout=180)
+    dom = proc.stdout
+    assert 'id="decision-table"' in dom
+    assert 'id="reproduction-table"' in dom
+    pngs = sorted((root / "results" / "analyses").rglob("*.png"))
+    images = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([^"]+)"', dom)
+    assert len(images) == len(pngs) == 3 * len(CHEAP)
+    for _, data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    # self-contained: no resource is fetched (citations may mention URLs in text)
+    assert not re.search(r'(src|href)="(https?:)?//', dom)
+    assert "<link" not in dom and "<script" not in dom
+
+
+def test_report_escapes_strings_from_data(tmp_path) -> None:
+    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"])
+    spec = root / "analyses" / "ivig_acr_eular_response.toml"
+    spec.write_text(spec.read_text().replace('title = "', 'title = "<script>alert(1)</script> '))
+    run_pipeline(root=root, results_dir=root / "results", mcmc=False, nma=False, progress=False)
+    page = (root / "results" / "report.html").read_text()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    prov = json.loads((root / "results" / "provenance.json").read_text())
+    assert "ivig_acr_eular_response" in prov["analyses"]
