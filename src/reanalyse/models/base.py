@@ -145,8 +145,8 @@ class PairwiseModel(ABC):
 
     def spec(self) -> dict[str, Any]:
         """The model's declarative description (``models/<kind>.toml``) plus its class."""
-        return {**model_spec(self.kind), "kind": self.kind,
-                "class": f"{type(self).__module__}.{type(self).__name__}"}
+        return {"class": f"reanalyse.models.{type(self).__name__}", **model_spec(self.kind),
+                "kind": self.kind}
 
     def priors(self) -> dict[str, Any]:
         """Role -> prior record."""

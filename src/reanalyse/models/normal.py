@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,7 +17,9 @@ from reanalyse.models.prior_graph import (
     sample_effect_prior,
     sample_tau_prior,
     tau_prior_vars,
+    tau_zero_values,
 )
+from reanalyse.priors import EffectPrior, TauPrior
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
@@ -48,6 +51,23 @@ def theta_conditional(y: NDArray[np.float64], se: NDArray[np.float64], mu: NDArr
     mean = b * m + (1.0 - b) * np.asarray(y, dtype=float)
     sd = np.sqrt(s2 * t2 / (s2 + t2))
     return mean, sd
+
+
+def _normal_graph(data: ContrastData, *, tau_prior: TauPrior | None,
+                  effect_prior: EffectPrior) -> pm.Model:
+    """The marginal normal-normal graph shared by :class:`NormalNormal` and
+    :class:`FixedEffect` (tau = 0 through ``tau_fixed_zero``)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    with pm.Model() as model:
+        y = pm.Data("y", np.asarray(data.y))
+        se = pm.Data("se", np.asarray(data.se))
+        tau = tau_prior_vars(tau_prior)
+        v = se**2 + tau**2
+        mu = centred_effect_vars(y, v, effect_prior)
+        pm.Normal("y_obs", mu=mu, sigma=pt.sqrt(v), observed=y)
+    return model
 
 
 def _observed_groups(data: ContrastData) -> dict[str, xr.Dataset]:
@@ -82,17 +102,7 @@ class NormalNormal(PairwiseModel):
 
     def build(self, data: ContrastData) -> pm.Model:  # type: ignore[override]
         """The marginal-form PyMC model (data and priors in ``pm.Data``)."""
-        import pymc as pm
-        import pytensor.tensor as pt
-
-        with pm.Model() as model:
-            y = pm.Data("y", np.asarray(data.y))
-            se = pm.Data("se", np.asarray(data.se))
-            tau = tau_prior_vars(self.tau_prior)
-            v = se**2 + tau**2
-            mu = centred_effect_vars(y, v, self.effect_prior)
-            pm.Normal("y_obs", mu=mu, sigma=pt.sqrt(v), observed=y)
-        return model
+        return _normal_graph(data, tau_prior=self.tau_prior, effect_prior=self.effect_prior)
 
     def observed_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]
         return {"y": np.asarray(data.y), "se": np.asarray(data.se)}
@@ -130,7 +140,8 @@ class NormalNormal(PairwiseModel):
 class FixedEffect(PairwiseModel):
     """The fixed-effect limit: ``y_i ~ N(mu, se_i^2)``, tau = 0, theta_i = theta_new = mu.
 
-    See ``models/fixed.toml``.
+    Reuses the compiled graph of :class:`NormalNormal` with tau fixed at 0 through data (no
+    compilation of its own). See ``models/fixed.toml``.
     """
 
     kind: ClassVar[str] = "fixed"
@@ -139,19 +150,19 @@ class FixedEffect(PairwiseModel):
     random_effects: ClassVar[bool] = False
     checked_vars: ClassVar[tuple[str, ...]] = ("mu",)
 
-    def build(self, data: ContrastData) -> pm.Model:  # type: ignore[override]
-        """The fixed-effect PyMC model (data and the effect prior in ``pm.Data``)."""
-        import pymc as pm
+    def structure_key(self, data: ContrastData) -> Hashable:  # type: ignore[override]
+        """The normal-normal graph's key: the same compiled model serves tau = 0."""
+        return (NormalNormal.kind,)
 
-        with pm.Model() as model:
-            y = pm.Data("y", np.asarray(data.y))
-            se = pm.Data("se", np.asarray(data.se))
-            mu = centred_effect_vars(y, se**2, self.effect_prior)
-            pm.Normal("y_obs", mu=mu, sigma=se, observed=y)
-        return model
+    def build(self, data: ContrastData) -> pm.Model:  # type: ignore[override]
+        """The normal-normal PyMC model (tau = 0 is set through its data)."""
+        return _normal_graph(data, tau_prior=None, effect_prior=self.effect_prior)
 
     def observed_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]
         return {"y": np.asarray(data.y), "se": np.asarray(data.se)}
+
+    def data_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]
+        return {**super().data_values(data), **tau_zero_values()}
 
     def complete(self, raw: xr.DataTree, data: ContrastData, *,  # type: ignore[override]
                  rng: np.random.Generator) -> dict[str, xr.Dataset]:
@@ -170,4 +181,3 @@ class FixedEffect(PairwiseModel):
             "log_prior": dataset({"mu": self.effect_prior.logpdf(mu)}, study=data.study),
             **_observed_groups(data),
         }
-

@@ -20,7 +20,8 @@ lognormal       a1 = -1, a5 = -1/2 (l = mu, sigma)                    log
 log-t           a1 = -1, a6 = -(df + 1)/2 (l = location, sigma, nu)   log
 ============== ===================================================== ===================
 
-The weights, parameters and the choice of transform are ``pm.Data``; the log-Jacobian of the
+The weights, parameters and the choice of transform are ``pm.Data`` (as is a flag fixing
+tau = 0, so that the fixed-effect model reuses the random-effects graph); the log-Jacobian of the
 transform is added. The sampled geometry is therefore exactly that of PyMC's default transform
 of each family, the log density differs from PyMC's only by a constant (a test checks both
 against ``TauPrior.to_pymc``), and the compiled graph is small: compiling one graph with a
@@ -57,6 +58,7 @@ __all__ = [
     "sample_tau_prior",
     "tau_prior_values",
     "tau_prior_vars",
+    "tau_zero_values",
 ]
 
 #: Tau families the graph covers (``TauPrior.family`` values).
@@ -93,7 +95,13 @@ def tau_prior_values(prior: TauPrior) -> dict[str, NDArray[np.float64]]:
     return {"tau_w": w, "tau_s": np.asarray(float(s)), "tau_l": np.asarray(float(l)),
             "tau_sigma": np.asarray(float(sigma)), "tau_nu": np.asarray(float(nu)),
             "tau_bounded": np.asarray(bounded), "tau_lower": np.asarray(float(lower)),
-            "tau_upper": np.asarray(float(upper))}
+            "tau_upper": np.asarray(float(upper)), "tau_fixed_zero": np.asarray(0.0)}
+
+
+def tau_zero_values() -> dict[str, NDArray[np.float64]]:
+    """``pm.Data`` values that fix tau = 0 (the fixed-effect limit) in the same graph: tau is
+    0 and the then irrelevant ``tau_z`` gets a standard normal density (so it stays proper)."""
+    return {**_DEFAULT_TAU, "tau_fixed_zero": np.asarray(1.0)}
 
 
 def effect_prior_values(prior: EffectPrior) -> dict[str, NDArray[np.float64]]:
@@ -124,7 +132,8 @@ def effect_prior_values(prior: EffectPrior) -> dict[str, NDArray[np.float64]]:
 _DEFAULT_TAU = {"tau_w": np.array([0.0, -0.5, 0, 0, 0, 0]), "tau_s": np.asarray(0.5),
                 "tau_l": np.asarray(0.0), "tau_sigma": np.asarray(1.0),
                 "tau_nu": np.asarray(1.0), "tau_bounded": np.asarray(0.0),
-                "tau_lower": np.asarray(0.0), "tau_upper": np.asarray(1.0)}
+                "tau_lower": np.asarray(0.0), "tau_upper": np.asarray(1.0),
+                "tau_fixed_zero": np.asarray(0.0)}
 _DEFAULT_EFFECT = {"mu_w": np.array([-0.5, 0.0]), "mu_m": np.asarray(0.0),
                    "mu_s": np.asarray(10.0), "mu_nu": np.asarray(1.0),
                    "mu_cprec": np.asarray(0.01)}
@@ -158,10 +167,12 @@ def tau_prior_vars(initial: TauPrior | None = None, *, name: str = "tau") -> Ten
     z = pm.Flat(f"{name}_z")
     bounded = pt.gt(d["tau_bounded"], 0.5)
     width = d["tau_upper"] - d["tau_lower"]
-    tau = pm.Deterministic(name, pt.switch(bounded, d["tau_lower"] + width * pm.math.sigmoid(z),
-                                           pt.exp(z)))
+    free = pt.switch(bounded, d["tau_lower"] + width * pm.math.sigmoid(z), pt.exp(z))
     log_jac = pt.switch(bounded, pt.log(width) - pt.softplus(-z) - pt.softplus(z), z)
-    pm.Potential(f"{name}_prior", tau_prior_log_density(tau, d) + log_jac)
+    fixed = pt.gt(d["tau_fixed_zero"], 0.5)
+    tau = pm.Deterministic(name, pt.switch(fixed, 0.0, free))
+    pm.Potential(f"{name}_prior", pt.switch(fixed, -0.5 * z**2,
+                                            tau_prior_log_density(free, d) + log_jac))
     return tau
 
 

@@ -56,6 +56,7 @@ class CompiledModel:
     free_var_names: tuple[str, ...]
     compile_seconds: float
     key: Hashable | None = None
+    used_data_names: frozenset[str] = frozenset()
     _data: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def with_data(self, **updates: ArrayLike) -> CompiledModel:
@@ -91,7 +92,10 @@ class CompiledModel:
                     f"got an array of shape {arr.shape}"
                 )
             arrays[name] = arr
-        new = self.nutpie_model.with_data(**arrays)
+        # containers the compiled functions do not read (pruned from the graph) cannot change
+        # the draws; they are recorded but not passed to nutpie
+        used = {name: arr for name, arr in arrays.items() if name in self.used_data_names}
+        new = self.nutpie_model.with_data(**used) if used else self.nutpie_model
         data = {**self._data, **arrays}
         return replace(self, nutpie_model=new, _data=data)
 
@@ -144,6 +148,8 @@ def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> Compile
         free_var_names=tuple(rv.name for rv in pm_model.free_RVs),
         compile_seconds=seconds,
         key=key,
+        used_data_names=frozenset(getattr(var, "name", None)
+                                  for var in getattr(compiled, "shared_var_keys", {})),
         _data=data,
     )
 
