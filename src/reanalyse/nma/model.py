@@ -330,7 +330,10 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
     if spec.tau_mode != "none":
         data["A"] = corr
     if spec.consistency == "nodesplit":
+        a, b = spec.nodesplit  # type: ignore[misc]
         data["X_direct"] = x_direct
+        # d_indirect = d_b - d_a as a data vector, so every split shares one compiled model
+        data["split_vector"] = design_matrix([(b, a)], network.treatments)[0]
     if spec.tau_mode == "fixed":
         data["tau_value"] = np.asarray(spec.tau_fixed, dtype=float)
     if arm_studies:
@@ -399,11 +402,8 @@ def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-
         mean = pt.dot(data["X"], d)
         if spec.consistency == "nodesplit":
             d_direct = _effect_rv("d_direct", spec.effect_prior)
-            a, b = spec.nodesplit  # type: ignore[misc]
             mean = mean + data["X_direct"] * d_direct
-            ia = inputs.params.index(a) if a in inputs.params else None
-            ib = inputs.params.index(b)
-            d_ind = d[ib] - (d[ia] if ia is not None else 0.0)
+            d_ind = pt.dot(data["split_vector"], d)
             pm.Deterministic("d_indirect", d_ind)
             pm.Deterministic("omega", d_direct - d_ind)
         if spec.tau_mode == "none":
