@@ -376,3 +376,32 @@ def bayes_analysis(
                        studies=model_data.study, excluded=tuple(excluded), thresholds=ts,
                        priors=priors, exact=post, attrs=attrs)
 
+
+
+def analysis_data(spec: Any, *, scenario: str = "sourced", model: ModelName = "normal",
+                  root: str | Path | None = None) -> ContrastData | ArmData | None:
+    """The model data of an analysis specification (``analyses/*.toml``) in a data scenario.
+
+    Returns
+    -------
+    ContrastData, ArmData or None
+        ``ContrastData`` of the estimable studies (``model`` normal or fixed), ``ArmData``
+        (``model="binomial"``, arm-level binary studies only), or ``None`` when the scenario
+        gives no estimable study (or, for binomial, no study with arm counts).
+    """
+    from reanalyse.analyses.inputs import analysis_rows
+
+    rows = analysis_rows(spec, scenario=scenario, root=root)
+    if not rows.units:
+        return None
+    try:
+        effects = study_effects(rows.table(), measure=spec.measure, treatment=spec.treatment,
+                                control=spec.control)
+    except DataValidationError:
+        return None
+    try:
+        if model == "binomial":
+            return ArmData.from_effects(effects, measure=spec.measure)
+        return ContrastData.from_effects(effects, measure=spec.measure)
+    except ValueError:
+        return None
