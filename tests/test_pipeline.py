@@ -189,12 +189,14 @@ def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
     second = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
     assert second.sampled == []
     assert log_lines(res, "sampled ") == []
-    # change one tau prior of the logRR grid: only the jobs that use it are sampled again
+    # change one binomial-grid tau prior of the logRR scale: only its job is sampled again
     defaults = root / "analyses" / "defaults" / "bayes.toml"
-    defaults.write_text(defaults.read_text().replace('"uniform-0-2", "bartos-logrr-all-tau"',
-                                                     '"uniform-0-5", "bartos-logrr-all-tau"'))
+    old = 'binomial_grid_tau = ["half-normal-1.0", "bartos-logrr-neuromuscular-tau"]'
+    assert old in defaults.read_text()
+    defaults.write_text(defaults.read_text().replace(old, old.replace("half-normal-1.0",
+                                                                      "half-cauchy-0.5")))
     third = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
-    assert third.sampled == ["ivig_acr_eular_response/grid/binomial/uniform-0-5"]
+    assert third.sampled == ["ivig_acr_eular_response/grid/binomial/half-cauchy-0.5"]
     assert len(third.cached) == len(first.sampled) - 1
 
 

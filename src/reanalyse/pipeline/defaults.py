@@ -37,6 +37,7 @@ class SamplerDefaults(_Strict):
     tune: int = Field(1000, gt=0)
     chains: int = Field(4, gt=1)
     target_accept: float = Field(0.9, gt=0, lt=1)
+    target_accept_binomial: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
 
 
@@ -45,6 +46,7 @@ class ScaleDefaults(_Strict):
     default_effect: str
     grid_tau: tuple[str, ...]
     grid_effect: tuple[str, ...]
+    binomial_grid_tau: tuple[str, ...] = ()
 
 
 class TippingDefaults(_Strict):

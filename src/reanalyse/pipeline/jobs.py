@@ -3,7 +3,8 @@
 Per pairwise analysis: the default-prior fit of the normal-normal model on the study estimates
 (its DataTree is kept as netCDF), and for binary outcomes with arm counts the exact binomial
 likelihood under the default priors (kept) and under every grid tau prior with the default effect
-prior (the binomial cells of the sensitivity grid). Each job is keyed by its full payload, so
+prior for the tau priors listed in ``binomial_grid_tau`` (the binomial cells of the sensitivity
+grid). Each job is keyed by its full payload, so
 changing one prior re-runs only the jobs that use it.
 """
 
@@ -22,10 +23,11 @@ from reanalyse.pipeline.prepare import PreparedAnalysis
 __all__ = ["mcmc_jobs", "nma_jobs", "run_mcmc_job"]
 
 
-def _sampler(defaults: BayesDefaults) -> dict[str, Any]:
+def _sampler(defaults: BayesDefaults, *, binomial: bool = False) -> dict[str, Any]:
     s = defaults.sampler
     return {"draws": s.draws, "tune": s.tune, "chains": s.chains,
-            "target_accept": s.target_accept}
+            "target_accept": s.target_accept_binomial if binomial else s.target_accept,
+            "retry_target_accepts": (0.99,) if binomial else (0.95, 0.99)}
 
 
 def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
@@ -48,15 +50,17 @@ def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
     counts = main.arm_counts()
     if prep.binary and prep.spec.measure in ("RR", "OR") and counts is not None:
         arms = {**counts, "study": contrast["study"]}
+        binomial = {**base, "sampler": _sampler(defaults, binomial=True)}
         jobs.append(Job(name=f"{sid}/default/binomial", fn=run_mcmc_job, payload={
-            **base, "model": "binomial", "data": arms, "keep": True,
+            **binomial, "model": "binomial", "data": arms, "keep": True,
             "tau_id": prep.default_tau.id, "effect_id": prep.default_effect.id,
             "tau_prior": prep.default_tau.prior, "effect_prior": prep.default_effect.prior}))
+        wanted = set(defaults.for_scale(prep.scale).binomial_grid_tau)
         for tp in prep.tau_priors:
-            if tp.id == prep.default_tau.id:
+            if tp.id == prep.default_tau.id or tp.id not in wanted:
                 continue
             jobs.append(Job(name=f"{sid}/grid/binomial/{tp.id}", fn=run_mcmc_job, payload={
-                **base, "model": "binomial", "data": arms, "keep": False,
+                **binomial, "model": "binomial", "data": arms, "keep": False,
                 "tau_id": tp.id, "effect_id": prep.default_effect.id,
                 "tau_prior": tp.prior, "effect_prior": prep.default_effect.prior}))
     return jobs
