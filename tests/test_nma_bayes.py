@@ -303,6 +303,24 @@ def test_two_treatment_network_equals_pairwise_model() -> None:
     assert_close_to_published(x, dl.te, stat="mean", decimals=12)
     assert_close_to_published(x, dl.se, stat="sd", decimals=12)
 
+    # with a tau prior: the same posterior as the pairwise normal-normal model of
+    # reanalyse.models (same priors), within k * sqrt(MCSE_1^2 + MCSE_2^2)
+    from reanalyse.models import ContrastData, NormalNormal
+
+    tau_prior = load_prior("half-normal:1", role="tau", scale="MD")
+    effect_prior = load_prior("normal:0,10", role="effect", scale="MD")
+    nma = fit_nma(net, spec=NMASpec(effect_prior=effect_prior, tau_prior=tau_prior),
+                  higher_is_better=False, random_seed=6, settings=LARGE)
+    pair = NormalNormal(tau_prior=tau_prior, effect_prior=effect_prior).fit(
+        ContrastData(y=sub["estimate"], se=sub["se"], study=list(sub["study"]), measure="MD"),
+        settings=LARGE, random_seed=7)
+    for name, a, b in (("effect", nma.posterior["d"].sel(treatment="rosi"), pair.draws("mu")),
+                       ("tau", nma.posterior["tau"], pair.draws("tau"))):
+        for stat in ("mean", "sd", "median"):
+            va, ma = _stat(a, stat)
+            vb, mb = _stat(b, stat)
+            assert abs(va - vb) <= K * np.hypot(ma, mb), (name, stat, va, vb)
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", ["arm", "contrast"])
