@@ -146,7 +146,7 @@ def _run_cmd(root: Path, *extra: str) -> list[str]:
 
 
 def test_sigkill_part_way_then_rerun_completes_identically(tmp_path) -> None:
-    names = ["ivig_acr_eular_response", "mtx_jdm_printo_20"]
+    names = ["ivig_acr_eular_response"]
     root = make_root(tmp_path, analyses=names, draws=200)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(_run_cmd(root, *names), cwd=root, env=env,
@@ -168,11 +168,9 @@ def test_sigkill_part_way_then_rerun_completes_identically(tmp_path) -> None:
     res = root / "results"
     assert len(log_lines(res, "cached ")) == done_before
     first = (res / "decision.csv").read_text()
-    # a clean run elsewhere gives identical results
+    # an uninterrupted run elsewhere gives identical results (same seeds, same draws)
     clean = make_root(tmp_path / "clean", analyses=names, draws=200)
-    again = subprocess.run(_run_cmd(clean, *names), cwd=clean, env=env, capture_output=True,
-                           text=True, timeout=900)
-    assert again.returncode == 0, again.stderr[-2000:]
+    run_pipeline(root=clean, results_dir=clean / "results", nma=False, progress=False)
     assert (clean / "results" / "decision.csv").read_text() == first
     # temporary files of the killed run are cleared; no half-written file has a final name
     assert list(res.rglob("*.tmp")) == []

@@ -69,7 +69,7 @@ def _dask(jobs: Sequence[Job], *, scheduler: str | None, bar: tqdm) -> Iterator[
                            "'reanalyse[dask]'") from err
     if not scheduler:
         raise ValueError("executor 'dask' needs --scheduler ADDRESS of a running cluster")
-    with Client(scheduler, set_as_default=False) as client:
+    with Client(scheduler) as client:
         futures = {client.submit(job.fn, job.payload, key=f"reanalyse-{job.name}", pure=False):
                    job for job in jobs}
         for fut in as_completed(list(futures)):
