@@ -33,9 +33,9 @@ from tests.nma_reference_data import (
 )
 
 K = 4.0
-#: Small but valid settings for the default run: 4 chains x 500 draws; the run must pass
+#: Small but valid settings for the default run: 4 chains x 1000 draws; the run must pass
 #: R-hat <= 1.01, no divergences and ESS >= 200 (no retries, so the test fails rather than hides).
-SMALL = SamplerSettings(draws=500, tune=1000, chains=4, ess_threshold=200.0,
+SMALL = SamplerSettings(draws=1000, tune=1000, chains=4, ess_threshold=200.0,
                         retry_target_accepts=())
 LARGE = SamplerSettings(draws=2500, tune=1500, chains=4, ess_threshold=400.0,
                         target_accept=0.95, retry_target_accepts=(0.99,))

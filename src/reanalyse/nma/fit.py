@@ -286,7 +286,7 @@ class NMAFit:
     # ------------------------------------------------------------------ heterogeneity, fit
     def tau(self) -> dict[str, float] | None:
         """Summary of tau (None for fixed effects)."""
-        if "tau" not in self.posterior:
+        if "tau" not in self.posterior or self.spec.tau_mode == "none":
             return None
         return summarise_draws(self.posterior["tau"].to_numpy().ravel())
 
@@ -407,7 +407,7 @@ def fit_nma(
     inputs = model_inputs(network, spec)
     fresh = inputs.key not in cache
     compiled = cache.get(inputs.key, build=lambda: build_model(inputs, spec))
-    names = [n for n in ("d", "tau", "d_direct") if n in compiled.free_var_names]
+    names = ["d", "d_direct"] + (["tau"] if spec.tau_mode == "prior" else [])
     start = time.perf_counter()
     dt, diag = sample_checked(compiled, data=inputs.data, settings=settings,
                               random_seed=random_seed, var_names=names)

@@ -9,6 +9,10 @@ The model is TSD2's (Dias et al. 2011, NICE DSU Technical Support Document 2, se
   ``N(d_k - d_b, tau^2)`` with correlation 1/2 between the contrasts of one multi-arm study, written
   non-centred as ``delta = X d + tau * A z`` (``A`` the block-diagonal Cholesky factor of that
   correlation); ``tau`` has an explicit prior from the registry; fixed effects set ``tau = 0``;
+- the priors of ``d`` and ``tau`` are **data**, as in the pairwise models
+  (:mod:`reanalyse.models.prior_graph`: every registry family is one weighted log-density graph),
+  so changing a prior, or going from random to fixed effects (tau = 0 through the same data),
+  reuses the compiled model;
 - **likelihoods**, chosen per study from its data and the measure:
 
   ============================  =====================================================
@@ -157,12 +161,26 @@ class NMASpec:
                 "baseline_sd": self.baseline_sd, "parameterisation": "non-centred delta"}
 
     def structure(self) -> tuple[Hashable, ...]:
-        """The parts of the spec that change the compiled graph."""
-        ep = self.effect_prior
-        tp = self.tau_prior if self.tau_mode == "prior" else None
-        return (self.trt_effects, self.tau_mode, self.consistency, ep.family,
-                tuple(sorted(ep.params.items())),
-                (tp.family, tuple(sorted(tp.params_on_tau.items()))) if tp else None)
+        """The parts of the spec that change the compiled graph. Prior families and values are
+        data (:mod:`reanalyse.models.prior_graph`), and a fixed-effect model is the random-effects
+        graph with tau = 0, so only a tau fixed at a value and the consistency assumption change
+        the graph."""
+        return ("tau-fixed" if self.tau_mode == "fixed" else "tau-prior", self.consistency)
+
+    def prior_values(self) -> dict[str, np.ndarray]:
+        """Values of the prior ``pm.Data`` (effect prior, and tau prior or tau = 0)."""
+        from reanalyse.models.prior_graph import (
+            effect_prior_values,
+            tau_prior_values,
+            tau_zero_values,
+        )
+
+        out = dict(effect_prior_values(self.effect_prior))
+        if self.tau_mode == "prior":
+            out.update(tau_prior_values(self.tau_prior))  # type: ignore[arg-type]
+        elif self.tau_mode == "none":
+            out.update(tau_zero_values())
+        return out
 
 
 @dataclass(frozen=True)
@@ -326,9 +344,7 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
         r_all[i:i + k, i:i + k] = rb
         i += k
 
-    data: dict[str, np.ndarray] = {"X": x}
-    if spec.tau_mode != "none":
-        data["A"] = corr
+    data: dict[str, np.ndarray] = {"X": x, "A": corr, **spec.prior_values()}
     if spec.consistency == "nodesplit":
         a, b = spec.nodesplit  # type: ignore[misc]
         data["X_direct"] = x_direct
@@ -370,20 +386,6 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
                        arm_studies=arm_studies, contrast_studies=con_studies, key=key)
 
 
-def _effect_rv(name: str, prior: EffectPrior, *, dims: str | None = None):  # type: ignore[no-untyped-def]
-    import pymc as pm
-
-    p = prior.params
-    match prior.family:
-        case "normal":
-            return pm.Normal(name, mu=p["mean"], sigma=p["sd"], dims=dims)
-        case "student-t":
-            return pm.StudentT(name, nu=p["df"], mu=p["location"], sigma=p["scale"], dims=dims)
-        case "flat":
-            return pm.Flat(name, dims=dims)
-    raise ValueError(f"unsupported effect prior family {prior.family!r}")  # pragma: no cover
-
-
 def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-def]
     """The PyMC model for ``inputs`` and ``spec`` (variables ``d``, ``tau``, ``mu``, ``delta``).
 
@@ -395,27 +397,34 @@ def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-
     import pymc as pm
     import pytensor.tensor as pt
 
+    from reanalyse.models.prior_graph import (
+        effect_prior_data,
+        effect_prior_log_density,
+        tau_prior_vars,
+    )
+
     coords = {k: v for k, v in inputs.coords.items() if v}
     with pm.Model(coords=coords) as model:
-        data = {name: pm.Data(name, value) for name, value in inputs.data.items()}
-        d = _effect_rv("d", spec.effect_prior, dims=inputs.param_dim)
+        prior_keys = set(spec.prior_values())
+        data = {name: pm.Data(name, value) for name, value in inputs.data.items()
+                if name not in prior_keys}
+        eff = effect_prior_data(spec.effect_prior)
+        d = pm.Flat("d", dims=inputs.param_dim)
+        pm.Potential("d_prior", pt.sum(effect_prior_log_density(d, eff)))
         mean = pt.dot(data["X"], d)
         if spec.consistency == "nodesplit":
-            d_direct = _effect_rv("d_direct", spec.effect_prior)
+            d_direct = pm.Flat("d_direct")
+            pm.Potential("d_direct_prior", effect_prior_log_density(d_direct, eff))
             mean = mean + data["X_direct"] * d_direct
             d_ind = pt.dot(data["split_vector"], d)
             pm.Deterministic("d_indirect", d_ind)
             pm.Deterministic("omega", d_direct - d_ind)
-        if spec.tau_mode == "none":
-            delta = pm.Deterministic("delta", mean, dims="contrast")
-        else:
-            if spec.tau_mode == "fixed":
-                tau = pm.Deterministic("tau", data["tau_value"])
-            else:
-                tau = spec.tau_prior.to_pymc("tau")  # type: ignore[union-attr]
-            z = pm.Normal("z", 0.0, 1.0, dims="contrast")
-            delta = pm.Deterministic("delta", mean + tau * pt.dot(data["A"], z),
-                                     dims="contrast")
+        if spec.tau_mode == "fixed":
+            tau = pm.Deterministic("tau", data["tau_value"])
+        else:  # a prior, or tau = 0 (fixed effects) through the prior's data
+            tau = tau_prior_vars(spec.tau_prior, name="tau")
+        z = pm.Normal("z", 0.0, 1.0, dims="contrast")
+        delta = pm.Deterministic("delta", mean + tau * pt.dot(data["A"], z), dims="contrast")
         if inputs.arm_studies:
             delta0 = pt.concatenate([pt.zeros((1,)), delta])
             if inputs.likelihood == "binomial_log":
