@@ -106,5 +106,70 @@ def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def nma_jobs(*, root: Path, defaults: BayesDefaults, scenario: str) -> list[Job]:
-    """Network meta-analysis jobs (wired in once the NMA lands)."""
-    return []
+    """One job per network specification under ``analyses/nma/`` (validated here, before any
+    output is written)."""
+    from reanalyse.nma.spec import load_nma_analyses
+
+    folder = Path(root) / "analyses" / "nma"
+    if not folder.is_dir():
+        return []
+    jobs = []
+    for spec in load_nma_analyses(folder, root=root):
+        network = spec.network(scenario=scenario, root=root)  # validates the data now
+        jobs.append(Job(name=f"nma/{spec.id}", fn=run_nma_job, payload={
+            "spec": spec, "network": network, "scenario": scenario,
+            "sampler": {**_sampler(defaults, binomial=True)}, "seed": defaults.sampler.seed}))
+    return jobs
+
+
+def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Worker: fit one network (Bayesian, plus the frequentist netmeta-style NMA); return the
+    tables and figures as file contents."""
+    import io
+    import math
+
+    from reanalyse.nma import fit_nma, frequentist_nma, graph, plot_network, plot_rankogram
+    from reanalyse.sampling import SamplerSettings
+
+    spec = payload["spec"]
+    network = payload["network"]
+    g = graph(network)
+    fit = fit_nma(network, spec=spec.nma_spec(), higher_is_better=spec.higher_is_better,
+                  random_seed=int(payload["seed"]),
+                  settings=SamplerSettings(**payload["sampler"]))
+    benefit = [t for t in spec.thresholds
+               if (math.log(t.value) if spec.measure in ("RR", "OR") else t.value)
+               * (1 if spec.higher_is_better else -1) > 0]
+    threshold = spec.threshold_on_analysis_scale(min(benefit, key=lambda t: abs(
+        math.log(t.value) if spec.measure in ("RR", "OR") else t.value))) if benefit else None
+    files: dict[str, bytes] = {}
+
+    def csv(name: str, frame: Any, index: bool = False) -> None:
+        files[name] = frame.to_csv(index=index).encode()
+
+    csv("league.csv", fit.league(threshold=threshold))
+    csv("league_matrix.csv", fit.league_matrix(), index=True)
+    csv("effects_vs_reference.csv", fit.relative_effects(threshold=threshold))
+    csv("rank_probabilities.csv", fit.rank_probabilities(), index=True)
+    csv("sucra.csv", fit.sucra().to_frame("sucra").join(fit.p_best()), index=True)
+    freq = frequentist_nma(network)
+    csv("frequentist_effects.csv", freq.effects("random"))
+    for stem, fig in (("network", plot_network(network, title=spec.title)),
+                      ("rankogram", plot_rankogram(fit))):
+        for ext in ("png", "svg"):
+            buf = io.BytesIO()
+            fig.savefig(buf, format=ext, dpi=110, bbox_inches="tight")
+            files[f"{stem}.{ext}"] = buf.getvalue()
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    with __import__("tempfile").TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fit.nc"
+        fit.dt.to_netcdf(path, engine="h5netcdf")
+        files["posterior.nc"] = path.read_bytes()
+    text = [f"Treatments: {', '.join(network.treatments)}; reference {network.reference}; "
+            f"scenario {payload['scenario']}.", g.consistency_statement(),
+            "League table (row versus column, natural scale, median and 95% CrI):"]
+    return {"title": spec.title, "text": text, "files": files,
+            "league_html": fit.league_matrix().to_html(escape=True),
+            "diagnostics": fit.diagnostics.to_dict()}

@@ -192,6 +192,17 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
             body.append(f"<h3>{e(result.get('title', name))}</h3>")
             for line in result.get("text", []):
                 body.append(f"<p>{e(line)}</p>")
+            if result.get("league_html"):
+                # pandas escapes every cell (escape=True)
+                body.append(result["league_html"].replace(
+                    '<table border="1" class="dataframe">',
+                    f'<table class="league" id="league-{e(name.split("/", 1)[1])}">'))
+            diag = result.get("diagnostics") or {}
+            if diag:
+                body.append(f'<p class="note">MCMC diagnostics: {e(diag.get("status", ""))}; '
+                            f'max R-hat {_num(diag.get("max_rhat"), 3)}, min bulk ESS '
+                            f'{_num(diag.get("min_ess_bulk"), 0)}, divergences '
+                            f'{e(diag.get("divergences"))}.</p>')
             stems = [(Path(f).stem, f"{name}: {Path(f).stem}") for f in result.get("files", {})
                      if f.endswith(".png")]
             body.append(_figures(folder, stems))
