@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 .PHONY: run test venv clean bench
 
 run: $(STAMP)
-	$(VENV)/bin/reanalyse run
+	$(VENV)/bin/reanalyse run --jobs 2
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
