@@ -188,6 +188,24 @@ def test_cli_bayesian_json(smoking_fit, capsys, tmp_path) -> None:  # type: igno
     assert out["priors"]["tau"]["family"] == "half-normal"
 
 
+def test_log_link_inputs() -> None:
+    """The log-link model's bookkeeping (no sampling): each study's row of ``arm_matrix`` lists
+    the indices of its arms' deltas in ``[0, delta]`` (0 = the baseline arm), padded with the
+    index of the -1e3 sentinel."""
+    from reanalyse.nma import model_inputs
+
+    df = pd.DataFrame({"study": ["a", "a", "c", "c", "c"], "treatment": ["P", "X", "P", "X", "Y"],
+                       "events": [2, 3, 1, 1, 2], "total": [10, 10, 9, 9, 9]})
+    net = build_network(load_table(df), measure="RR", reference="P")
+    inp = model_inputs(net, NMASpec(effect_prior=load_prior("normal:0,10", role="effect",
+                                                             scale="logRR"),
+                                    trt_effects="fixed"))
+    assert inp.likelihood == "binomial_log"
+    # contrasts: a: X vs P (delta index 1); c: X vs P (2), Y vs P (3); sentinel = 3 + 1 = 4
+    assert inp.data["arm_matrix"].tolist() == [[0, 1, 4], [0, 2, 3]]
+
+
+@pytest.mark.slow
 def test_log_link_risk_ratio_matches_large_sample_estimate() -> None:
     """Arm-level binomial with log link (RR), fixed effects, large arms: the posterior of log RR
     agrees with the inverse-variance estimate on log RR (netmeta-style) up to k * MCSE plus
