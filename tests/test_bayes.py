@@ -37,13 +37,34 @@ def _mcse(da: xr.DataArray, method: str, prob: float | None = None) -> float:
                                       method=method, **kw)["x"])
 
 
-def agreement_problems(fit: FitResult, exact, *, k: float = K_MCSE) -> list[str]:
+def tau_tail_index(tau_prior, *, k: int, mu_flat: bool) -> float:
+    """alpha such that E[tau^r | y] is finite exactly for r < alpha.
+
+    The prior's tail (half-Cauchy 1, inverse-gamma its shape, log-t 0 as no power moment of
+    exp(t) exists, the others unbounded) times the marginal likelihood's, which decays like
+    tau^-k under a normal prior on mu and tau^-(k-1) under a flat one.
+    """
+    prior = {"half-cauchy": 1.0, "log-t": 0.0}.get(tau_prior.family, math.inf)
+    if tau_prior.family == "inverse-gamma":
+        prior = tau_prior.params_on_tau["shape"]
+    return prior + (k - 1 if mu_flat else k) if prior > 0 else 0.0
+
+
+#: Posterior means are compared only when tau (hence mu) has a finite 4th posterior moment: the
+#: MCSE of a mean is estimated from the sample variance, which is itself unreliable otherwise
+#: (measured: inverse-gamma(1.44, 0.15) with k = 1 has a finite variance, yet the sample mean
+#: sits 3-4 "MCSE" below the exact one in every seed).
+MOMENTS_FOR_MEAN = 4.0
+
+
+def agreement_problems(fit: FitResult, exact, *, compare_means: bool = True,
+                       k: float = K_MCSE) -> list[str]:
     """Where MCMC and the exact posterior differ by more than k MCSE (mean, 2.5%, 97.5%)."""
     problems = []
     for var in ("mu", "tau"):
         da = fit.dt["posterior"][var]
         flat = da.values.ravel()
-        if math.isfinite(exact.sd(var)):  # the mean's MCSE needs a finite variance
+        if compare_means and math.isfinite(exact.sd(var)):
             err, tol = abs(flat.mean() - exact.mean(var)), k * _mcse(da, "mean")
             if err > tol:
                 problems.append(f"{var} mean {flat.mean():.4g} vs {exact.mean(var):.4g} "
@@ -67,13 +88,30 @@ def exact_for(data: ContrastData, tau_prior, effect_prior):
 
 def check_against_exact(data: ContrastData, tau_spec: str, effect_spec: str, *,
                         seed: int = SEED) -> FitResult:
+    """MCMC within 3 MCSE of the exact posterior (mean, 2.5% and 97.5% of mu and tau).
+
+    Each check fails by chance with probability ~0.27% (two-sided 3 MCSE; calibration measured:
+    z-scores of the quantiles over 20 seeds have SD 0.8-1.1), and the full grid makes ~300 of
+    them. A case that fails is therefore refitted once with the next seed and must pass then: a
+    chance failure repeats with probability ~1e-5, a real disagreement every time.
+    """
     tau = load_prior(tau_spec, role="tau", scale=data.scale)
     effect = load_prior(effect_spec, role="effect", scale=data.scale)
-    fit = NormalNormal(tau_prior=tau, effect_prior=effect).fit(data, random_seed=seed)
-    assert fit.status == "ok", fit.diagnostics
-    problems = agreement_problems(fit, exact_for(data, tau, effect))
-    assert not problems, problems
-    return fit
+    exact = exact_for(data, tau, effect)
+    if not all(abs(exact.quantile("mu", q)) < 1e6 for q in (0.025, 0.975)):
+        pytest.xfail("exact engine: mu quantiles of +-2.5e91 (log-t tau prior, flat mu prior, "
+                     "k = 1); MCMC matches an independent quadrature. Reported.")
+    means = tau_tail_index(tau, k=data.k, mu_flat=effect.family == "flat") > MOMENTS_FOR_MEAN
+    model = NormalNormal(tau_prior=tau, effect_prior=effect)
+    tries = []
+    for s in (seed, seed + 1):
+        fit = model.fit(data, random_seed=s)
+        assert fit.status == "ok", fit.diagnostics
+        problems = agreement_problems(fit, exact, compare_means=means)
+        if not problems:
+            return fit
+        tries.append((s, problems))
+    raise AssertionError(f"MCMC and exact differ beyond {K_MCSE} MCSE in both runs: {tries}")
 
 
 # --------------------------------------------------------------------------- synthetic data
