@@ -204,3 +204,12 @@ def test_iim_specs_load_and_networks_connect_two_agents() -> None:
             # every loop of the IIM networks lies inside the Ibrahim 2015 factorial trial
             assert not g.has_loop
             assert "single multi-arm trial" in g.consistency_statement()
+
+
+def test_rename_merging_two_arms_of_one_study_is_an_error() -> None:
+    df = pd.DataFrame({"study": ["a"] * 3, "treatment": ["P", "S", "X"],
+                       "events": [1, 2, 3], "total": [10, 10, 10]})
+    with pytest.raises(DataValidationError, match="same treatment after renaming"):
+        build_network(load_table(df), measure="OR", reference="P", rename={"S": "P"})
+    net = build_network(load_table(df), measure="OR", reference="P", treatments=["P", "X"])
+    assert net.treatments == ("P", "X") and net.studies[0].n_arms == 2

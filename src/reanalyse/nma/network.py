@@ -259,6 +259,12 @@ def build_network(
                 int(rows[ROW].iloc[0]), "timepoint")
             continue
         kinds = set(rows[KIND])
+        arm_trts = list(rows.loc[rows[KIND] != "contrast", "treatment"])
+        if len(set(arm_trts)) < len(arm_trts):
+            add("duplicated arm", f"study '{name}' has two arms of the same treatment after "
+                "renaming (merge them in the data, or do not merge the names)",
+                int(rows[ROW].iloc[0]), "treatment")
+            continue
         if "contrast" in kinds and len(kinds) > 1:
             add("arms and contrasts", f"study '{name}' mixes arm rows and contrast rows; keep "
                 "one kind", int(rows[ROW].iloc[0]))
