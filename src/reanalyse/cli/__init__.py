@@ -32,15 +32,16 @@ COMMANDS: tuple[str, ...] = (
 EXIT_BAD_INPUT = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every registered subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the top-level parser with every registered subcommand (or just ``only``, which
+    spares importing the others)."""
     parser = argparse.ArgumentParser(
         prog="reanalyse",
         description="Bayesian re-analysis of Cochrane-style meta-analyses.",
     )
     parser.add_argument("--version", action="version", version=f"reanalyse {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"reanalyse.cli.{name.replace('-', '_')}")
         module.register(sub)
     return parser
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args))

@@ -10,13 +10,15 @@ method); the Bayesian reading is "benefit" when P(benefit) >= 0.975, "harm" when
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from reanalyse.measures import is_ratio
-from reanalyse.pipeline.prepare import PreparedAnalysis
+
+if TYPE_CHECKING:
+    from reanalyse.pipeline.prepare import PreparedAnalysis
 
 __all__ = ["DECISION_COLUMNS", "decision_row", "reading_from_ci", "reading_from_probability"]
 

@@ -20,7 +20,7 @@ from reanalyse.pipeline.defaults import BayesDefaults
 from reanalyse.pipeline.executor import Job
 from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["mcmc_jobs", "nma_jobs", "run_mcmc_job"]
+__all__ = ["mcmc_jobs", "nma_job", "run_mcmc_job", "run_nma_job"]
 
 
 def _sampler(defaults: BayesDefaults, *, binomial: bool = False) -> dict[str, Any]:
@@ -105,21 +105,12 @@ def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def nma_jobs(*, root: Path, defaults: BayesDefaults, scenario: str) -> list[Job]:
-    """One job per network specification under ``analyses/nma/`` (validated here, before any
-    output is written)."""
-    from reanalyse.nma.spec import load_nma_analyses
-
-    folder = Path(root) / "analyses" / "nma"
-    if not folder.is_dir():
-        return []
-    jobs = []
-    for spec in load_nma_analyses(folder, root=root):
-        network = spec.network(scenario=scenario, root=root)  # validates the data now
-        jobs.append(Job(name=f"nma/{spec.id}", fn=run_nma_job, payload={
-            "spec": spec, "network": network, "scenario": scenario,
-            "sampler": {**_sampler(defaults, binomial=True)}, "seed": defaults.sampler.seed}))
-    return jobs
+def nma_job(spec: Any, *, root: Path, defaults: BayesDefaults, scenario: str) -> Job:
+    """The job of one network specification (``analyses/nma/*.toml``); the worker builds the
+    network from the data files under ``root`` (validated by the caller first)."""
+    return Job(name=f"nma/{spec.id}", fn=run_nma_job, payload={
+        "spec": spec, "root": str(root), "scenario": scenario,
+        "sampler": _sampler(defaults, binomial=True), "seed": defaults.sampler.seed})
 
 
 def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +123,7 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
     from reanalyse.sampling import SamplerSettings
 
     spec = payload["spec"]
-    network = payload["network"]
+    network = spec.network(scenario=payload["scenario"], root=payload["root"])
     g = graph(network)
     fit = fit_nma(network, spec=spec.nma_spec(), higher_is_better=spec.higher_is_better,
                   random_seed=int(payload["seed"]),

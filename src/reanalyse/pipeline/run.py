@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,16 +28,15 @@ from reanalyse.analyses import AnalysisSpec, find_root, load_analyses
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.pipeline import atomic
 from reanalyse.pipeline.cache import TaskCache, task_key
-from reanalyse.pipeline.decision import decision_frame, decision_row
 from reanalyse.pipeline.defaults import BayesDefaults, load_defaults
 from reanalyse.pipeline.executor import Job, run_jobs
-from reanalyse.pipeline.jobs import mcmc_jobs, nma_jobs
-from reanalyse.pipeline.prepare import SCENARIOS, PreparedAnalysis, prepare_analysis
-from reanalyse.pipeline.figures import write_analysis_figures
-from reanalyse.report.html import analysis_section, write_report
-from reanalyse.reproduce import reproduce
+
+if TYPE_CHECKING:
+    from reanalyse.pipeline.prepare import PreparedAnalysis
+
+#: Data scenarios (as in reanalyse.analyses.scenarios; repeated to keep this import light).
+SCENARIOS = ("sourced", "reconstruction")
 from reanalyse.results.provenance import package_versions
-from reanalyse.sensitivity import assemble_grid
 
 __all__ = ["RunSummary", "run_pipeline"]
 
@@ -121,11 +120,16 @@ def run_pipeline(
             if rec is not None and rec.get("key") == keys_by_id[s.id]:
                 records[s.id] = rec
     fresh = [s for s in specs if s.id not in records]
+    from reanalyse.pipeline.decision import decision_frame
+    from reanalyse.pipeline.jobs import mcmc_jobs, nma_job
+    from reanalyse.report.html import write_report
     repro_key = task_key({"common": common, "specs": sorted(keys_by_id.values()),
                           "all": _all_digests(base)})
     cache = TaskCache(out / ".cache")
     repro_rows = None if force else cache.get("reproduction", repro_key)
     if repro_rows is None:
+        from reanalyse.reproduce import reproduce
+
         repro_rows = {sc: [r.to_dict() for r in reproduce(scenario=sc, root=base)]
                       for sc in SCENARIOS}
     prep_jobs = [Job(name=f"prepare/{s.id}", fn=_prepare_job,
@@ -134,8 +138,22 @@ def run_pipeline(
     prepared_by_id = {job.payload["spec"].id: res["prep"] for job, res in run_jobs(
         prep_jobs, n_jobs=jobs, progress=progress, description="exact engine")}
     prepared = [prepared_by_id[s.id] for s in fresh]
-    networks = nma_jobs(root=base, defaults=defaults, scenario=scenario) \
-        if nma and not analyses else []
+    networks: list[Job] = []
+    nma_records: dict[str, dict[str, Any]] = {}
+    nma_keys: dict[str, str] = {}
+    if nma and not analyses and (base / "analyses" / "nma").is_dir():
+        from reanalyse.nma.spec import load_nma_analyses
+
+        for nspec in load_nma_analyses(base / "analyses" / "nma", root=base):
+            nkey = task_key({"common": common, "spec": nspec.model_dump(),
+                             "files": _nma_digests(base, nspec)})
+            nma_keys[nspec.id] = nkey
+            rec = None if force else _read_record(out / "nma" / nspec.id)
+            if rec is not None and rec.get("key") == nkey:
+                nma_records[nspec.id] = rec
+                continue
+            nspec.network(scenario=scenario, root=base)  # validate its data before writing
+            networks.append(nma_job(nspec, root=base, defaults=defaults, scenario=scenario))
 
     summary = RunSummary(results_dir=out, analyses=[s.id for s in specs])
     for stale in out.rglob(".*.tmp") if out.is_dir() else []:
@@ -198,8 +216,17 @@ def run_pipeline(
     target = out / "reproduction.csv"
     atomic.write_text(target, repro.to_csv(index=False))
     summary.written.append(target)
-    nma_results = {name: r for name, r in results.items() if name.startswith("nma/")}
-    summary.written += _write_nma(out, nma_results)
+    for name, result in results.items():
+        if name.startswith("nma/"):
+            nid = name.split("/", 1)[1]
+            summary.written += _write_nma(out / "nma" / nid, result, key=nma_keys[nid])
+            nma_records[nid] = {k: v for k, v in result.items() if k != "files"}
+            nma_records[nid]["figures"] = [f for f in result.get("files", {})
+                                           if f.endswith(".png")]
+    for nid in nma_records:
+        if f"nma/{nid}" not in results:
+            log_lines.append(f"unchanged nma/{nid} {nma_keys[nid][:16]}")
+    nma_results = {f"nma/{nid}": rec for nid, rec in sorted(nma_records.items())}
     prov = {"reanalyse": __version__, "created": log_lines[0], "scenario": scenario,
             "packages": package_versions(), "defaults": defaults.model_dump(),
             "analyses": {s.id: records[s.id]["provenance"] for s in specs},
@@ -217,12 +244,17 @@ def run_pipeline(
 
 def _prepare_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Worker: the exact, cheap layer of one analysis."""
+    from reanalyse.pipeline.prepare import prepare_analysis
+
     return {"prep": prepare_analysis(payload["spec"], defaults=payload["defaults"],
                                      scenario=payload["scenario"], root=payload["root"])}
 
 
 def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Worker: write one analysis' files, decision row and report section."""
+    from reanalyse.pipeline.decision import decision_row
+    from reanalyse.report.html import analysis_section
+
     out = Path(payload["out"])
     prep: PreparedAnalysis = payload["prep"]
     mine: dict[str, dict[str, Any]] = payload["mcmc"]
@@ -316,6 +348,8 @@ def _provenance(prep: PreparedAnalysis) -> dict[str, Any]:
 
 def grid_dataset(prep: PreparedAnalysis, mcmc: dict[str, dict[str, Any]]) -> xr.Dataset:
     """The analysis' sensitivity grid: exact normal cells plus MCMC binomial cells."""
+    from reanalyse.sensitivity import assemble_grid
+
     cells = dict(prep.exact_cells)
     for result in mcmc.values():
         for cell in result.get("grid", []):
@@ -332,6 +366,8 @@ def grid_dataset(prep: PreparedAnalysis, mcmc: dict[str, dict[str, Any]]) -> xr.
 
 def _write_analysis(out: Path, prep: PreparedAnalysis, mcmc: dict[str, dict[str, Any]],
                     defaults: BayesDefaults) -> list[Path]:
+    from reanalyse.pipeline.figures import write_analysis_figures
+
     folder = out / "analyses" / prep.spec.id
     written: list[Path] = []
 
@@ -373,17 +409,25 @@ def _write_analysis(out: Path, prep: PreparedAnalysis, mcmc: dict[str, dict[str,
     return written
 
 
-def _write_nma(out: Path, results: dict[str, dict[str, Any]]) -> list[Path]:
+def _write_nma(folder: Path, result: dict[str, Any], *, key: str) -> list[Path]:
     written = []
-    for name, result in results.items():
-        folder = out / "nma" / name.split("/", 1)[1]
-        for fname, content in result.get("files", {}).items():
-            target = folder / fname
-            data = content if isinstance(content, (bytes, bytearray, memoryview)) else \
-                str(content).encode()
-            atomic.write_bytes(target, bytes(data))
-            written.append(target)
-    return written
+    for fname, content in result.get("files", {}).items():
+        target = folder / fname
+        atomic.write_bytes(target, bytes(content))
+        written.append(target)
+    record = {k: v for k, v in result.items() if k != "files"}
+    record["key"] = key
+    record["figures"] = [f for f in result.get("files", {}) if f.endswith(".png")]
+    target = folder / "record.json"
+    atomic.write_text(target, json.dumps(record, default=_json_default))
+    return [*written, target]
+
+
+def _nma_digests(base: Path, spec: Any) -> dict[str, str]:
+    from reanalyse.analyses import resolve
+
+    return {rel: _digest(resolve(rel, base)) for rel in (spec.data, spec.reconstruction_data)
+            if rel}
 
 
 def _json_default(obj: Any) -> Any:

@@ -13,13 +13,15 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from reanalyse.pipeline import atomic
-from reanalyse.pipeline.defaults import BayesDefaults
-from reanalyse.pipeline.prepare import PreparedAnalysis
+
+if TYPE_CHECKING:
+    from reanalyse.pipeline.defaults import BayesDefaults
+    from reanalyse.pipeline.prepare import PreparedAnalysis
 
 __all__ = ["write_report"]
 
@@ -203,8 +205,8 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
                             f'max R-hat {_num(diag.get("max_rhat"), 3)}, min bulk ESS '
                             f'{_num(diag.get("min_ess_bulk"), 0)}, divergences '
                             f'{e(diag.get("divergences"))}.</p>')
-            stems = [(Path(f).stem, f"{name}: {Path(f).stem}") for f in result.get("files", {})
-                     if f.endswith(".png")]
+            stems = [(Path(f).stem, f"{name}: {Path(f).stem}")
+                     for f in result.get("figures", [])]
             body.append(_figures(folder, stems))
     body += ['<h2 id="methods">Methods</h2>', _methods(provenance.get("analyses", {}), defaults),
              '<h2 id="provenance">Provenance</h2>',
