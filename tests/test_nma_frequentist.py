@@ -153,3 +153,33 @@ def test_league_orientation_p_scores_and_dict(senn) -> None:  # type: ignore[no-
     d = res.to_dict(higher_is_better=False)
     assert d["random"]["d"]["rosi"]["te"] == pytest.approx(row["te"])
     assert math.isfinite(d["tau2"]) and d["df"] == 18
+
+
+def test_cli_frequentist_json(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from reanalyse.cli import main
+
+    path = tmp_path / "senn.csv"
+    senn2013_frame().to_csv(path, index=False)
+    assert main(["nma", str(path), "--measure", "MD", "--reference", "plac", "--engine",
+                 "frequentist", "--lower-is-better", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    net = build_network(load_table(senn2013_frame()), measure="MD", reference="plac")
+    eff = frequentist_nma(net).effects("random").set_index("treatment")
+    assert out["d"]["rosi"]["mean"] == pytest.approx(eff.loc["rosi", "te"], abs=1e-12)
+    assert out["d"]["rosi"]["sd"] == pytest.approx(eff.loc["rosi", "se"], abs=1e-12)
+    assert len(out["league"]) == 90 and out["rank_probabilities"] is None
+    assert out["tau"]["tau2"] == pytest.approx(frequentist_nma(net).tau2)
+    assert max(out["sucra"], key=out["sucra"].get) == "rosi"
+    assert "can be checked" in out["consistency_check"]
+
+
+def test_cli_reports_bad_input(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from reanalyse.cli import main
+
+    path = tmp_path / "senn.csv"
+    senn2013_frame().to_csv(path, index=False)
+    assert main(["nma", str(path), "--measure", "MD", "--reference", "nope", "--engine",
+                 "frequentist"]) == 2
+    assert "unknown reference" in capsys.readouterr().err
