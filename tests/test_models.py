@@ -145,7 +145,6 @@ def tau_graph():
 @pytest.mark.parametrize("prior", TAU_PRIORS, ids=lambda p: p.family)
 def test_tau_prior_graph_matches_scipy_density_with_jacobian(tau_graph, prior) -> None:
     model, logp = tau_graph
-    model.set_data_values = None  # noqa: B018 - documentation: values swap without recompiling
     for name, value in tau_prior_values(prior).items():
         model[name].set_value(value)
     z = np.array([-2.5, -0.7, 0.0, 0.4, 1.3])

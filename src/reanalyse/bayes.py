@@ -46,7 +46,7 @@ from reanalyse.models import (
     PairwiseModel,
 )
 from reanalyse.priors import EffectPrior, TauPrior, load_prior
-from reanalyse.results import FitResult, provenance_attrs, stat_block
+from reanalyse.results import FitResult, provenance_attrs
 from reanalyse.sampling import DEFAULT_SETTINGS, SamplerSettings
 
 __all__ = ["ENGINES", "MODELS", "BayesResult", "bayes_analysis", "build_model", "load_priors"]

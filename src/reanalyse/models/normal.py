@@ -82,7 +82,8 @@ class NormalNormal(PairwiseModel):
     """Normal-normal random-effects model on study estimates, sampled in its marginal form.
 
     ``y_i ~ N(mu, se_i^2 + tau^2)``, with mu sampled around its conditional posterior given
-    tau (:func:`reanalyse.models.prior_graph.centred_effect_vars`); ``theta_i`` are drawn afterwards from their conditional
+    tau (:func:`reanalyse.models.prior_graph.centred_effect_vars`); ``theta_i`` are drawn
+    afterwards from their conditional
     posterior given each (mu, tau) draw and ``theta_new ~ N(mu, tau^2)``. Compiled once for all
     data sizes and priors. See ``models/normal.toml``.
 
@@ -104,7 +105,9 @@ class NormalNormal(PairwiseModel):
         """The marginal-form PyMC model (data and priors in ``pm.Data``)."""
         return _normal_graph(data, tau_prior=self.tau_prior, effect_prior=self.effect_prior)
 
-    def observed_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]
+    def observed_values(  # type: ignore[override]
+        self, data: ContrastData
+    ) -> dict[str, np.ndarray]:
         return {"y": np.asarray(data.y), "se": np.asarray(data.se)}
 
     def complete(self, raw: xr.DataTree, data: ContrastData, *,  # type: ignore[override]
@@ -158,7 +161,9 @@ class FixedEffect(PairwiseModel):
         """The normal-normal PyMC model (tau = 0 is set through its data)."""
         return _normal_graph(data, tau_prior=None, effect_prior=self.effect_prior)
 
-    def observed_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]
+    def observed_values(  # type: ignore[override]
+        self, data: ContrastData
+    ) -> dict[str, np.ndarray]:
         return {"y": np.asarray(data.y), "se": np.asarray(data.se)}
 
     def data_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]

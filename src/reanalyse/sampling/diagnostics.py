@@ -60,7 +60,7 @@ class Diagnostics:
 
     @property
     def failed_checks(self) -> tuple[str, ...]:
-        """Which checks failed: a subset of ``rhat``, ``ess_bulk``, ``ess_tail``, ``divergences``."""
+        """Failed checks: a subset of ``rhat``, ``ess_bulk``, ``ess_tail``, ``divergences``."""
         r = self.thresholds.get("rhat_threshold", DEFAULT_SETTINGS.rhat_threshold)
         e = self.thresholds.get("ess_threshold", DEFAULT_SETTINGS.ess_threshold)
         out = []

@@ -140,8 +140,8 @@ def sample_checked(
         messages.append(f"passed on attempt {len(attempts)} (target_accept "
                         f"{attempts[-1]['target_accept']:g})")
     diag = dataclasses.replace(diag, attempts=tuple(attempts), messages=tuple(messages))
-    stats = dt["sample_stats"]
-    stats.attrs.update({"target_accept": float(attempts[-1]["target_accept"]),  # type: ignore[arg-type]
-                        "attempt": len(attempts), "seed": int(attempts[-1]["seed"]),  # type: ignore[call-overload]
-                        "diagnostic_status": diag.status})
+    last = attempts[-1]
+    dt["sample_stats"].attrs.update({"target_accept": float(str(last["target_accept"])),
+                                     "attempt": len(attempts), "seed": int(str(last["seed"])),
+                                     "diagnostic_status": diag.status})
     return dt, diag
