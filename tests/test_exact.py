@@ -466,3 +466,20 @@ def test_root_finder_and_quadrature_pieces_against_scipy() -> None:
     assert quad.total == pytest.approx(1.0, abs=1e-11)
     assert np.sum(quad.weights * x) == pytest.approx(dist.mean(), rel=1e-10)
     assert np.sum(quad.weights * x**2) == pytest.approx(dist.moment(2), rel=1e-10)
+
+
+def test_quantiles_under_a_heavy_tailed_tau_prior_with_one_study() -> None:
+    # Regression: a log-t tau prior (Rhodes 2015, heavy upper tail) with k = 1 and a flat mu
+    # prior gives mixture components with sds up to ~1e129 at tiny weights; the quantile solver
+    # used to stop at +-2.5e91. The quantile must invert the CDF, and by symmetry of the
+    # posterior about y (k = 1, flat prior) the 2.5% and 97.5% quantiles mirror each other.
+    from reanalyse.priors import load_prior
+
+    post = fit_exact(y=[0.5], se=[0.3], tau_prior=load_prior("rhodes2015-marginal", role="tau",
+                                                             scale="SMD"))
+    lo, med, hi = post.quantile("mu", [0.025, 0.5, 0.975])
+    assert post.cdf("mu", lo) == pytest.approx(0.025, abs=1e-9)
+    assert post.cdf("mu", hi) == pytest.approx(0.975, abs=1e-9)
+    assert med == pytest.approx(0.5, abs=1e-9)
+    assert (lo + hi) / 2 == pytest.approx(0.5, abs=1e-7)
+    assert abs(hi) < 100

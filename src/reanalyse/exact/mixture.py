@@ -104,11 +104,27 @@ def mixture_quantile(
         phi = w_dens * np.exp(-0.5 * zz * zz)
         return sign * (tail - q_tail), phi.sum(axis=1), -(phi * zz * inv_sds).sum(axis=1)
 
+    # Narrow the exact bracket to two neighbouring candidates: the mixture CDF is monotone, so
+    # the quantile lies between the last candidate below p and the first above it. Without this,
+    # a heavy-tailed tau prior (components with sds of 1e100 and more, at tiny weight) leaves a
+    # bracket too wide for bisection to close within max_iter.
+    # (binary search over the sorted candidates: about log2(components) CDF evaluations)
+    srt = np.sort(cand, axis=1)
+    rows = np.arange(srt.shape[0])
+    lo_i = np.zeros(srt.shape[0], dtype=np.intp)
+    hi_i = np.full(srt.shape[0], srt.shape[1] - 1, dtype=np.intp)
+    while np.any(hi_i - lo_i > 1):
+        mid = (lo_i + hi_i) // 2
+        x_mid = srt[rows, mid]
+        below = (weights * ndtr((x_mid[:, None] - means_b) * inv_sds)).sum(axis=1) <= pa
+        lo_i = np.where(below, mid, lo_i)
+        hi_i = np.where(below, hi_i, mid)
+    lo, hi = srt[rows, lo_i], srt[rows, hi_i]
     return safeguarded_newton(
         excess,
-        (cand * weights).sum(axis=1),
-        cand.min(axis=1),
-        cand.max(axis=1),
+        0.5 * (lo + hi),
+        lo,
+        hi,
         xtol=xtol,
         max_iter=max_iter,
     )
