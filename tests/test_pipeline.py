@@ -183,7 +183,11 @@ def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
     res = root / "results"
     first = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
     assert first.sampled, "the first run samples"
-    assert (res / "analyses" / "ivig_acr_eular_response" / "posterior_default_normal.nc").is_file()
+    folder = res / "analyses" / "ivig_acr_eular_response"
+    assert (folder / "posterior_default_normal.nc").is_file()
+    assert (folder / "posterior_default_binomial.nc").is_file()
+    sens = pd.read_csv(folder / "power_scaling.csv")
+    assert set(sens["parameter"]) == {"mu", "tau"} and sens["prior"].notna().all()
     second = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
     assert second.sampled == []
     assert log_lines(res, "sampled ") == []

@@ -98,11 +98,30 @@ def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
     }
     if payload.get("keep"):
         out["summary"] = fit.summary().replace({np.nan: None}).to_dict("records")
+        out["psense"] = _power_scaling(fit.dt)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "fit.nc"
             fit.to_netcdf(path)
             out["netcdf"] = path.read_bytes()
     return out
+
+
+def _power_scaling(dt: Any) -> list[dict[str, Any]]:
+    """Power-scaling prior and likelihood sensitivity (priorsense's diagnostic, via
+    ``arviz_stats.psense_summary``) from the fit's log_prior and log_likelihood groups: no
+    refit. Returns one record per parameter, or a record saying why it could not be computed."""
+    import contextlib
+    import io
+
+    import arviz_stats
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints a reading guide
+            table = arviz_stats.psense_summary(dt, var_names=["mu", "tau"])
+    except Exception as err:  # noqa: BLE001 - a diagnostic must not sink the run; say why
+        return [{"parameter": "all", "diagnosis": f"not computed: {type(err).__name__}: {err}"}]
+    table = table.reset_index().rename(columns={"index": "parameter"})
+    return table.replace({np.nan: None}).to_dict("records")
 
 
 def nma_job(spec: Any, *, root: Path, defaults: BayesDefaults, scenario: str) -> Job:

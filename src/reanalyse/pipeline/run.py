@@ -265,7 +265,7 @@ def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
     row = decision_row(prep, published=payload["published"],
                        reproduction_status=payload["status"], mcmc=head)
     record = {"key": payload["key"], "decision": row, "provenance": _provenance(prep),
-              "mcmc": {n: {k: v for k, v in r.items() if k in ("diagnostics", "cell")}
+              "mcmc": {n: {k: v for k, v in r.items() if k in ("diagnostics", "cell", "psense")}
                        for n, r in mine.items()},
               "section": analysis_section(out, prep, pd.Series(row))}
     # the record goes last: an analysis counts as done only once everything else is in place
@@ -399,6 +399,10 @@ def _write_analysis(out: Path, prep: PreparedAnalysis, mcmc: dict[str, dict[str,
             grid.to_netcdf(tmp, engine="h5netcdf")
         written.append(target)
         put("grid.csv", grid.to_dataframe().reset_index().to_csv(index=False))
+    sens = [dict(r, fit=name.split("/", 1)[1]) for name, result in sorted(mcmc.items())
+            for r in result.get("psense", [])]
+    if sens:
+        put("power_scaling.csv", pd.DataFrame(sens).to_csv(index=False))
     for name, result in mcmc.items():
         if result.get("netcdf"):
             stem = name.split("/", 1)[1].replace("/", "_")

@@ -120,6 +120,13 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series)
                 tips.append(f"P(meaningful benefit) stays {side} {tp.level} for half-normal "
                             f"scales {tp.scan_min:.3g} to {tp.scan_max:.3g}")
         parts.append('<p class="note">Tipping points: ' + e("; ".join(tips)) + ".</p>")
+    sens = folder / "power_scaling.csv"
+    if sens.is_file():
+        parts.append("<p>Power-scaling sensitivity (priorsense's diagnostic from the log_prior "
+                     "and log_likelihood groups, no refit; values above 0.05 flag "
+                     "sensitivity):</p>")
+        parts.append(_table(pd.read_csv(sens), table_id=f"psense-{spec.id}",
+                            digits={"prior": 3, "likelihood": 3}))
     parts.append(_figures(folder, (("forest", f"{spec.id}: forest plot"),
                                    ("tau", f"{spec.id}: tau prior and posterior"),
                                    ("sensitivity", f"{spec.id}: prior sensitivity"))))
