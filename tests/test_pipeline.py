@@ -146,36 +146,41 @@ def _run_cmd(root: Path, *extra: str) -> list[str]:
 
 
 def test_sigkill_part_way_then_rerun_completes_identically(tmp_path) -> None:
-    names = ["ivig_acr_eular_response"]
-    root = make_root(tmp_path, analyses=names, draws=200)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(_run_cmd(root, *names), cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    cache = root / "results" / ".cache" / "tasks"
+    # the exact-engine layer only (sampling resumes through the same cache; see the next test)
+    names = ["ivig_acr_eular_response", "ivig_disability", "mtx_jdm_printo_20",
+             "mtx_withdrawals"]
+    root = make_root(tmp_path, analyses=names)
+    res = root / "results"
+    cmd = _run_cmd(root, "--no-mcmc", *names)
+    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 600
     while time.time() < deadline and proc.poll() is None:
-        if cache.is_dir() and any(cache.glob("*.pkl")):
-            break  # at least one task finished: kill in the middle of the rest
-        time.sleep(0.2)
-    if proc.poll() is None:
+        if any((res / "analyses").glob("*/record.json")):
+            break  # one analysis is complete: kill in the middle of the others
+        time.sleep(0.05)
+    killed = proc.poll() is None
+    if killed:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = len(list(cache.glob("*.pkl"))) if cache.is_dir() else 0
-    rerun = subprocess.run(_run_cmd(root, *names), cwd=root, env=env, capture_output=True,
-                           text=True, timeout=900)
+    assert killed, "the run finished before it could be killed"
+    done_before = {p.parent.name for p in (res / "analyses").glob("*/record.json")}
+    assert 0 < len(done_before) < len(names)
+    assert not (res / "decision.csv").exists()
+    rerun = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=900)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    res = root / "results"
-    assert len(log_lines(res, "cached ")) == done_before
-    first = (res / "decision.csv").read_text()
-    # an uninterrupted run elsewhere gives identical results (same seeds, same draws)
-    clean = make_root(tmp_path / "clean", analyses=names, draws=200)
-    run_pipeline(root=clean, results_dir=clean / "results", nma=False, progress=False)
-    assert (clean / "results" / "decision.csv").read_text() == first
+    assert {ln.split()[1] for ln in log_lines(res, "unchanged ")} == done_before
     # temporary files of the killed run are cleared; no half-written file has a final name
     assert list(res.rglob("*.tmp")) == []
-    for path in res.rglob("*.nc"):
-        assert path.stat().st_size > 0
+    # an uninterrupted run elsewhere gives identical results
+    clean = make_root(tmp_path / "clean", analyses=names)
+    run_pipeline(root=clean, results_dir=clean / "results", mcmc=False, nma=False,
+                 progress=False)
+    assert (clean / "results" / "decision.csv").read_text() == (res / "decision.csv").read_text()
+    for name in names:
+        for f in ("grid.csv", "frequentist.json", "summary.csv"):
+            assert (clean / "results" / "analyses" / name / f).read_bytes() == \
+                (res / "analyses" / name / f).read_bytes()
 
 
 def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
@@ -204,7 +209,7 @@ def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
 
 def test_dask_executor_on_a_local_cluster(tmp_path) -> None:
     distributed = pytest.importorskip("distributed")
-    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"], draws=200)
+    root = make_root(tmp_path, analyses=["ivig_disability"], draws=200)  # one model: normal
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         summary = run_pipeline(root=root, results_dir=root / "results_dask", nma=False,
@@ -212,7 +217,7 @@ def test_dask_executor_on_a_local_cluster(tmp_path) -> None:
                                progress=False)
     local = run_pipeline(root=root, results_dir=root / "results_local", nma=False,
                          progress=False)
-    assert sorted(summary.sampled) == sorted(local.sampled)
+    assert summary.sampled == local.sampled == ["ivig_disability/default/normal"]
     a = pd.read_csv(root / "results_dask" / "decision.csv")
     b = pd.read_csv(root / "results_local" / "decision.csv")
     pd.testing.assert_frame_equal(a, b)
@@ -253,3 +258,21 @@ def test_report_escapes_strings_from_data(tmp_path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     prov = json.loads((root / "results" / "provenance.json").read_text())
     assert "ivig_acr_eular_response" in prov["analyses"]
+
+
+def _pid_job(payload):  # module level: picklable for the worker processes
+    return {"pid": os.getpid(), "value": payload["value"] * 2}
+
+
+def test_jobs_of_a_group_share_a_local_worker() -> None:
+    from reanalyse.pipeline.executor import Job, run_jobs
+
+    jobs = [Job(name=f"{g}{i}", fn=_pid_job, payload={"value": i}, group=g)
+            for g in ("a", "b") for i in range(3)]
+    done = {job.name: res for job, res in run_jobs(jobs, n_jobs=2, progress=False)}
+    assert {n: r["value"] for n, r in done.items()} == {
+        "a0": 0, "a1": 2, "a2": 4, "b0": 0, "b1": 2, "b2": 4}
+    pids_a = {done[f"a{i}"]["pid"] for i in range(3)}
+    pids_b = {done[f"b{i}"]["pid"] for i in range(3)}
+    assert len(pids_a) == 1 and len(pids_b) == 1 and pids_a != pids_b
+    assert os.getpid() not in pids_a | pids_b

@@ -20,11 +20,16 @@ __all__ = ["Job", "run_jobs"]
 
 @dataclass(frozen=True)
 class Job:
-    """One unit of work: ``fn(payload)`` returning a dict."""
+    """One unit of work: ``fn(payload)`` returning a dict.
+
+    Jobs of the same ``group`` (e.g. fits of one compiled model structure) go to the same local
+    worker process, so that each structure is compiled once per run rather than once per worker.
+    """
 
     name: str
     fn: Callable[[dict[str, Any]], dict[str, Any]]
     payload: dict[str, Any]
+    group: str = ""
 
 
 def run_jobs(
@@ -50,14 +55,31 @@ def run_jobs(
                 bar.update(1)
                 yield job, result
         else:
-            ctx = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-                futures = {pool.submit(job.fn, job.payload): job for job in jobs}
-                for fut in cf.as_completed(futures):
-                    bar.update(1)
-                    yield futures[fut], fut.result()
+            yield from _lanes(jobs, n_jobs=n_jobs, bar=bar)
     finally:
         bar.close()
+
+
+def _lanes(jobs: Sequence[Job], *, n_jobs: int, bar: tqdm) -> Iterator[  # type: ignore[type-arg]
+        tuple[Job, dict[str, Any]]]:
+    """Local processes, one per lane; whole groups are assigned to the least-loaded lane."""
+    groups: dict[str, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.group or job.name, []).append(job)
+    lanes: list[list[Job]] = [[] for _ in range(min(n_jobs, len(groups)))]
+    for members in sorted(groups.values(), key=len, reverse=True):
+        min(lanes, key=len).extend(members)
+    ctx = multiprocessing.get_context("spawn")
+    pools = [cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx) for _ in lanes]
+    try:
+        futures = {pool.submit(job.fn, job.payload): job
+                   for pool, lane in zip(pools, lanes, strict=True) for job in lane}
+        for fut in cf.as_completed(futures):
+            bar.update(1)
+            yield futures[fut], fut.result()
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(jobs: Sequence[Job], *, scheduler: str | None, bar: tqdm) -> Iterator[  # type: ignore[type-arg]

@@ -43,7 +43,7 @@ def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
             "scenario": prep.scenario}
     contrast = {"y": [float(v) for v in y], "se": [float(v) for v in se],
                 "study": [str(s) for s in main.effects["study"]]}  # type: ignore[index]
-    jobs = [Job(name=f"{sid}/default/normal", fn=run_mcmc_job, payload={
+    jobs = [Job(name=f"{sid}/default/normal", fn=run_mcmc_job, group="normal", payload={
         **base, "model": "normal", "data": contrast, "keep": True,
         "tau_id": prep.default_tau.id, "effect_id": prep.default_effect.id,
         "tau_prior": prep.default_tau.prior, "effect_prior": prep.default_effect.prior})]
@@ -51,7 +51,8 @@ def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
     if prep.binary and prep.spec.measure in ("RR", "OR") and counts is not None:
         arms = {**counts, "study": contrast["study"]}
         binomial = {**base, "sampler": _sampler(defaults, binomial=True)}
-        jobs.append(Job(name=f"{sid}/default/binomial", fn=run_mcmc_job, payload={
+        group = f"binomial-{prep.spec.measure}-k{main.k}"  # compiled per link and k
+        jobs.append(Job(name=f"{sid}/default/binomial", fn=run_mcmc_job, group=group, payload={
             **binomial, "model": "binomial", "data": arms, "keep": True,
             "tau_id": prep.default_tau.id, "effect_id": prep.default_effect.id,
             "tau_prior": prep.default_tau.prior, "effect_prior": prep.default_effect.prior}))
@@ -59,7 +60,8 @@ def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
         for tp in prep.tau_priors:
             if tp.id == prep.default_tau.id or tp.id not in wanted:
                 continue
-            jobs.append(Job(name=f"{sid}/grid/binomial/{tp.id}", fn=run_mcmc_job, payload={
+            jobs.append(Job(name=f"{sid}/grid/binomial/{tp.id}", fn=run_mcmc_job, group=group,
+                            payload={
                 **binomial, "model": "binomial", "data": arms, "keep": False,
                 "tau_id": tp.id, "effect_id": prep.default_effect.id,
                 "tau_prior": tp.prior, "effect_prior": prep.default_effect.prior}))
@@ -127,7 +129,7 @@ def _power_scaling(dt: Any) -> list[dict[str, Any]]:
 def nma_job(spec: Any, *, root: Path, defaults: BayesDefaults, scenario: str) -> Job:
     """The job of one network specification (``analyses/nma/*.toml``); the worker builds the
     network from the data files under ``root`` (validated by the caller first)."""
-    return Job(name=f"nma/{spec.id}", fn=run_nma_job, payload={
+    return Job(name=f"nma/{spec.id}", fn=run_nma_job, group="nma", payload={
         "spec": spec, "root": str(root), "scenario": scenario,
         "sampler": _sampler(defaults, binomial=True), "seed": defaults.sampler.seed})
 
