@@ -112,16 +112,20 @@ def _power_scaling(dt: Any) -> list[dict[str, Any]]:
     """Power-scaling prior and likelihood sensitivity (priorsense's diagnostic, via
     ``arviz_stats.psense_summary``) from the fit's log_prior and log_likelihood groups: no
     refit. Returns one record per parameter, or a record saying why it could not be computed."""
-    import contextlib
-    import io
+    import logging
 
     import arviz_stats
 
+    # psense_summary logs a reading guide whenever it flags something; the flags are in the table
+    logger = logging.getLogger("arviz_stats.psense")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # it prints a reading guide
-            table = arviz_stats.psense_summary(dt, var_names=["mu", "tau"])
+        table = arviz_stats.psense_summary(dt, var_names=["mu", "tau"])
     except Exception as err:  # noqa: BLE001 - a diagnostic must not sink the run; say why
         return [{"parameter": "all", "diagnosis": f"not computed: {type(err).__name__}: {err}"}]
+    finally:
+        logger.setLevel(level)
     table = table.reset_index().rename(columns={"index": "parameter"})
     return table.replace({np.nan: None}).to_dict("records")
 
