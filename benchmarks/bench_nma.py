@@ -24,11 +24,12 @@ def main() -> None:
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--tune", type=int, default=1000)
-    ap.add_argument("--target-accept", type=float, default=0.95)
+    ap.add_argument("--target-accept", type=float, default=0.9)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     settings = SamplerSettings(draws=args.draws, tune=args.tune, chains=args.chains,
-                               target_accept=args.target_accept, retry_target_accepts=(0.99,))
+                               target_accept=args.target_accept,
+                               retry_target_accepts=(0.95, 0.99))
     print(f"cores available: {os.cpu_count()}; settings: {args.chains} chains x {args.draws} "
           f"draws after {args.tune} tuning steps, target_accept {args.target_accept}")
     for a in load_nma_analyses():

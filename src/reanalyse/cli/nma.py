@@ -132,7 +132,7 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
                    consistency=args.consistency,
                    nodesplit=tuple(args.split) if args.split else None)
     settings = SamplerSettings(draws=args.draws, tune=args.tune, chains=args.chains,
-                               target_accept=0.95, retry_target_accepts=(0.99,))
+                               target_accept=0.9, retry_target_accepts=(0.95, 0.99))
     fit = fit_nma(net, spec=spec, higher_is_better=higher, random_seed=args.seed,
                   settings=settings)
     out = {**common, **fit.to_dict(threshold=threshold), "seed": args.seed}
