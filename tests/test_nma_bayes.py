@@ -294,6 +294,12 @@ def test_ranks_sucra_and_benefit_on_known_draws() -> None:
     low = _fake_fit(draws, ("A", "B", "C"), higher=False)
     assert low.rank_probabilities().loc["C"].tolist() == [0.25, 0.0, 0.75]
     assert low.relative_effects().set_index("treatment").loc["B", "p_benefit"] == 0.25
+    bp = fit.benefit_probabilities(treatments=["B", "C"], thresholds={"big": 0.75})
+    assert list(zip(bp["treatment"], bp["comparator"], strict=True)) == [
+        ("B", "A"), ("C", "A"), ("B", "C"), ("C", "B")]
+    row = bp.set_index(["treatment", "comparator"]).loc[("B", "C")]
+    # d_B - d_C over the draws: -1, 2, -1.5, -0.5 -> P(> 0) = 1/4, P(> 0.75) = 1/4
+    assert row["p_benefit"] == 0.25 and row["p_big"] == 0.25
     m = fit.league_matrix()
     assert m.attrs["orientation"] == "row versus column" and m.loc["A", "A"] == "A"
 

@@ -252,6 +252,47 @@ class NMAFit:
         out.attrs["orientation"] = "row versus column"
         return out
 
+    def benefit_probabilities(self, *, treatments: list[str] | None = None,
+                              thresholds: dict[str, float] | None = None) -> pd.DataFrame:
+        """P(benefit) and P(clinically meaningful benefit) for every ordered pair among
+        ``treatments`` (default all) and each of them against the reference.
+
+        Parameters
+        ----------
+        treatments
+            The agents to compare (e.g. IVIg, methotrexate, azathioprine where present).
+        thresholds
+            ``{label: value}`` on the analysis scale (log for OR/RR); a column
+            ``p_<label>`` holds P(effect beyond the value in the direction of benefit).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``treatment, comparator, median, q025, q975, p_benefit`` and one column per
+            threshold; orientation treatment versus comparator.
+        """
+        ref = self.network.reference
+        chosen = [t for t in (treatments or list(self.treatments)) if t in self.treatments
+                  and t != ref]
+        pairs = [(a, ref) for a in chosen]
+        pairs += [(a, b) for a in chosen for b in chosen if a != b]
+        d = self.d_draws()
+        pos = {t: i for i, t in enumerate(self.treatments)}
+        rows = []
+        for a, b in pairs:
+            x = d[:, pos[a]] - d[:, pos[b]]
+            summ = summarise_draws(x)
+            rec: dict[str, Any] = {"treatment": a, "comparator": b, "median": summ["median"],
+                                   "q025": summ["q025"], "q975": summ["q975"],
+                                   "p_benefit": float(np.mean(self.sign * x > 0))}
+            for label, value in (thresholds or {}).items():
+                rec[f"p_{label}"] = float(np.mean(self.sign * (x - value) > 0))
+            rows.append(rec)
+        out = pd.DataFrame(rows)
+        out.attrs["orientation"] = "treatment versus comparator"
+        out.attrs["benefit"] = self.benefit_text()
+        return out
+
     # ------------------------------------------------------------------ ranks
     def rank_draws(self) -> np.ndarray:
         """Rank of each treatment in each draw (1 = most beneficial)."""
