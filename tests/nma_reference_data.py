@@ -10,9 +10,10 @@ import pandas as pd
 # ---------------------------------------------------------------------------------------------
 # Senn et al. (2013), Stat Methods Med Res 22:169-189: HbA1c network (diabetes), mean
 # differences as prepared for R netmeta.
-# Source: repository guido-s/netmeta, data/Senn2013.txt (commit 3a97ab5670f9888a439fda0b970178d39a0fa811),
-# columns TE, seTE, treat1, treat2, studlab. Willms1999 is the only three-arm study (all three
-# pairwise comparisons are given, as netmeta requires).
+# Source: repository guido-s/netmeta, data/Senn2013.txt
+# (commit 3a97ab5670f9888a439fda0b970178d39a0fa811), columns TE, seTE, treat1, treat2, studlab.
+# Willms1999 is the only three-arm study (all three pairwise comparisons are given, as netmeta
+# requires).
 # ---------------------------------------------------------------------------------------------
 SENN2013 = [
     # (TE, seTE, treat1, treat2, studlab)

@@ -143,7 +143,7 @@ def test_smoking_outputs_and_datatree(smoking_fit) -> None:  # type: ignore[no-u
     assert plot_network(fit.network).axes and plot_rankogram(fit).axes
 
 
-def test_compiled_once_per_structure(smoking_fit, smoking_net) -> None:  # type: ignore[no-untyped-def]
+def test_compiled_once_per_structure(smoking_fit) -> None:  # type: ignore[no-untyped-def]
     """Another network of the same structure (here: different counts) reuses the compiled model:
     no compilation, only new pm.Data values."""
     n_compiled = len(MODEL_CACHE)
@@ -164,7 +164,7 @@ SMOKING_REUSE = SamplerSettings(draws=300, tune=500, chains=2, ess_threshold=50.
 
 
 def test_cli_bayesian_json(smoking_fit, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """``reanalyse nma ... --json`` (same priors as the fixture, so the compiled model is reused)."""
+    """``reanalyse nma ... --json`` (the fixture's structure, so the compiled model is reused)."""
     from reanalyse.cli import main
 
     path = tmp_path / "smoking.csv"
@@ -410,7 +410,7 @@ def test_consistency_cannot_be_checked_without_independent_loops() -> None:
 
 
 @pytest.mark.slow
-def test_smoking_ume_and_nodesplit(smoking_net, smoking_fit) -> None:  # type: ignore[no-untyped-def]
+def test_smoking_ume_and_nodesplit(smoking_net) -> None:  # type: ignore[no-untyped-def]
     """UME: TSD4's DIC of the RE UME model (resdev 53.4, pD 46.1, DIC 99.5; multinma's test file,
     tests/nma_reference_data.py) within 1.5 (Monte Carlo error of DIC at these settings);
     node-splitting: one row per splittable comparison, omega = direct - indirect."""

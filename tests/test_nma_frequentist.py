@@ -76,7 +76,9 @@ def test_senn_q_decomposition_equals_netmeta(senn) -> None:  # type: ignore[no-u
         _check(found[design], pub)
 
 
-def test_senn_common_effects_equals_generalised_least_squares(senn) -> None:  # type: ignore[no-untyped-def]
+def test_senn_common_effects_equals_generalised_least_squares(  # type: ignore[no-untyped-def]
+    senn,
+) -> None:
     """netmeta's graph-theoretical estimate is GLS on the basic contrasts with the multi-arm
     covariance (Rücker 2012); checked to 1e-10 against an independent GLS."""
     from reanalyse.nma import basic_contrasts, design_matrix

@@ -246,7 +246,8 @@ class NMAFit:
         out = pd.DataFrame("", index=list(self.treatments), columns=list(self.treatments))
         for r in lg.itertuples():
             med, lo, hi = (getattr(r, f"{back}{c}") for c in ("median", "q025", "q975"))
-            out.loc[r.treatment, r.comparator] = f"{med:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
+            cell = f"{med:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
+            out.loc[r.treatment, r.comparator] = cell
         for t in self.treatments:
             out.loc[t, t] = t
         out.attrs["orientation"] = "row versus column"

@@ -4,12 +4,14 @@ A port of netmeta's ``nma_ruecker`` (Rücker 2012, Res Synth Methods 3:312; repo
 ``guido-s/netmeta``, ``R/nma_ruecker.R``):
 
 - every study contributes all its pairwise comparisons (rows of the edge-vertex incidence matrix
-  ``B``), multi-arm studies with Rücker's adjusted weights (:func:`~reanalyse.nma.design.rucker_weights`);
+  ``B``), multi-arm studies with Rücker's adjusted weights
+  (:func:`~reanalyse.nma.design.rucker_weights`);
 - ``L = B' W B`` (weighted Laplacian), ``L+`` its Moore-Penrose pseudoinverse; the effect of row
   treatment ``i`` versus column treatment ``j`` is ``phi_i - phi_j`` with ``phi = L+ B' W y``, its
   variance the resistance distance ``L+_ii + L+_jj - 2 L+_ij``;
 - ``Q = (y - y_hat)' W (y - y_hat)`` on ``sum(arms - 1) - (n - 1)`` degrees of freedom;
-- DerSimonian-Laird ``tau^2 = max(0, (Q - df) / tr((I - H) (B B' o E / 2) W))`` with ``H = B L+ B' W``
+- DerSimonian-Laird ``tau^2 = max(0, (Q - df) / tr((I - H) (B B' o E / 2) W))`` with
+  ``H = B L+ B' W``
   and ``E`` the same-study indicator; the random-effects model adds ``tau^2`` to every pairwise
   variance and reweights multi-arm studies again.
 """

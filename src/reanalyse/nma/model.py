@@ -30,7 +30,8 @@ The model is TSD2's (Dias et al. 2011, NICE DSU Technical Support Document 2, se
   with ``smax_s`` a smooth maximum (log-sum-exp, sharpness 100) of 0 and the study's ``delta``, and
   its prior ``N(0, baseline_sd^2)`` is kept through the change-of-variables term
   ``log N(mu_s) + log sigmoid(w_s)``: the TSD2 prior restricted to the feasible region (up to a
-  sliver of width log(arms)/100 at the boundary), and no hard wall for the sampler. The multivariate normal is
+  sliver of width log(arms)/100 at the boundary), and no hard wall for the sampler. The
+  multivariate normal is
   written as the product of its conditionals (each contrast given the earlier ones of its study),
   so that the pointwise log-likelihood is per contrast and sums to the exact joint density;
 - **unrelated mean effects** (``consistency="ume"``) give every observed comparison its own
@@ -87,8 +88,8 @@ class NMASpec:
     ----------
     effect_prior
         Prior of every basic parameter ``d`` (and of ``d_direct`` / the UME parameters):
-        ``normal``, ``student-t`` or ``flat`` from :func:`reanalyse.priors.load_prior` (a skeptical or
-        enthusiastic prior must be resolved with its threshold first).
+        ``normal``, ``student-t`` or ``flat`` from :func:`reanalyse.priors.load_prior` (a
+        skeptical or enthusiastic prior must be resolved with its threshold first).
     tau_prior
         Prior of the between-study SD ``tau`` (random effects with ``tau_fixed=None`` only).
     trt_effects

@@ -315,7 +315,9 @@ def _arm_study(name: str, rows: pd.DataFrame, *, kind: str) -> NetworkStudy:
                         sd=tuple(float(x) for x in rows["sd"]), **common)
 
 
-def _contrast_study(name: str, rows: pd.DataFrame, *, measure: str, add) -> NetworkStudy | None:  # type: ignore[no-untyped-def]
+def _contrast_study(  # type: ignore[no-untyped-def]
+    name: str, rows: pd.DataFrame, *, measure: str, add
+) -> NetworkStudy | None:
     contrasts: dict[tuple[str, str], tuple[float, float]] = {}
     ok = True
     ratio = is_ratio(measure)

@@ -161,7 +161,8 @@ def load_nma_analysis(path: str | Path, *, root: str | Path | None = None,
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataValidationError.single(file=label, rule="file", message="file not found") from None
+        raise DataValidationError.single(file=label, rule="file",
+                                         message="file not found") from None
     except tomllib.TOMLDecodeError as err:
         raise DataValidationError.single(file=label, rule="toml", message=str(err)) from None
     try:
