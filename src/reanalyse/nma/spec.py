@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from reanalyse.analyses.root import find_root, resolve
 from reanalyse.analyses.scenarios import scenario_rows
+from reanalyse.analyses.spec import Threshold
 from reanalyse.data import StudyTable, load_table
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import analysis_scale, is_ratio
@@ -32,15 +33,6 @@ _ID = r"^[a-z0-9][a-z0-9_]*$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Threshold(_Strict):
-    """A clinically meaningful effect, on the measure's natural scale (ratio for RR/OR)."""
-
-    value: float
-    label: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    provisional: bool = False
 
 
 class NMAAnalysis(_Strict):
