@@ -143,6 +143,14 @@ def test_smoking_outputs_and_datatree(smoking_fit) -> None:  # type: ignore[no-u
     assert plot_network(fit.network).axes and plot_rankogram(fit).axes
 
 
+def test_smoking_fit_round_trips_netcdf(smoking_fit, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = smoking_fit.to_netcdf(tmp_path / "fit.nc")
+    back = xr.open_datatree(path, engine="h5netcdf")
+    np.testing.assert_allclose(back["posterior"]["d"], smoking_fit.dt["posterior"]["d"])
+    assert back.attrs["data_sha256"] == smoking_fit.dt.attrs["data_sha256"]
+    assert list(back["posterior"]["treatment"].values) == list(smoking_fit.treatments[1:])
+
+
 def test_compiled_once_per_structure(smoking_fit) -> None:  # type: ignore[no-untyped-def]
     """Another network of the same structure (here: different counts) reuses the compiled model:
     no compilation, only new pm.Data values."""

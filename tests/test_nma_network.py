@@ -213,3 +213,49 @@ def test_rename_merging_two_arms_of_one_study_is_an_error() -> None:
         build_network(load_table(df), measure="OR", reference="P", rename={"S": "P"})
     net = build_network(load_table(df), measure="OR", reference="P", treatments=["P", "X"])
     assert net.treatments == ("P", "X") and net.studies[0].n_arms == 2
+
+
+@pytest.mark.parametrize("measure,consistency,effects", [
+    ("OR", "consistency", "random"), ("RR", "consistency", "random"),
+    ("OR", "ume", "random"), ("OR", "nodesplit", "random"), ("OR", "consistency", "fixed"),
+])
+def test_build_model_variables_and_dims(measure: str, consistency: str, effects: str) -> None:
+    """The PyMC graph of every likelihood and consistency option builds, with the house names
+    (no compilation here)."""
+    from reanalyse.nma import build_model
+
+    net = build_network(load_table(smoking_frame()), measure=measure,
+                        reference="No intervention")
+    scale = f"log{measure}"
+    spec = NMASpec(effect_prior=load_prior("normal:0,10", role="effect", scale=scale),
+                   tau_prior=(load_prior("half-normal:1", role="tau", scale=scale)
+                              if effects == "random" else None),
+                   trt_effects=effects, consistency=consistency,
+                   nodesplit=("No intervention", "Self-help")
+                   if consistency == "nodesplit" else None)
+    inp = model_inputs(net, spec)
+    m = build_model(inp, spec)
+    assert {"d", "tau", "mu", "delta"} <= set(m.named_vars)
+    assert m.named_vars_to_dims["d"] == (inp.param_dim,)
+    assert m.named_vars_to_dims["mu"] == ("study",)
+    assert m.named_vars_to_dims["delta"] == ("contrast",)
+    if consistency == "nodesplit":
+        assert {"d_direct", "d_indirect", "omega"} <= set(m.named_vars)
+        assert inp.data["split_vector"].tolist() == [0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("frame,measure,reference", [
+    ("parkinsons", "MD", "1"), ("senn", "MD", "plac"), ("three-arm-smd", "SMD", "A")])
+def test_build_model_continuous(frame: str, measure: str, reference: str) -> None:
+    from reanalyse.nma import build_model
+    from tests.nma_reference_data import parkinsons_arm_frame
+
+    df = {"parkinsons": parkinsons_arm_frame, "senn": senn2013_frame,
+          "three-arm-smd": lambda: THREE_ARM}[frame]()
+    net = build_network(load_table(df), measure=measure, reference=reference)
+    spec = NMASpec(effect_prior=_vague(measure),
+                   tau_prior=load_prior("half-normal:1", role="tau", scale=measure))
+    inp = model_inputs(net, spec)
+    m = build_model(inp, spec)
+    assert ("y_arm_obs" in m.named_vars) == (frame == "parkinsons")
+    assert ("y_obs" in m.named_vars) == (frame != "parkinsons")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -376,6 +377,12 @@ class NMAFit:
         return loo(tree, var_name="obs_all")
 
     # ------------------------------------------------------------------ export
+    def to_netcdf(self, path: str | Path) -> Path:
+        """Write the DataTree (all groups and the provenance attrs) to a netCDF file."""
+        path = Path(path)
+        self.dt.to_netcdf(path, engine="h5netcdf")
+        return path
+
     def to_dict(self, *, threshold: float | None = None) -> dict[str, Any]:
         """JSON-ready summary (the CLI's JSON)."""
         out: dict[str, Any] = {

@@ -458,10 +458,11 @@ def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-
             eta = pt.dot(data["arm_study_onehot"], mu) + pt.dot(data["arm_delta_onehot"], delta)
             # binomial kernels without the constant log C(n, r) (the pointwise log-likelihood
             # in the DataTree is computed in full from the draws, reanalyse.nma.fit)
-            r, n = data["r_float"], data["n_float"]
             if inputs.likelihood == "binomial_logit":
+                r, n = data["r_float"], data["n_float"]
                 pm.Potential("r_obs", pt.sum(r * eta - n * pt.softplus(eta)))
             elif inputs.likelihood == "binomial_log":
+                r, n = data["r_float"], data["n_float"]
                 pm.Potential("r_obs", pt.sum(r * eta + (n - r) * pt.log1mexp(eta)))
             else:
                 pm.Normal("y_arm_obs", mu=eta, sigma=data["se_arm"], observed=data["y_arm"],
