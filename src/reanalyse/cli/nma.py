@@ -148,13 +148,21 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     print(f"{out['network']}")
     print(out["consistency_check"])
+    import math
+
     head = "estimate" if out.get("engine", "").startswith("frequentist") else "median"
+    ratio = is_ratio(out["measure"])
+    back = math.exp if ratio else (lambda x: x)
+    scale = out["measure"] if ratio else out["scale"]
     rows = []
     for t, s in (out["d"].items() if isinstance(out["d"], dict) else []):
-        rows.append([t, f"{s['median']:.3f}", f"{s['q025']:.3f} to {s['q975']:.3f}",
+        rows.append([t, f"{back(s['median']):.3f}",
+                     f"{back(s['q025']):.3f} to {back(s['q975']):.3f}",
                      f"{out['sucra'][t]:.2f}"])
-    print(f"\nEffects versus {out['reference']} ({out['scale']}; {head} and 95% interval):")
+    print(f"\nEffects versus {out['reference']} ({scale}; {head} and 95% interval):")
     print(text_table(["treatment", head, "95% interval", "SUCRA/P-score"], rows))
+    if out.get("benefit"):
+        print(out["benefit"])
     if out.get("tau"):
         print(f"\ntau: {out['tau']}")
     return 0
