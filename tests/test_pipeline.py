@@ -276,3 +276,35 @@ def test_jobs_of_a_group_share_a_local_worker() -> None:
     pids_b = {done[f"b{i}"]["pid"] for i in range(3)}
     assert len(pids_a) == 1 and len(pids_b) == 1 and pids_a != pids_b
     assert os.getpid() not in pids_a | pids_b
+
+
+def test_network_job_writes_league_ranks_and_figures(tmp_path) -> None:
+    import io
+
+    from reanalyse.nma.spec import load_nma_analyses
+    from reanalyse.pipeline.defaults import load_defaults
+    from reanalyse.pipeline.jobs import nma_job
+
+    root = make_root(tmp_path, analyses=[], draws=300)
+    shutil.copytree(REPO / "analyses" / "nma", root / "analyses" / "nma")
+    defaults = load_defaults(root / "analyses" / "defaults" / "bayes.toml")
+    spec = load_nma_analyses(root / "analyses" / "nma", root=root)[0]
+    job = nma_job(spec, root=root, defaults=defaults, scenario="sourced")
+    out = job.fn(job.payload)
+    files = out["files"]
+    league = pd.read_csv(io.BytesIO(files["league.csv"]))
+    treatments = set(league["treatment"]) | set(league["comparator"])
+    assert "placebo" in treatments and {"IVIg", "methotrexate"} <= treatments
+    n = len(treatments)
+    assert len(league) == n * (n - 1)  # every ordered pair, row versus column
+    # each pair appears in both orientations with opposite effects
+    fwd = league.set_index(["treatment", "comparator"])["median"]
+    for (a, b), m in fwd.items():
+        assert fwd[(b, a)] == pytest.approx(-m, abs=1e-12)
+    ranks = pd.read_csv(io.BytesIO(files["rank_probabilities.csv"]), index_col=0)
+    assert ranks.sum(axis=1).to_numpy() == pytest.approx(1.0, abs=1e-12)
+    assert ranks.sum(axis=0).to_numpy() == pytest.approx(1.0, abs=1e-12)
+    for stem in ("network", "rankogram"):
+        assert files[f"{stem}.png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert any("cannot be checked" in line for line in out["text"])
+    assert {"max_rhat", "min_ess_bulk", "divergences", "status"} <= set(out["diagnostics"])
