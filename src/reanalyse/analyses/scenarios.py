@@ -12,6 +12,8 @@ published pooled result). Two scenarios:
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -52,6 +54,13 @@ def read_rows(path: str | Path, *, name: str | None = None) -> pd.DataFrame:
     label = name or str(path)
     if not path.is_file():
         raise DataValidationError.single(file=label, rule="file", message="file not found")
+    stat = path.stat()
+    # every analysis of a review reads the same file: parse it once per version of the file
+    return _read_rows_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, label).copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _read_rows_cached(path: str, mtime_ns: int, size: int, label: str) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     frame.columns = [str(c).strip() for c in frame.columns]
     frame[FILE] = label
