@@ -308,3 +308,30 @@ def test_network_job_writes_league_ranks_and_figures(tmp_path) -> None:
         assert files[f"{stem}.png"][:8] == b"\x89PNG\r\n\x1a\n"
     assert any("cannot be checked" in line for line in out["text"])
     assert {"max_rhat", "min_ess_bulk", "divergences", "status"} <= set(out["diagnostics"])
+
+
+def test_flagged_mcmc_cells_are_marked_in_grid_and_report(tmp_path) -> None:
+    from reanalyse.analyses import load_analysis
+    from reanalyse.pipeline.defaults import load_defaults
+    from reanalyse.pipeline.prepare import prepare_analysis
+    from reanalyse.pipeline.run import grid_dataset
+    from reanalyse.report.html import analysis_section
+
+    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"])
+    spec = load_analysis(root / "analyses" / "ivig_acr_eular_response.toml", root=root)
+    prep = prepare_analysis(spec, defaults=load_defaults(root / "analyses" / "defaults" /
+                                                         "bayes.toml"), root=root)
+    cell = dict.fromkeys(["mu_median", "mu_q025", "mu_q975", "theta_new_median",
+                          "theta_new_q025", "theta_new_q975", "tau_median", "p_benefit",
+                          "p_meaningful", "p_new_benefit"], 0.5)
+    fake = {"ivig_acr_eular_response/grid/binomial/half-normal-1.0": {"grid": [{
+        "key": ["half-normal-1.0", "vague-normal-10", "binomial", "sourced"],
+        "values": {**cell, "mcmc_flagged": 1.0}}]}}
+    grid = grid_dataset(prep, fake)
+    flag = grid["mcmc_flagged"]
+    assert float(flag.sel(tau_prior="half-normal-1.0", effect_prior="vague-normal-10",
+                          likelihood="binomial", scenario="sourced")) == 1.0
+    assert flag.sel(likelihood="normal").isnull().all()  # exact cells: not MCMC
+    html = analysis_section(root, prep, pd.Series({"bayes_median": float("nan")}),
+                            flagged=["grid/binomial/half-normal-1.0: 2 divergent transition(s)"])
+    assert "Flagged MCMC fit" in html and "half-normal-1.0: 2 divergent" in html

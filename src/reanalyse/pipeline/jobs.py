@@ -92,6 +92,7 @@ def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
                            theta_new=post["theta_new"].values, benefit_sign=payload["sign"],
                            threshold=payload["threshold"])
     likelihood = "binomial" if payload["model"] == "binomial" else "normal"
+    cell = {**cell, "mcmc_flagged": float(fit.diagnostics.get("status") != "ok")}
     out: dict[str, Any] = {
         "model": payload["model"], "cell": cell, "diagnostics": fit.diagnostics,
         "grid": [{"key": [payload["tau_id"], payload["effect_id"], likelihood,

@@ -267,7 +267,9 @@ def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
     record = {"key": payload["key"], "decision": row, "provenance": _provenance(prep),
               "mcmc": {n: {k: v for k, v in r.items() if k in ("diagnostics", "cell", "psense")}
                        for n, r in mine.items()},
-              "section": analysis_section(out, prep, pd.Series(row))}
+              "section": analysis_section(out, prep, pd.Series(row), flagged=sorted(
+                  f"{n.split('/', 1)[1]}: {'; '.join(r['diagnostics'].get('messages', []))}"
+                  for n, r in mine.items() if r["diagnostics"].get("status") != "ok"))}
     # the record goes last: an analysis counts as done only once everything else is in place
     target = out / "analyses" / sid / "record.json"
     atomic.write_text(target, json.dumps(record, default=_json_default))

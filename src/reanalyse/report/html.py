@@ -80,8 +80,10 @@ def _figures(folder: Path, stems: Iterable[tuple[str, str]]) -> str:
     return "".join(out)
 
 
-def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series) -> str:
-    """The HTML section of one analysis (figures embedded)."""
+def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series, *,
+                     flagged: Sequence[str] = ()) -> str:
+    """The HTML section of one analysis (figures embedded); ``flagged`` lists MCMC fits that
+    failed their diagnostics after the retries (their grid cells carry ``mcmc_flagged = 1``)."""
     spec = prep.spec
     folder = out / "analyses" / spec.id
     parts = [f'<section class="analysis" id="analysis-{e(spec.id)}"><h3>{e(spec.title)}</h3>',
@@ -109,6 +111,9 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series)
                      + "</p>")
     for note in prep.notes:
         parts.append(f'<p class="note">{e(note)}</p>')
+    for fit in flagged:
+        parts.append(f'<p class="note"><strong>Flagged MCMC fit</strong> (kept, marked '
+                     f'mcmc_flagged in the grid): {e(fit)}</p>')
     if prep.tipping:
         tips = []
         for tp in prep.tipping:

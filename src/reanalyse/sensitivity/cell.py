@@ -21,6 +21,7 @@ __all__ = ["CELL_VARIABLES", "exact_cell", "summarise_draws"]
 CELL_VARIABLES: tuple[str, ...] = (
     "mu_median", "mu_q025", "mu_q975", "theta_new_median", "theta_new_q025", "theta_new_q975",
     "tau_median", "p_benefit", "p_meaningful", "p_new_benefit",
+    "mcmc_flagged",  # 1 where an MCMC cell failed its diagnostics after retries, 0 where it passed
 )
 
 
