@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from reanalyse.analyses import AnalysisSpec
+from typing import Any
+
 from reanalyse.conversions import benefit_sign
 from reanalyse.measures import is_ratio
 
@@ -42,13 +43,17 @@ class ScaledThreshold:
         return abs(self.t)
 
 
-def analysis_thresholds(spec: AnalysisSpec) -> list[ScaledThreshold]:
-    """The spec's thresholds on the analysis scale, each marked benefit or harm."""
+def analysis_thresholds(spec: Any) -> list[ScaledThreshold]:
+    """The spec's thresholds on the analysis scale, each marked benefit or harm.
+
+    ``spec`` is a pairwise or network analysis specification: anything with ``measure``,
+    ``higher_is_better``, ``thresholds`` and optionally ``reverse_scale``.
+    """
     s = benefit_sign(higher_is_better=spec.higher_is_better)
     out = []
     for th in spec.thresholds:
         t = math.log(th.value) if is_ratio(spec.measure) else float(th.value)
-        if spec.reverse_scale:
+        if getattr(spec, "reverse_scale", False):
             t = -t
         side = "benefit" if t != 0 and math.copysign(1.0, t) == s else "harm"
         out.append(ScaledThreshold(value=float(th.value), t=t, side=side, label=th.label,
@@ -56,7 +61,7 @@ def analysis_thresholds(spec: AnalysisSpec) -> list[ScaledThreshold]:
     return out
 
 
-def primary_threshold(spec: AnalysisSpec) -> ScaledThreshold | None:
+def primary_threshold(spec: Any) -> ScaledThreshold | None:
     """The benefit threshold of smallest magnitude (non-provisional first), or None."""
     benefit = [t for t in analysis_thresholds(spec) if t.side == "benefit"]
     if not benefit:

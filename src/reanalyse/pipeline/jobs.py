@@ -143,10 +143,10 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Worker: fit one network (Bayesian, plus the frequentist netmeta-style NMA); return the
     tables and figures as file contents."""
     import io
-    import math
 
     from reanalyse.nma import fit_nma, frequentist_nma, graph, plot_network, plot_rankogram
     from reanalyse.sampling import SamplerSettings
+    from reanalyse.thresholds import primary_threshold
 
     spec = payload["spec"]
     network = spec.network(scenario=payload["scenario"], root=payload["root"])
@@ -154,11 +154,8 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
     fit = fit_nma(network, spec=spec.nma_spec(), higher_is_better=spec.higher_is_better,
                   random_seed=int(payload["seed"]),
                   settings=SamplerSettings(**payload["sampler"]))
-    benefit = [t for t in spec.thresholds
-               if (math.log(t.value) if spec.measure in ("RR", "OR") else t.value)
-               * (1 if spec.higher_is_better else -1) > 0]
-    threshold = spec.threshold_on_analysis_scale(min(benefit, key=lambda t: abs(
-        math.log(t.value) if spec.measure in ("RR", "OR") else t.value))) if benefit else None
+    primary = primary_threshold(spec)
+    threshold = primary.t if primary is not None else None
     files: dict[str, bytes] = {}
 
     def csv(name: str, frame: Any, index: bool = False) -> None:

@@ -4,7 +4,6 @@ points, and the MCMC jobs it needs (which the runner caches and executes)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,7 +195,3 @@ def prepare_analysis(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: s
             scan_max=defaults.tipping.scale_max * factor)
     return prep
 
-
-def finite(x: float | None) -> bool:
-    """True for a finite float."""
-    return x is not None and math.isfinite(x)

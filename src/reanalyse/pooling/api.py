@@ -12,6 +12,7 @@ separately (each with its own tau^2) and compared by a Q test on their pooled es
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -116,7 +117,7 @@ def pool_effects(
                   study_level=study_level, subgroup=label)
         for label in labels
     )
-    return _replace(overall, subgroups=subs, subgroup_test=subgroup_differences(subs))
+    return replace(overall, subgroups=subs, subgroup_test=subgroup_differences(subs))
 
 
 def subgroup_differences(subgroups: tuple[PooledResult, ...]) -> SubgroupTest:
@@ -260,8 +261,3 @@ def _back(x, log_scale: bool):  # type: ignore[no-untyped-def]
         return np.exp(x) if isinstance(x, np.ndarray) else float(math.exp(x))
     return x if isinstance(x, np.ndarray) else float(x)
 
-
-def _replace(result: PooledResult, **changes: object) -> PooledResult:
-    from dataclasses import replace
-
-    return replace(result, **changes)  # type: ignore[arg-type]
