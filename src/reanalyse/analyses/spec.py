@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -18,7 +18,8 @@ from reanalyse.analyses.root import find_root, resolve
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import analysis_scale, is_ratio
 
-__all__ = ["AnalysisSpec", "Comparison", "Threshold", "load_analyses", "load_analysis"]
+__all__ = ["AnalysisSpec", "Comparison", "Threshold", "load_analyses", "load_analysis",
+           "read_spec"]
 
 _ID = r"^[a-z0-9][a-z0-9_]*$"
 
@@ -134,6 +135,46 @@ def _rule(kind: str) -> str:
     return {"extra_forbidden": "unknown key", "missing": "missing key"}.get(kind, kind)
 
 
+_Spec = TypeVar("_Spec", bound=BaseModel)
+
+
+def read_spec(path: str | Path, model: type[_Spec], *, root: str | Path | None = None,
+              check_files: bool = True) -> tuple[_Spec, list[Problem]]:
+    """Parse a TOML specification into ``model`` and run the checks every spec shares.
+
+    Unreadable TOML and schema errors raise :class:`DataValidationError` at once (every schema
+    problem with its key); the returned problems are the later checks (the ``id`` equals the file
+    name; the ``data`` / ``reconstruction_data`` files exist), for the caller to add its own to.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError.single(file=label, rule="file", message="file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise DataValidationError.single(file=label, rule="toml", message=str(err)) from None
+    try:
+        spec = model.model_validate(raw)
+    except ValidationError as err:
+        raise DataValidationError([
+            Problem(file=label, rule=_rule(e["type"]), column=_loc(e["loc"]), message=e["msg"])
+            for e in err.errors()]) from None
+    problems: list[Problem] = []
+    spec_id = getattr(spec, "id")
+    if spec_id != path.stem:
+        problems.append(Problem(file=label, rule="id", column="id",
+                                message=f"id '{spec_id}' differs from the file name '{path.stem}'"))
+    if check_files:
+        base = Path(root) if root is not None else find_root(path.parent)
+        for key in ("data", "reconstruction_data"):
+            value = getattr(spec, key, None)
+            if value is not None and not resolve(value, base).is_file():
+                problems.append(Problem(file=label, rule="missing data file", column=key,
+                                        message=f"'{value}' does not exist under {base}"))
+    return spec, problems
+
+
 def load_analysis(path: str | Path, *, root: str | Path | None = None,
                   check_files: bool = True) -> AnalysisSpec:
     """Read and validate one specification.
@@ -152,31 +193,7 @@ def load_analysis(path: str | Path, *, root: str | Path | None = None,
     DataValidationError
         Every problem, each naming the file and the key.
     """
-    path = Path(path)
-    label = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError.single(file=label, rule="file", message="file not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise DataValidationError.single(file=label, rule="toml", message=str(err)) from None
-    try:
-        spec = AnalysisSpec.model_validate(raw)
-    except ValidationError as err:
-        problems = [Problem(file=label, rule=_rule(e["type"]), column=_loc(e["loc"]),
-                            message=e["msg"]) for e in err.errors()]
-        raise DataValidationError(problems) from None
-    problems: list[Problem] = []
-    if spec.id != path.stem:
-        problems.append(Problem(file=label, rule="id", column="id",
-                                message=f"id '{spec.id}' differs from the file name '{path.stem}'"))
-    if check_files:
-        base = Path(root) if root is not None else find_root(path.parent)
-        for key in ("data", "reconstruction_data"):
-            value = getattr(spec, key)
-            if value is not None and not resolve(value, base).is_file():
-                problems.append(Problem(file=label, rule="missing data file", column=key,
-                                        message=f"'{value}' does not exist under {base}"))
+    spec, problems = read_spec(path, AnalysisSpec, root=root, check_files=check_files)
     if problems:
         raise DataValidationError(problems)
     return spec

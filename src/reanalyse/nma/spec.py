@@ -10,15 +10,14 @@ and the agents whose comparison motivates the network. Unknown keys are errors. 
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reanalyse.analyses.root import find_root, resolve
 from reanalyse.analyses.scenarios import scenario_rows
-from reanalyse.analyses.spec import Threshold
+from reanalyse.analyses.spec import Threshold, read_spec
 from reanalyse.data import StudyTable, load_table
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import analysis_scale, is_ratio
@@ -135,10 +134,6 @@ class NMAAnalysis(_Strict):
                        baseline_sd=self.baseline_sd)
 
 
-def _rule(kind: str) -> str:
-    return {"extra_forbidden": "unknown key", "missing": "missing key"}.get(kind, kind)
-
-
 def load_nma_analysis(path: str | Path, *, root: str | Path | None = None,
                       check_files: bool = True) -> NMAAnalysis:
     """Read and validate one ``analyses/nma/*.toml`` specification.
@@ -148,33 +143,8 @@ def load_nma_analysis(path: str | Path, *, root: str | Path | None = None,
     DataValidationError
         Every problem, each naming the file and the key.
     """
-    path = Path(path)
     label = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError.single(file=label, rule="file",
-                                         message="file not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise DataValidationError.single(file=label, rule="toml", message=str(err)) from None
-    try:
-        spec = NMAAnalysis.model_validate(raw)
-    except ValidationError as err:
-        problems = [Problem(file=label, rule=_rule(e["type"]),
-                            column=".".join(str(p) for p in e["loc"]) or "(file)",
-                            message=e["msg"]) for e in err.errors()]
-        raise DataValidationError(problems) from None
-    problems: list[Problem] = []
-    if spec.id != path.stem:
-        problems.append(Problem(file=label, rule="id", column="id",
-                                message=f"id '{spec.id}' differs from the file name '{path.stem}'"))
-    if check_files:
-        base = Path(root) if root is not None else find_root(path.parent)
-        for key in ("data", "reconstruction_data"):
-            value = getattr(spec, key)
-            if value is not None and not resolve(value, base).is_file():
-                problems.append(Problem(file=label, rule="missing data file", column=key,
-                                        message=f"'{value}' does not exist under {base}"))
+    spec, problems = read_spec(path, NMAAnalysis, root=root, check_files=check_files)
     try:
         spec.priors()
     except DataValidationError as err:
