@@ -13,9 +13,25 @@ from reanalyse.nma import build_network, frequentist_nma
 from reanalyse.nma.frequentist import decomp_design
 from reanalyse.pooling import pool_effects
 from tests.nma_reference_data import (
+    NETMETA_SENN_PSCORE,
+    NETMETA_SENN_SCALARS,
+    NETMETA_SENN_SE_COMMON,
+    NETMETA_SENN_SE_RANDOM,
+    NETMETA_SENN_TE_COMMON,
+    NETMETA_SENN_TE_RANDOM,
+    NETMETA_SENN_TREATMENTS,
+    NETMETA_SMOKING_LABELS,
+    NETMETA_SMOKING_PAIRWISE,
+    NETMETA_SMOKING_PSCORE,
+    NETMETA_SMOKING_SCALARS,
+    NETMETA_SMOKING_SE_COMMON,
+    NETMETA_SMOKING_SE_RANDOM,
+    NETMETA_SMOKING_TE_COMMON,
+    NETMETA_SMOKING_TE_RANDOM,
     PARKINSONS_TSD_FE,
     parkinsons_arm_frame,
     senn2013_frame,
+    smoking_frame,
 )
 
 # R netmeta's decomp.design() on its Senn2013 example (common-effects model), as printed in the
@@ -105,6 +121,77 @@ def test_senn_common_effects_equals_generalised_least_squares(  # type: ignore[n
                                atol=1e-10)
     resid = y - x @ beta
     assert res.q == pytest.approx(float(resid @ vinv @ resid), abs=1e-9)
+
+
+# netmeta's matrices are rounded to 10 decimals by the script that wrote them; 1e-9 allows for that
+# rounding and for floating-point differences between the pseudoinverses. The acceptance bar is 1e-4.
+NETMETA_TOL = 1e-9
+
+
+def _assert_matrix(found: pd.DataFrame, published: list[list[float]], names: tuple[str, ...],
+                   what: str) -> None:
+    ref = pd.DataFrame(published, index=list(names), columns=list(names))
+    got = found.loc[list(names), list(names)]
+    worst = float(np.max(np.abs(got.to_numpy() - ref.to_numpy())))
+    assert worst <= NETMETA_TOL, f"{what}: largest difference from netmeta {worst:.2e}"
+
+
+def test_senn_equals_netmeta_output(senn) -> None:  # type: ignore[no-untyped-def]
+    """Every entry of netmeta's common- and random-effects league (TE and seTE), tau^2, Q, I^2 and
+    the P-scores for Senn2013 (netmeta 3.6-1 output, tests/nma_reference_data.py)."""
+    res = frequentist_nma(senn)
+    names = NETMETA_SENN_TREATMENTS
+    _assert_matrix(res.te_common, NETMETA_SENN_TE_COMMON, names, "TE.common")
+    _assert_matrix(res.se_common, NETMETA_SENN_SE_COMMON, names, "seTE.common")
+    _assert_matrix(res.te_random, NETMETA_SENN_TE_RANDOM, names, "TE.random")
+    _assert_matrix(res.se_random, NETMETA_SENN_SE_RANDOM, names, "seTE.random")
+    ref = NETMETA_SENN_SCALARS
+    assert (res.k, res.m, len(res.treatments), res.df) == (ref["k"], ref["m"], ref["n"], ref["df"])
+    assert res.tau2 == pytest.approx(ref["tau2"], abs=1e-12)
+    assert res.tau == pytest.approx(ref["tau"], abs=1e-12)
+    assert res.q == pytest.approx(ref["Q"], abs=1e-10)
+    assert res.i2 == pytest.approx(ref["I2"], abs=1e-12)
+    for model, col in (("common", 0), ("random", 1)):
+        ps = res.p_scores(model, higher_is_better=False)  # small values desirable
+        for trt, published in NETMETA_SENN_PSCORE.items():
+            assert ps[trt] == pytest.approx(published[col], abs=NETMETA_TOL), (model, trt)
+
+
+def test_smoking_arm_level_equals_netmeta_output() -> None:
+    """From the arm-level smoking data: the pairwise log odds ratios (including the three-arm studies
+    and the two studies with a zero cell) equal netmeta's pairwise(), and the league, tau^2, Q, I^2
+    and P-scores equal netmeta's (netmeta 3.6-1 output, tests/nma_reference_data.py)."""
+    net = build_network(load_table(smoking_frame()), measure="OR", reference="No intervention")
+    res = frequentist_nma(net)
+    comp = res.comparisons.set_index(["study", "treatment", "comparator"])
+    label = NETMETA_SMOKING_LABELS
+    assert len(comp) == len(NETMETA_SMOKING_PAIRWISE)
+    for study, t1, t2, te, se in NETMETA_SMOKING_PAIRWISE:
+        key = (f"Study {study}", label[t1], label[t2])
+        sign = 1.0
+        if key not in comp.index:  # ours is stored the other way round
+            key, sign = (key[0], key[2], key[1]), -1.0
+        row = comp.loc[key]
+        assert sign * row["te"] == pytest.approx(te, abs=1e-12), key
+        assert row["se"] == pytest.approx(se, abs=1e-12), key
+    names = tuple(label.values())
+
+    def relabel(x: pd.DataFrame) -> pd.DataFrame:
+        return x.loc[list(names), list(names)]
+
+    _assert_matrix(relabel(res.te_common), NETMETA_SMOKING_TE_COMMON, names, "TE.common")
+    _assert_matrix(relabel(res.se_common), NETMETA_SMOKING_SE_COMMON, names, "seTE.common")
+    _assert_matrix(relabel(res.te_random), NETMETA_SMOKING_TE_RANDOM, names, "TE.random")
+    _assert_matrix(relabel(res.se_random), NETMETA_SMOKING_SE_RANDOM, names, "seTE.random")
+    ref = NETMETA_SMOKING_SCALARS
+    assert (res.k, res.m, len(res.treatments), res.df) == (ref["k"], ref["m"], ref["n"], ref["df"])
+    assert res.tau2 == pytest.approx(ref["tau2"], abs=1e-12)
+    assert res.q == pytest.approx(ref["Q"], abs=1e-10)
+    assert res.i2 == pytest.approx(ref["I2"], abs=1e-12)
+    for model, col in (("common", 0), ("random", 1)):
+        ps = res.p_scores(model, higher_is_better=True)  # quitting is the good outcome
+        for code, published in NETMETA_SMOKING_PSCORE.items():
+            assert ps[label[code]] == pytest.approx(published[col], abs=NETMETA_TOL), (model, code)
 
 
 def test_two_treatment_network_equals_pairwise_pooling() -> None:
