@@ -85,7 +85,8 @@ def main() -> None:
                 print(f"{k:>3}  {name:<34} {'(improper posterior: k < 3)':>34}")
                 continue
             one_analysis(y, se, prior, mu_sd)  # warm-up (imports, caches)
-            med, best, cpu = time_it(lambda: one_analysis(y, se, prior, mu_sd), repeats=30)
+            med, best, cpu = time_it(lambda y=y, se=se, prior=prior, mu_sd=mu_sd: one_analysis(y, se, prior, mu_sd),
+                                     repeats=30)
             nodes = fit_exact(y=y, se=se, tau_prior=prior, mu_prior_sd=mu_sd).tau_nodes.size
             print(f"{k:>3}  {name:<34} {med:>10.2f} {best:>8.2f} {cpu:>7.2f} {nodes:>6}")
     med, best, cpu = time_it(lambda: fit_exact(y=y, se=se, tau_fixed=0.0).summary(), repeats=30)

@@ -238,8 +238,8 @@ def test_bayes_analysis_exact_matches_fit_exact() -> None:
 
 
 def test_bayes_analysis_refuses_what_it_cannot_do() -> None:
-    kw = dict(measure="RR", treatment="IVIg", control="placebo", outcome="acr_eular_response",
-              timepoint="week 16")
+    kw = {"measure": "RR", "treatment": "IVIg", "control": "placebo", "outcome": "acr_eular_response",
+              "timepoint": "week 16"}
     with pytest.raises(ValueError, match="random_seed"):
         bayes_analysis(OUTCOMES, tau_prior="half-normal-0.5", effect_prior="flat", **kw)
     with pytest.raises(ValueError, match="exact engine"):

@@ -451,7 +451,7 @@ def test_root_finder_and_quadrature_pieces_against_scipy() -> None:
         return float(np.sum(w * stats.norm.cdf(x, m, s)))
 
     for p in (1e-6, 0.025, 0.5, 0.975, 1 - 1e-6):
-        ref = optimize.brentq(lambda x: cdf(x) - p, -20, 20, xtol=1e-14)
+        ref = optimize.brentq(lambda x, p=p: cdf(x) - p, -20, 20, xtol=1e-14)
         assert mixture_quantile(np.array([p]), w, m, s)[0] == pytest.approx(ref, abs=1e-9)
     # adaptive quadrature of a gamma density on the log scale: E[x] and E[x^2]
     dist = stats.gamma(a=2.5, scale=0.3)

@@ -73,8 +73,8 @@ def _contrast(fit: NMAFit, a: str, b: str) -> xr.DataArray:
 # ---------------------------------------------------------------------------------------------
 # Smoking cessation, random effects: the default-suite reproduction
 # ---------------------------------------------------------------------------------------------
-SMOKING_SPEC = dict(effect_prior=load_prior("normal:0,100", role="effect", scale="logOR"),
-                    tau_prior=load_prior("half-normal:5", role="tau", scale="logOR"))
+SMOKING_SPEC = {"effect_prior": load_prior("normal:0,100", role="effect", scale="logOR"),
+                    "tau_prior": load_prior("half-normal:5", role="tau", scale="logOR")}
 
 
 @pytest.fixture(scope="module")
@@ -440,8 +440,8 @@ def test_smoking_ume_and_nodesplit(smoking_net) -> None:  # type: ignore[no-unty
 
 @pytest.mark.slow
 def test_iim_withdrawals_networks_fit() -> None:
-    from reanalyse.nma.spec import load_nma_analysis
     from reanalyse.analyses import find_root
+    from reanalyse.nma.spec import load_nma_analysis
 
     a = load_nma_analysis(find_root() / "analyses" / "nma" / "withdrawals.toml")
     for scenario in ("sourced", "reconstruction"):

@@ -272,3 +272,25 @@ def test_cli_reports_bad_input(tmp_path, capsys) -> None:  # type: ignore[no-unt
     assert main(["nma", str(path), "--measure", "MD", "--reference", "nope", "--engine",
                  "frequentist"]) == 2
     assert "unknown reference" in capsys.readouterr().err
+
+
+def test_multi_arm_zero_cell_corrects_every_pair_of_the_study() -> None:
+    """R netmeta's pairwise(): a zero cell in any arm adds 0.5 to every cell of every pair of that
+    study, so the three log ORs stay additive. Hand-worked: arms A 0/20, B 4/20, C 8/20 become
+    A 0.5/20.5 (failures 20.5), B 4.5 (16.5), C 8.5 (12.5); log OR B vs A = log(4.5*20.5 /
+    (16.5*0.5)) = 2.4159, C vs B = log(8.5*16.5 / (12.5*4.5)) = 0.9118, C vs A = 3.3277, and the
+    B-C variance is 1/4.5 + 1/16.5 + 1/8.5 + 1/12.5 = 0.48052."""
+    arms = pd.DataFrame({"study": ["S1"] * 3 + ["S2"] * 2, "treatment": ["A", "B", "C", "A", "B"],
+                         "events": [0, 4, 8, 3, 6], "total": [20, 20, 20, 30, 30],
+                         "outcome": "y"})
+    net = build_network(load_table(arms), measure="OR", reference="A")
+    comp = frequentist_nma(net).comparisons
+    s1 = comp[comp["study"] == "S1"].set_index(["treatment", "comparator"])
+    assert s1.loc[("B", "A"), "te"] == pytest.approx(math.log(4.5 * 20.5 / (16.5 * 0.5)), abs=1e-12)
+    assert s1.loc[("C", "B"), "te"] == pytest.approx(math.log(8.5 * 16.5 / (12.5 * 4.5)), abs=1e-12)
+    assert s1.loc[("C", "A"), "te"] == pytest.approx(
+        s1.loc[("B", "A"), "te"] + s1.loc[("C", "B"), "te"], abs=1e-12)
+    assert s1.loc[("C", "B"), "se"] ** 2 == pytest.approx(1 / 4.5 + 1 / 16.5 + 1 / 8.5 + 1 / 12.5,
+                                                         abs=1e-12)
+    s2 = comp[comp["study"] == "S2"].iloc[0]  # no zero cell: no correction
+    assert s2["te"] == pytest.approx(math.log(6 * 27 / (24 * 3)), abs=1e-12)

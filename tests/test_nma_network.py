@@ -126,7 +126,7 @@ def test_smd_from_arms_goes_through_contrasts_with_covariance() -> None:
     spec = NMASpec(effect_prior=_vague("SMD"), trt_effects="fixed")
     inp = model_inputs(net, spec)
     assert inp.likelihood is None and inp.n_contrast_obs == 2
-    y, v = basic_contrasts(net.studies[0], "SMD")
+    _y, v = basic_contrasts(net.studies[0], "SMD")
     # the covariance is the baseline arm's share of the pairwise SMD variances:
     # cov = (V_AB + V_AC - V_BC) / 2
     from reanalyse.effects import standardised_mean_difference as smd

@@ -61,7 +61,7 @@ def exact_run(tmp_path_factory):
 
 
 def test_outputs_exist_and_decision_matches_engines(exact_run) -> None:
-    root, summary = exact_run
+    root, _summary = exact_run
     res = root / "results"
     assert (res / "report.html").is_file() and (res / "decision.csv").is_file()
     assert (res / "reproduction.csv").is_file() and (res / "provenance.json").is_file()
@@ -133,7 +133,7 @@ def test_cli_bad_input_exit_2_no_traceback(tmp_path) -> None:
     (root / "analyses" / "ivig_acr_eular_response.toml").write_text(
         (root / "analyses" / "ivig_acr_eular_response.toml").read_text() + "\nbogus = 1\n")
     proc = subprocess.run([sys.executable, "-m", "reanalyse", "run", "--no-mcmc", "--no-nma",
-                           "--quiet"], cwd=root, capture_output=True, text=True, timeout=300)
+                           "--quiet"], check=False, cwd=root, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "bogus" in proc.stderr and "unknown key" in proc.stderr
@@ -167,7 +167,7 @@ def test_sigkill_part_way_then_rerun_completes_identically(tmp_path) -> None:
     done_before = {p.parent.name for p in (res / "analyses").glob("*/record.json")}
     assert 0 < len(done_before) < len(names)
     assert not (res / "decision.csv").exists()
-    rerun = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=900)
+    rerun = subprocess.run(cmd, check=False, cwd=root, capture_output=True, text=True, timeout=900)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert {ln.split()[1] for ln in log_lines(res, "unchanged ")} == done_before
     # temporary files of the killed run are cleared; no half-written file has a final name
@@ -234,7 +234,7 @@ def test_report_in_headless_chromium(exact_run, tmp_path) -> None:
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}", "--dump-dom",
-         report.as_uri()], capture_output=True, text=True, timeout=180)
+         report.as_uri()], check=False, capture_output=True, text=True, timeout=180)
     dom = proc.stdout
     assert 'id="decision-table"' in dom
     assert 'id="reproduction-table"' in dom

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import reanalyse.cli as cli
+from reanalyse import cli
 
 
 @pytest.fixture(autouse=True)

@@ -213,8 +213,8 @@ class BayesResult:
         lines = [f"{label}, {self.model} model, {self.engine} engine; "
                  f"{len(self.studies)} stud{'y' if len(self.studies) == 1 else 'ies'}"
                  + (f" (excluded: {'; '.join(self.excluded)})" if self.excluded else ""),
-                 f"  priors: tau {d['priors'].get('tau', {}).get('id', 'none (tau = 0)')}, "
-                 f"effect {d['priors']['effect']['id']}",
+                 (f"  priors: tau {d['priors'].get('tau', {}).get('id', 'none (tau = 0)')}, "
+                 f"effect {d['priors']['effect']['id']}"),
                  f"  pooled {label} (median, 95% CrI): {show(d['mu'])}",
                  f"  new study {label} (95% PrI):      {show(d['theta_new'])}",
                  f"  tau (median, 95% CrI): {stat_text(d['tau'])}"]

@@ -109,11 +109,20 @@ def double_zero(*, events_1: ArrayLike, total_1: ArrayLike, events_2: ArrayLike,
 
 def binary_effect(
     *, measure: str, events_1: ArrayLike, total_1: ArrayLike,
-    events_2: ArrayLike, total_2: ArrayLike,
+    events_2: ArrayLike, total_2: ArrayLike, correct: ArrayLike | None = None,
 ) -> EffectSizes:
-    """Log RR, log OR or RD of each study, with RevMan 5's zero-cell handling."""
+    """Log RR, log OR or RD of each study, with RevMan 5's zero-cell handling.
+
+    ``correct`` overrides which studies get the 0.5 correction (default: those with a zero cell in
+    this 2x2 table). Network meta-analysis passes the study's flag, so that every pair of a
+    multi-arm study with a zero cell in any arm is corrected alike (as R netmeta's ``pairwise``),
+    which keeps the study's contrasts additive.
+    """
     a, n1, c, n2 = (np.asarray(x, dtype=float) for x in (events_1, total_1, events_2, total_2))
-    zero = zero_cell(events_1=a, total_1=n1, events_2=c, total_2=n2)
+    if correct is None:
+        zero = zero_cell(events_1=a, total_1=n1, events_2=c, total_2=n2)
+    else:
+        zero = np.broadcast_to(np.asarray(correct, dtype=bool), a.shape)
     dz = double_zero(events_1=a, total_1=n1, events_2=c, total_2=n2)
     ac, bc, cc, dc = _cells(a, n1, c, n2, zero)
     n1c, n2c = ac + bc, cc + dc

@@ -118,9 +118,9 @@ def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "
                       if derivation_label(r["derivation"]) not in SOURCED_LABELS})
         if odd:
             notes.append("uses non-sourced rows: " + "; ".join(odd))
-    base_row = dict(id=str(published["id"]), measure=spec.measure, published=pub,
-                    missing=missing, studies=units, scenario=scenario, analysis=spec.id,
-                    expected_k=expected, rows_used=used)
+    base_row = {"id": str(published["id"]), "measure": spec.measure, "published": pub,
+                    "missing": missing, "studies": units, "scenario": scenario, "analysis": spec.id,
+                    "expected_k": expected, "rows_used": used}
     if unusable:
         notes.append("not usable here: " + "; ".join(unusable))
     if not len(frame):

@@ -112,7 +112,7 @@ def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[s
             mapping = {t: spec.treatment, c: spec.control}
             pick["treatment"] = pick["treatment"].map(mapping)
             if "comparator" in pick.columns:
-                pick["comparator"] = pick["comparator"].map(lambda v: mapping.get(v, v))
+                pick["comparator"] = pick["comparator"].map(lambda v, m=mapping: m.get(v, v))
             pick["study"] = unit
             pick["timepoint"] = spec.timepoint or ""
             out.append(pick)

@@ -13,7 +13,6 @@ published pooled result). Two scenarios:
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal

@@ -138,7 +138,7 @@ def _rule(kind: str) -> str:
 _Spec = TypeVar("_Spec", bound=BaseModel)
 
 
-def read_spec(path: str | Path, model: type[_Spec], *, root: str | Path | None = None,
+def read_spec(path: str | Path, model: type[_Spec], *, root: str | Path | None = None,  # noqa: UP047
               check_files: bool = True) -> tuple[_Spec, list[Problem]]:
     """Parse a TOML specification into ``model`` and run the checks every spec shares.
 
@@ -161,7 +161,7 @@ def read_spec(path: str | Path, model: type[_Spec], *, root: str | Path | None =
             Problem(file=label, rule=_rule(e["type"]), column=_loc(e["loc"]), message=e["msg"])
             for e in err.errors()]) from None
     problems: list[Problem] = []
-    spec_id = getattr(spec, "id")
+    spec_id = spec.id
     if spec_id != path.stem:
         problems.append(Problem(file=label, rule="id", column="id",
                                 message=f"id '{spec_id}' differs from the file name '{path.stem}'"))

@@ -78,7 +78,7 @@ def render(res: PooledResult, *, treatment: str, control: str) -> str:
         else:
             rows.append([str(s["study"]), "", "Not estimable"])
     model = "Random" if res.model == "random" else "Fixed"
-    head = f"{res.measure}, {res.method}, {model}, {int(round(res.level * 100))}% CI " \
+    head = f"{res.measure}, {res.method}, {model}, {round(res.level * 100)}% CI " \
            f"({treatment} vs {control})"
     lines = [head, text_table(["Study", "Weight", res.measure], rows), ""]
     if not res.estimable:

@@ -49,8 +49,8 @@ def _main(args: argparse.Namespace) -> int:
         else:
             theirs = f"{fmt(st.effect_size)} [{fmt(st.ci_start)}, {fmt(st.ci_end)}]"
         rows.append([f"{o.comparison_no}.{o.outcome_no}", o.name[:48],
-                     f"{o.settings.effect_measure} {o.settings.method} "
-                     f"{'random' if o.settings.random else 'fixed'}",
+                     (f"{o.settings.effect_measure} {o.settings.method} "
+                     f"{'random' if o.settings.random else 'fixed'}"),
                      ours, theirs, f"{c.max_relative_difference:.1e}",
                      "yes" if c.agrees else "NO"])
     print(text_table(["No.", "Outcome", "Analysis", "reanalyse", "RevMan", "max rel diff",

@@ -19,8 +19,8 @@ __all__ = [
     "ALL_COLUMNS",
     "KEY_COLUMNS",
     "NUMERIC_COLUMNS",
-    "RowKind",
     "TEXT_COLUMNS",
+    "RowKind",
 ]
 
 RowKind = Literal["continuous", "binary", "contrast"]

@@ -57,8 +57,10 @@ def _pair(study: NetworkStudy, i: int, j: int, measure: str) -> tuple[float, flo
     if study.kind == "contrast":
         return study.contrast(study.treatments[j], study.treatments[i])
     if study.kind == "binary":
+        # netmeta's rule: a zero (or all-event) cell in any arm corrects every pair of the study
+        sparse = any(e == 0 or e == n for e, n in zip(study.events, study.total, strict=True))
         eff = binary_effect(measure=measure, events_1=study.events[j], total_1=study.total[j],
-                            events_2=study.events[i], total_2=study.total[i])
+                            events_2=study.events[i], total_2=study.total[i], correct=sparse)
     else:
         fn = mean_difference if measure == "MD" else standardised_mean_difference
         eff = fn(mean_1=study.mean[j], sd_1=study.sd[j], n_1=study.n[j],
@@ -69,7 +71,8 @@ def _pair(study: NetworkStudy, i: int, j: int, measure: str) -> tuple[float, flo
 def pairwise_effects(network: Network) -> list[PairwiseEffect]:
     """Every pairwise contrast of every study (later arm versus earlier arm, network order).
 
-    Binary arms use RevMan 5's zero-cell correction pair by pair (:mod:`reanalyse.effects`);
+    Binary arms use RevMan 5's 0.5 correction (:mod:`reanalyse.effects`), applied as R netmeta's
+    ``pairwise`` does: to every pair of a study with a zero or all-event cell in any arm;
     a two-arm study that is not estimable (no events in either arm) is left out, a multi-arm
     study with a non-estimable pair is an error (its covariance would be undefined).
     """

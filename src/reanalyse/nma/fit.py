@@ -30,8 +30,8 @@ from reanalyse.nma.model import ModelInputs, NMASpec, build_model, model_inputs
 from reanalyse.nma.network import Network
 from reanalyse.results import CI_KIND, CI_PROB, provenance_attrs
 from reanalyse.sampling import (
-    MODEL_CACHE,
     DEFAULT_SETTINGS,
+    MODEL_CACHE,
     Diagnostics,
     ModelCache,
     SamplerSettings,
@@ -445,8 +445,8 @@ def fit_nma(
     -------
     NMAFit
     """
-    from reanalyse.nma.graph import components
     from reanalyse.errors import DataValidationError
+    from reanalyse.nma.graph import components
 
     groups = components(network.treatments, network.studies)
     if len(groups) > 1:

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from reanalyse.errors import DataValidationError
 from reanalyse.nma.design import PairwiseEffect, pairwise_effects, rucker_weights
 from reanalyse.nma.graph import components
 from reanalyse.nma.network import Network
-from reanalyse.errors import DataValidationError
 
 __all__ = ["FrequentistNMA", "decomp_design", "frequentist_nma"]
 

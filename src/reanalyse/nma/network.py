@@ -306,7 +306,7 @@ def build_network(
 
 def _arm_study(name: str, rows: pd.DataFrame, *, kind: str) -> NetworkStudy:
     trts = tuple(str(t) for t in rows["treatment"])
-    common = dict(name=name, treatments=trts, rows=tuple(int(r) for r in rows[ROW]))
+    common = {"name": name, "treatments": trts, "rows": tuple(int(r) for r in rows[ROW])}
     if kind == "binary":
         return NetworkStudy(kind="binary", events=tuple(float(x) for x in rows["events"]),
                             total=tuple(float(x) for x in rows["total"]), **common)

@@ -181,8 +181,8 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
         path = Path(tmp) / "fit.nc"
         fit.dt.to_netcdf(path, engine="h5netcdf")
         files["posterior.nc"] = path.read_bytes()
-    text = [f"Treatments: {', '.join(network.treatments)}; reference {network.reference}; "
-            f"scenario {payload['scenario']}.", g.consistency_statement(),
+    text = [(f"Treatments: {', '.join(network.treatments)}; reference {network.reference}; "
+            f"scenario {payload['scenario']}."), g.consistency_statement(),
             "League table (row versus column, natural scale, median and 95% CrI):"]
     return {"title": spec.title, "text": text, "files": files,
             "league_html": fit.league_matrix().to_html(escape=True),

@@ -47,7 +47,7 @@ class ScenarioData:
 
     @property
     def k(self) -> int:
-        return 0 if self.effects is None else int(len(self.effects))
+        return 0 if self.effects is None else len(self.effects)
 
     def y_se(self) -> tuple[np.ndarray, np.ndarray]:
         assert self.effects is not None

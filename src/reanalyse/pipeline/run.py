@@ -11,7 +11,6 @@ records, per run, which tasks were sampled and which came from the cache.
 from __future__ import annotations
 
 import datetime as _dt
-
 import json
 import math
 from collections.abc import Sequence
@@ -158,9 +157,9 @@ def run_pipeline(
     summary = RunSummary(results_dir=out, analyses=[s.id for s in specs])
     for stale in out.rglob(".*.tmp") if out.is_dir() else []:
         stale.unlink()  # left by a run killed while writing
-    log_lines = [f"run {_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
+    log_lines = [(f"run {_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
                  f"reanalyse {__version__} scenario={scenario} analyses={len(specs)} "
-                 f"recomputed={len(fresh)} unchanged={len(records)}"]
+                 f"recomputed={len(fresh)} unchanged={len(records)}")]
     cache.put("reproduction", repro_key, repro_rows)
 
     # ---- MCMC and NMA tasks: cached by content, executed where asked ----

@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from reanalyse.pipeline.atomic import atomic_path  # noqa: E402
+from reanalyse.pipeline.atomic import atomic_path
 
 __all__ = ["save_figure"]
 

@@ -167,9 +167,9 @@ def _pool_one(
     names = effects["study"].astype(str).to_numpy()
     sub_labels = effects["subgroup"].astype(str).to_numpy() if "subgroup" in effects else None
     excluded = tuple(names[~est_mask])
-    common = dict(measure=measure, method=method, model=model,
-                  tau2_method=tau2_method if model == "random" else None, hksj=hksj,
-                  level=level, log_scale=log_scale, subgroup=subgroup, excluded=excluded)
+    common = {"measure": measure, "method": method, "model": model,
+                  "tau2_method": tau2_method if model == "random" else None, "hksj": hksj,
+                  "level": level, "log_scale": log_scale, "subgroup": subgroup, "excluded": excluded}
     if k == 0:
         studies = _study_table(names, te_all, se_all, est_mask, np.zeros(len(names)),
                                sub_labels, log_scale=log_scale, level=study_level)

@@ -87,10 +87,10 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
     spec = prep.spec
     folder = out / "analyses" / spec.id
     parts = [f'<section class="analysis" id="analysis-{e(spec.id)}"><h3>{e(spec.title)}</h3>',
-             f"<p><code>{e(spec.id)}</code>: {e(spec.treatment)} vs {e(spec.control)}, outcome "
+             (f"<p><code>{e(spec.id)}</code>: {e(spec.treatment)} vs {e(spec.control)}, outcome "
              f"<code>{e(spec.outcome)}</code>, {e(spec.measure)}; the review's method "
              f"{e(spec.method)} {e(spec.model)}; {'higher' if spec.higher_is_better else 'lower'}"
-             f" is better.</p>"]
+             f" is better.</p>")]
     main = prep.main
     if main.review is not None and main.review.estimable:
         r = main.review
@@ -185,10 +185,10 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
         "<h1>reanalyse: Bayesian re-analysis report</h1>",
         f'<p class="note">{e(provenance.get("created", ""))}</p>',
         '<h2 id="decision">Decision table</h2>',
-        "<p>Effects on the natural scale (ratios back-transformed; MD/SMD in the review's "
+        ("<p>Effects on the natural scale (ratios back-transformed; MD/SMD in the review's "
         "orientation). P(benefit) and P(clinically meaningful benefit) are posterior "
         "probabilities under the default priors; p_new_benefit is the predictive probability "
-        "that a new trial shows benefit. Full table: <code>decision.csv</code>.</p>",
+        "that a new trial shows benefit. Full table: <code>decision.csv</code>.</p>"),
         _table(show, table_id="decision-table",
                digits={"p_benefit": 3, "p_meaningful": 3, "p_new_benefit": 3, "k": 0}),
         '<h2 id="reproduction">Reproduction of the published results</h2>',

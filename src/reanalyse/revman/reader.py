@@ -117,7 +117,7 @@ def decode_study_id(study_id: str) -> str:
     XML ID escaped as ``_xHHHH_`` (hex code point), e.g. ``STD-El_x002d_Daher-1991`` -> "El-Daher
     1991". Used when a study row's STUDY_ID has no STUDY element with a NAME.
     """
-    name = study_id[4:] if study_id.startswith("STD-") else study_id
+    name = study_id.removeprefix("STD-")
     name = name.replace("-", " ")
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), name)
 

@@ -25,9 +25,9 @@ from reanalyse.revman.model import Outcome, Review, StoredPooled, StudyRow, Subg
 
 __all__ = [
     "ABS_TOLERANCE",
-    "OutcomeCheck",
     "P_TOLERANCE",
     "TOLERANCE",
+    "OutcomeCheck",
     "outcome_effects",
     "recompute_outcome",
     "recompute_review",

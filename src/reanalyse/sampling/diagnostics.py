@@ -13,7 +13,7 @@ import xarray as xr
 
 from reanalyse.sampling.settings import DEFAULT_SETTINGS, SamplerSettings
 
-__all__ = ["Diagnostics", "DiagnosticStatus", "diagnose"]
+__all__ = ["DiagnosticStatus", "Diagnostics", "diagnose"]
 
 DiagnosticStatus = Literal["ok", "flagged"]
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from reanalyse.priors import EffectPrior, load_prior
 from reanalyse.exact import fit_exact
+from reanalyse.priors import EffectPrior, load_prior
 
 __all__ = ["TippingPoint", "tipping_points"]
 
@@ -69,7 +69,7 @@ def tipping_points(
                                     scan_min=scan_min, scan_max=scan_max))
             continue
         i = int(crossing[0])
-        root = optimize.brentq(lambda s: p_of(s) - level, float(grid[i]), float(grid[i + 1]),
+        root = optimize.brentq(lambda s, lv=level: p_of(s) - lv, float(grid[i]), float(grid[i + 1]),
                                xtol=1e-6)
         out.append(TippingPoint(level=level, scale=float(root), below=None, scan_min=scan_min,
                                 scan_max=scan_max))
