@@ -148,11 +148,13 @@ def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "
     if spec.reverse_scale:
         est, lo, hi = -est, -hi, -lo
         notes.append("sign reversed as the review reports it (positive favours treatment)")
-    ours = {"estimate": est, "ci_low": lo, "ci_high": hi, "k": int(res.k)}
+    # studies are counted as reviews count them: every study in the analysis, including those
+    # that are not estimable (no events in either arm), as RevMan's STUDIES does
+    k = len(units)
+    ours = {"estimate": est, "ci_low": lo, "ci_high": hi, "k": k, "k_estimable": int(res.k)}
     diff = {k: round(round2(v) - pub[k], 2) for k, v in
             (("estimate", est), ("ci_low", lo), ("ci_high", hi))}
     same = all(d == 0 for d in diff.values())
-    k = int(res.k)
     ours_txt = _fmt_triplet(round2(est), round2(lo), round2(hi))
     if k < expected:
         status = "partial"

@@ -56,6 +56,9 @@ def analysis_rows(spec: AnalysisSpec, *, scenario: str = "sourced",
     union = pd.concat([read_rows(p, name=str(p.relative_to(base)) if p.is_relative_to(base)
                                  else str(p)) for p in paths], ignore_index=True)
     rows = select_scenario(union, scenario, name=spec.data)
+    for col in ("timepoint", "comparator", "measure", "subgroup"):  # optional columns
+        if col not in rows.columns:
+            rows[col] = ""
     rows = rows[rows["outcome"] == spec.outcome]
     if spec.timepoint is not None:
         rows = rows[rows["timepoint"] == spec.timepoint]

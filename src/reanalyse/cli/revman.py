@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reanalyse.cli._output import dump_json, fmt, text_table
 from reanalyse.revman import read_rm5
+from reanalyse.revman.importer import import_review
 from reanalyse.revman.recompute import OutcomeCheck, recompute_review
 
 __all__ = ["register", "run_revman"]
@@ -20,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        "numbers, with the largest relative difference per outcome.")
     p.add_argument("file", metavar="FILE.rm5")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--import", dest="import_name", metavar="NAME",
+                   help="instead, import the review into this project: data/NAME/ (outcomes.csv "
+                   "with provenance, published.csv with RevMan's pooled results as targets) and "
+                   "one specification per outcome, analyses/NAME_<comparison>_<outcome>.toml")
+    p.add_argument("--overwrite", action="store_true",
+                   help="with --import: replace the files a previous import wrote")
     p.set_defaults(func=_main)
 
 
@@ -28,7 +35,25 @@ def run_revman(path: str | Path) -> list[OutcomeCheck]:
     return recompute_review(read_rm5(path))
 
 
+def _import(args: argparse.Namespace) -> int:
+    report = import_review(rm5=args.file, name=args.import_name, overwrite=args.overwrite)
+    if args.json:
+        print(dump_json(report.to_dict()))
+        return 0
+    rows = [[o.outcome_id, o.name[:48], o.analysis_id or "skipped", o.reason[:60]]
+            for o in report.outcomes]
+    print(text_table(["Outcome", "Name", "Analysis", "Why skipped"], rows))
+    done = sum(o.imported for o in report.outcomes)
+    print(f"\nimported {done} of {len(report.outcomes)} outcomes; wrote "
+          f"{len(report.files)} files (data/{report.name}/, analyses/{report.name}_*.toml)")
+    print(f"next: reanalyse reproduce; reanalyse run {report.name}_... (one or more ids), or "
+          "reanalyse run for every analysis")
+    return 0
+
+
 def _main(args: argparse.Namespace) -> int:
+    if args.import_name:
+        return _import(args)
     checks = run_revman(args.file)
     if args.json:
         print(dump_json({"file": args.file, "outcomes": [c.to_dict() for c in checks]}))

@@ -28,6 +28,7 @@ __all__ = [
     "P_TOLERANCE",
     "TOLERANCE",
     "OutcomeCheck",
+    "analysis_choice",
     "outcome_effects",
     "recompute_outcome",
     "recompute_review",
@@ -129,7 +130,7 @@ def _stored_dict(stored: StoredPooled | None) -> dict[str, Any] | None:
     return asdict(stored)
 
 
-def _analysis(outcome: Outcome) -> tuple[str, str] | None:
+def analysis_choice(outcome: Outcome) -> tuple[str, str] | None:
     """(measure, method) for our engine, or None when the measure is not one we pool."""
     code = outcome.settings.effect_measure_code
     if code is None:
@@ -188,7 +189,7 @@ def outcome_effects(outcome: Outcome, *, measure: str) -> pd.DataFrame:
 
 def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
     """Recompute one outcome with its own settings and compare with RevMan's stored numbers."""
-    analysis = _analysis(outcome)
+    analysis = analysis_choice(outcome)
     empty = pd.DataFrame(columns=["level", "study", "field", "ours", "revman", "rel_diff",
                                   "p_value", "ok"])
     if analysis is None:

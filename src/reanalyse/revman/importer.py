@@ -1,0 +1,328 @@
+"""Turn a RevMan 5 review into a reanalyse project: data with provenance, targets, specifications.
+
+:func:`import_review` reads an ``.rm5`` file and writes, under the project root,
+
+* ``data/<name>/outcomes.csv``: every study row of every importable outcome in the canonical long
+  format (arm rows for dichotomous and continuous data, contrast rows for generic inverse
+  variance), each with its ``source`` (the file, its SHA-256, the comparison, outcome and study)
+  and ``derivation`` (``reported``; ``derived`` where RevMan analyses non-events);
+* ``data/<name>/published.csv``: RevMan's stored pooled result of each outcome, the target that
+  ``reanalyse reproduce`` checks;
+* ``data/<name>/README.md``: what was imported and what was skipped, and why;
+* ``analyses/<name>_<comparison>_<outcome>.toml``: one specification per outcome with the
+  review's own measure, method, model and direction of benefit.
+
+After that, ``reanalyse reproduce`` and ``reanalyse run`` treat the review like any other.
+
+The direction of benefit is not stored in a RevMan file as such; it is read from the forest
+plot's labels (``GRAPH_LABEL_1`` left, ``GRAPH_LABEL_2`` right): "Favours antibiotics" on the left
+with antibiotics as group 1 means lower values favour the treatment. An outcome whose labels name
+neither group (nor "experimental"/"control") is skipped with that reason, so nothing is guessed.
+Clinically meaningful thresholds are not in the file either; the pipeline's defaults apply until
+a specification names its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reanalyse.analyses.root import find_root
+from reanalyse.errors import DataValidationError
+from reanalyse.measures import analysis_scale
+from reanalyse.revman.model import Outcome, Review
+from reanalyse.revman.reader import read_rm5
+from reanalyse.revman.recompute import analysis_choice
+from reanalyse.revman.tidy import outcome_to_long
+
+__all__ = ["ImportReport", "ImportedOutcome", "benefit_direction", "import_review"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_TREATMENT_WORDS = ("experimental", "intervention", "treatment")
+_CONTROL_WORDS = ("control", "placebo", "comparator")
+
+
+@dataclass(frozen=True)
+class ImportedOutcome:
+    """One outcome of the review: imported (with its analysis id) or skipped (with the reason)."""
+
+    outcome_id: str
+    name: str
+    analysis_id: str | None
+    reason: str = ""
+
+    @property
+    def imported(self) -> bool:
+        return self.analysis_id is not None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What :func:`import_review` wrote."""
+
+    name: str
+    rm5: str
+    sha256: str
+    files: tuple[str, ...]
+    outcomes: tuple[ImportedOutcome, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "rm5": self.rm5, "sha256": self.sha256,
+                "files": list(self.files),
+                "outcomes": [{"outcome": o.outcome_id, "name": o.name, "analysis": o.analysis_id,
+                              "reason": o.reason} for o in self.outcomes]}
+
+
+def _words(label: str) -> str:
+    return " " + re.sub(r"[^a-z0-9]+", " ", label.lower()) + " "
+
+
+def _names(label: str, group: str, generic: tuple[str, ...]) -> bool:
+    text = _words(label)
+    return _words(group).strip() in text or any(f" {w} " in text for w in generic)
+
+
+def benefit_direction(*, group_labels: tuple[str, str], graph_labels: tuple[str, str]
+                      ) -> bool | None:
+    """``higher_is_better`` read from RevMan's forest-plot labels, or None when they do not say.
+
+    The left label (``GRAPH_LABEL_1``) names the side of values below the null line. If it names
+    group 1 (or says experimental / intervention / treatment) and the right label names group 2
+    (or control / placebo / comparator), lower values favour the treatment: ``False``. The mirror
+    image gives ``True``.
+    """
+    left, right = graph_labels
+    g1, g2 = group_labels
+    left_t, left_c = _names(left, g1, _TREATMENT_WORDS), _names(left, g2, _CONTROL_WORDS)
+    right_t, right_c = _names(right, g1, _TREATMENT_WORDS), _names(right, g2, _CONTROL_WORDS)
+    if left_t and right_c and not left_c and not right_t:
+        return False
+    if left_c and right_t and not left_t and not right_c:
+        return True
+    return None
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _spec_text(**kv: Any) -> str:
+    lines = []
+    for key, value in kv.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, (list, tuple)):
+            lines.append(f"{key} = [" + ", ".join(_toml_str(v) for v in value) + "]")
+        else:
+            lines.append(f"{key} = {_toml_str(str(value))}")
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)  # what we write must parse
+    return text
+
+
+def _outcome_rows(outcome: Outcome, *, source: str, measure: str) -> pd.DataFrame:
+    frame = outcome_to_long(outcome)
+    if "subgroup" in frame.columns:
+        # a study in more than one subgroup is more than one row of the analysis in RevMan
+        per = frame.groupby("study")["subgroup"].nunique()
+        twice = set(per[per > 1].index)
+        frame["study"] = [f"{s} ({g})" if s in twice else s
+                          for s, g in zip(frame["study"], frame["subgroup"], strict=True)]
+    frame["outcome"] = outcome.id
+    if outcome.data_type == "generic_iv":
+        frame["measure"] = measure
+    where = [f"{source}, comparison {outcome.comparison_no}, outcome {outcome.id} "
+             f"'{outcome.name}'"]
+    frame["source"] = [f"{where[0]}, study '{s}'" for s in frame["study"]]
+    if "derivation" in frame.columns:
+        frame["derivation"] = "derived: " + frame["derivation"].astype(str)
+    else:
+        frame["derivation"] = "reported"
+    return frame
+
+
+def _skip(outcome: Outcome, reason: str) -> ImportedOutcome:
+    return ImportedOutcome(outcome_id=outcome.id, name=outcome.name, analysis_id=None,
+                           reason=reason)
+
+
+def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
+                    data_rel: str) -> tuple[ImportedOutcome, pd.DataFrame | None,
+                                            dict[str, Any] | None, str | None]:
+    analysis = analysis_choice(outcome)
+    if analysis is None:
+        return _skip(outcome, f"effect measure {outcome.settings.effect_measure!r} is not "
+                     "pooled by reanalyse"), None, None, None
+    if outcome.data_type not in ("dichotomous", "continuous", "generic_iv"):
+        return _skip(outcome, f"{outcome.data_type} data have no arm or contrast table"), \
+            None, None, None
+    if not list(outcome.iter_rows()):
+        return _skip(outcome, "no study rows"), None, None, None
+    measure, method = analysis
+    better = benefit_direction(group_labels=outcome.group_labels,
+                               graph_labels=outcome.graph_labels)
+    if better is None:
+        return _skip(outcome, "the forest-plot labels "
+                     f"{outcome.graph_labels[0]!r} / {outcome.graph_labels[1]!r} do not say which "
+                     f"side favours {outcome.group_labels[0]!r}; write its specification by "
+                     "hand with higher_is_better"), None, None, None
+    try:
+        rows = _outcome_rows(outcome, source=source, measure=measure)
+    except DataValidationError as err:
+        return _skip(outcome, "; ".join(p.message for p in err.problems)), None, None, None
+    aid = f"{name}_{outcome.comparison_no}_{outcome.outcome_no:02d}"
+    comparison = next(c for c in review.comparisons if c.no == outcome.comparison_no)
+    treatment, control = outcome.group_labels
+    st = outcome.stored
+    has_total = (st is not None and st.estimable is not False
+                 and st.effect_size is not None and st.ci_start is not None
+                 and st.ci_end is not None
+                 and all(math.isfinite(x) for x in (st.effect_size, st.ci_start, st.ci_end))
+                 and (not outcome.subgroups or outcome.settings.totals == "YES"))
+    published = None
+    n_rows = len(list(outcome.iter_rows()))
+    split = ""
+    if st is not None and st.studies is not None and int(st.studies) != n_rows:
+        split = (f"; studies = the outcome's {n_rows} study rows, as pooled (RevMan's STUDIES = "
+                 f"{int(st.studies)} counts a study split across subgroups once)")
+    if has_total and st is not None:
+        participants = (st.total_1 or 0) + (st.total_2 or 0)
+        published = {
+            "id": aid, "comparison": comparison.name, "treatment": treatment,
+            "control": control, "outcome": outcome.id, "measure": measure,
+            "estimate": st.effect_size, "ci_low": st.ci_start, "ci_high": st.ci_end,
+            "studies": n_rows, "participants": int(participants) or "",
+            "certainty": "", "model": "random" if outcome.settings.random else "fixed",
+            "source": f"{source}, comparison {outcome.comparison_no}, outcome {outcome.id}: "
+                      "RevMan's stored total (EFFECT_SIZE, CI_START, CI_END, STUDIES, TOTAL_1 + "
+                      "TOTAL_2)",
+            "note": f"{method} {'random' if outcome.settings.random else 'fixed'} as set in the "
+                    "file" + split}
+    studies = list(dict.fromkeys(rows["study"]))
+    spec = _spec_text(
+        id=aid, title=f"{comparison.name}: {outcome.name}", data=data_rel, outcome=outcome.id,
+        treatment=treatment, control=control, measure=measure, method=method,
+        model="random" if outcome.settings.random else "fixed", tau2="DL",
+        tau_scale=analysis_scale(measure), higher_is_better=better,
+        published=aid if published else None, review_studies=studies,
+        notes=f"Imported from {source}, outcome {outcome.id}; direction of benefit read from the "
+              f"forest-plot labels {outcome.graph_labels[0]!r} (left) / "
+              f"{outcome.graph_labels[1]!r} (right). No clinically meaningful thresholds are in "
+              "the file: add [[thresholds]] with their sources.")
+    return (ImportedOutcome(outcome_id=outcome.id, name=outcome.name, analysis_id=aid),
+            rows, published, spec)
+
+
+def _write(target: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, so a file is whole or absent."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue()
+
+
+def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
+                  overwrite: bool = False) -> ImportReport:
+    """Write the project files for the RevMan 5 review ``rm5`` under ``root`` (see the module).
+
+    Parameters
+    ----------
+    rm5
+        The ``.rm5`` file.
+    name
+        Short name of the review (lower case, digits and ``_``): the data folder
+        ``data/<name>/`` and the prefix of the analysis ids.
+    root
+        Project root (default: found from the working directory).
+    overwrite
+        Replace files a previous import wrote; otherwise existing files are an error.
+
+    Raises
+    ------
+    DataValidationError
+        A bad name, existing files (without ``overwrite``), or nothing importable; nothing is
+        written then.
+    """
+    base = Path(root) if root is not None else find_root()
+    path = Path(rm5)
+    if not _NAME.match(name):
+        raise DataValidationError.single(file=str(path), rule="name", message=(
+            f"name {name!r} must start with a letter and hold only a-z, 0-9 and _"))
+    review = read_rm5(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    source = (f"{review.title or 'RevMan 5 review'}, RevMan 5 file {path.name} "
+              f"(SHA-256 {digest[:16]})")
+    data_rel = f"data/{name}/outcomes.csv"
+    results, frames, published, specs = [], [], [], {}
+    for outcome in review.outcomes:
+        res, rows, pub, spec = _import_outcome(review, outcome, name=name, source=source,
+                                               data_rel=data_rel)
+        results.append(res)
+        if res.imported:
+            frames.append(rows)
+            if pub:
+                published.append(pub)
+            specs[f"analyses/{res.analysis_id}.toml"] = spec
+    if not frames:
+        raise DataValidationError.single(file=str(path), rule="nothing to import", message=(
+            "no outcome could be imported: " + "; ".join(f"{r.outcome_id}: {r.reason}"
+                                                         for r in results)))
+    data = pd.concat(frames, ignore_index=True)
+    first = ["study", "treatment", "comparator", "outcome", "subgroup", "n", "mean", "sd",
+             "events", "total", "estimate", "se", "measure", "source", "derivation"]
+    data = data[[c for c in first if c in data.columns]]
+    files = {data_rel: _csv(data), f"data/{name}/published.csv": _csv(pd.DataFrame(published)),
+             f"data/{name}/README.md": _readme(review, path, digest, results)} | specs
+    existing = [rel for rel in files if (base / rel).exists()]
+    if existing and not overwrite:
+        raise DataValidationError.single(file=str(base), rule="exists", message=(
+            "would overwrite " + ", ".join(existing) + " (use --overwrite)"))
+    for rel, text in files.items():
+        _write(base / rel, text)
+    return ImportReport(name=name, rm5=str(path), sha256=digest, files=tuple(files),
+                        outcomes=tuple(results))
+
+
+def _readme(review: Review, path: Path, digest: str, results: list[ImportedOutcome]) -> str:
+    ok = [r for r in results if r.imported]
+    skipped = [r for r in results if not r.imported]
+    lines = [f"# {review.title or path.stem}", "",
+             f"Imported by `reanalyse revman --import` from the RevMan 5 file `{path.name}` "
+             f"(SHA-256 `{digest}`, RevMan {review.revman_version or 'version not stated'}"
+             + (f", DOI {review.doi}" if review.doi else "") + ").", "",
+             "- `outcomes.csv`: the study rows exactly as stored in the file (`reported`); "
+             "where RevMan analyses non-events, events = total - events (`derived`).",
+             "- `published.csv`: RevMan's stored pooled result of each outcome (the targets).",
+             "- `../../analyses/` holds one specification per imported outcome; the direction "
+             "of benefit is read from the forest-plot labels, and clinically meaningful "
+             "thresholds still need adding with their sources.", "",
+             f"Imported: {len(ok)} outcomes. Skipped: {len(skipped)}.", ""]
+    if skipped:
+        lines += ["| outcome | name | why skipped |", "|---|---|---|"]
+        lines += [f"| {r.outcome_id} | {r.name} | {r.reason} |" for r in skipped]
+        lines.append("")
+    return "\n".join(lines)
