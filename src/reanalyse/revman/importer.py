@@ -144,9 +144,9 @@ def _outcome_rows(outcome: Outcome, *, source: str, measure: str) -> pd.DataFram
     frame["outcome"] = outcome.id
     if outcome.data_type == "generic_iv":
         frame["measure"] = measure
-    where = [f"{source}, comparison {outcome.comparison_no}, outcome {outcome.id} "
-             f"'{outcome.name}'"]
-    frame["source"] = [f"{where[0]}, study '{s}'" for s in frame["study"]]
+    where = (f"{source}, comparison {outcome.comparison_no}, outcome {outcome.id} "
+             f"'{outcome.name}'")
+    frame["source"] = [f"{where}, study '{s}'" for s in frame["study"]]
     if "derivation" in frame.columns:
         frame["derivation"] = "derived: " + frame["derivation"].astype(str)
     else:
@@ -314,12 +314,12 @@ def _readme(review: Review, path: Path, digest: str, results: list[ImportedOutco
              f"Imported by `reanalyse revman --import` from the RevMan 5 file `{path.name}` "
              f"(SHA-256 `{digest}`, RevMan {review.revman_version or 'version not stated'}"
              + (f", DOI {review.doi}" if review.doi else "") + ").", "",
-             "- `outcomes.csv`: the study rows exactly as stored in the file (`reported`); "
-             "where RevMan analyses non-events, events = total - events (`derived`).",
+             ("- `outcomes.csv`: the study rows exactly as stored in the file (`reported`); "
+              "where RevMan analyses non-events, events = total - events (`derived`)."),
              "- `published.csv`: RevMan's stored pooled result of each outcome (the targets).",
-             "- `../../analyses/` holds one specification per imported outcome; the direction "
-             "of benefit is read from the forest-plot labels, and clinically meaningful "
-             "thresholds still need adding with their sources.", "",
+             ("- `../../analyses/` holds one specification per imported outcome; the direction "
+              "of benefit is read from the forest-plot labels, and clinically meaningful "
+              "thresholds still need adding with their sources."), "",
              f"Imported: {len(ok)} outcomes. Skipped: {len(skipped)}.", ""]
     if skipped:
         lines += ["| outcome | name | why skipped |", "|---|---|---|"]
