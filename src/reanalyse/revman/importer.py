@@ -28,9 +28,7 @@ import csv
 import hashlib
 import io
 import math
-import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +39,7 @@ import pandas as pd
 from reanalyse.analyses.root import find_root
 from reanalyse.errors import DataValidationError
 from reanalyse.measures import analysis_scale
+from reanalyse.pipeline.atomic import write_text
 from reanalyse.revman.model import Outcome, Review
 from reanalyse.revman.reader import read_rm5
 from reanalyse.revman.recompute import analysis_choice
@@ -226,19 +225,6 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
             rows, published, spec)
 
 
-def _write(target: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a file is whole or absent."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _csv(frame: pd.DataFrame) -> str:
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
@@ -302,7 +288,7 @@ def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
         raise DataValidationError.single(file=str(base), rule="exists", message=(
             "would overwrite " + ", ".join(existing) + " (use --overwrite)"))
     for rel, text in files.items():
-        _write(base / rel, text)
+        write_text(base / rel, text)
     return ImportReport(name=name, rm5=str(path), sha256=digest, files=tuple(files),
                         outcomes=tuple(results))
 
