@@ -51,40 +51,16 @@ def _problems_from_validation(
 
 
 def _build_prior(entry: RegistryEntry) -> Prior:
+    shared = {"id": entry.id, "family": entry.family, "params": entry.params,
+              "scale": tuple(entry.scale), "citation": entry.citation,
+              "rationale": entry.rationale, "source": entry.source, "status": entry.status,
+              "units": entry.units, "notes": entry.notes, "subfield": entry.subfield,
+              "paired_with": entry.paired_with}
     if entry.role == "tau":
-        return TauPrior(
-            id=entry.id,
-            family=entry.family,
-            params=entry.params,
-            stated_on=entry.parameter,  # type: ignore[arg-type]
-            scale=tuple(entry.scale),
-            citation=entry.citation,
-            rationale=entry.rationale,
-            source=entry.source,
-            status=entry.status,
-            units=entry.units,
-            notes=entry.notes,
-            outcome_type=entry.outcome_type,
-            comparison=entry.comparison,
-            subfield=entry.subfield,
-            suggested_for=tuple(entry.suggested_for),
-            paired_with=entry.paired_with,
-        )
-    return EffectPrior(
-        id=entry.id,
-        family=entry.family,
-        params=entry.params,
-        kind=entry.kind,  # type: ignore[arg-type]
-        scale=tuple(entry.scale),
-        citation=entry.citation,
-        rationale=entry.rationale,
-        source=entry.source,
-        status=entry.status,
-        units=entry.units,
-        notes=entry.notes,
-        subfield=entry.subfield,
-        paired_with=entry.paired_with,
-    )
+        return TauPrior(**shared, stated_on=entry.parameter,  # type: ignore[arg-type]
+                        outcome_type=entry.outcome_type, comparison=entry.comparison,
+                        suggested_for=tuple(entry.suggested_for))
+    return EffectPrior(**shared, kind=entry.kind)  # type: ignore[arg-type]
 
 
 def _read_file(path: Path) -> tuple[list[tuple[str, Prior]], list[Problem]]:
