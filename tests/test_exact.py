@@ -416,12 +416,16 @@ def test_scipy_wrapper_satisfies_the_protocol_and_repr() -> None:
         ({"y": [0.1], "se": [0.1], "tau_fixed": 0.1, "mu_prior_sd": 0.0}, "mu_prior_sd"),
         ({"y": [0.1], "se": [0.1], "tau_fixed": 0.1, "labels": ["a", "b"]}, "2 labels for 1"),
         ({"y": [0.1, 0.2, 0.3], "se": [0.1] * 3, "tau_prior": "jeffreys"}, "'uniform'"),
-        ({"y": [0.1], "se": [0.1], "tau_prior": object()}, "logpdf"),
     ],
 )
 def test_bad_input_is_refused_with_a_message(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         fit_exact(**kwargs)
+
+
+def test_a_tau_prior_without_a_density_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="logpdf"):
+        fit_exact(y=[0.1], se=[0.1], tau_prior=object())
 
 
 def test_bad_queries_are_refused() -> None:

@@ -112,6 +112,13 @@ def test_priors_are_refused_on_another_scale_and_overrides_recorded() -> None:
             ArmData(events_1=[1], total_1=[9], events_2=[2], total_2=[9], measure="RR"))
 
 
+def test_data_of_the_wrong_kind_is_a_type_error() -> None:
+    arms = ArmData(events_1=[1], total_1=[9], events_2=[2], total_2=[9], measure="RR")
+    with pytest.raises(TypeError, match="takes ContrastData, got ArmData"):
+        NormalNormal(tau_prior=tau("half-normal-0.5", "logRR"),
+                     effect_prior=effect("flat", "logRR")).check_data(arms)
+
+
 def test_flat_prior_refused_where_the_binomial_posterior_would_be_improper() -> None:
     model = BinomialLog(tau_prior=tau("half-normal-0.5", "logRR"),
                         effect_prior=effect("flat", "logRR"))

@@ -193,6 +193,11 @@ def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
     assert (folder / "posterior_default_binomial.nc").is_file()
     sens = pd.read_csv(folder / "power_scaling.csv")
     assert set(sens["parameter"]) == {"mu", "tau"} and sens["prior"].notna().all()
+    # the decision table carries the headline (binomial) fit's diagnosis of mu
+    mu = sens[(sens["parameter"] == "mu") & (sens["fit"] == "default/binomial")].iloc[0]
+    row = pd.read_csv(res / "decision.csv").iloc[0]
+    expected = "ok" if mu["diagnosis"] == "\u2713" else mu["diagnosis"].removeprefix("potential ")
+    assert row["prior_sensitivity"].startswith(expected)
     second = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
     assert second.sampled == []
     assert log_lines(res, "sampled ") == []

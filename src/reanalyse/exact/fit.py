@@ -137,7 +137,7 @@ def fit_exact(
     else:
         assert tau_prior is not None
         if not isinstance(tau_prior, TauDensity):
-            raise ValueError("tau_prior must have logpdf(tau), ppf(q) and support (see TauDensity)")
+            raise TypeError("tau_prior must have logpdf(tau), ppf(q) and support (see TauDensity)")
         prior = tau_prior
     tau_post = fit_tau_posterior(data, prior, rtol=rtol)
     return ExactPosterior(data=data, tau=tau_post, labels=names)

@@ -107,10 +107,11 @@ class PairwiseModel(ABC):
 
     # ----------------------------------------------------------------- structure
     def check_data(self, data: ContrastData | ArmData) -> None:
-        """Raise ``ValueError`` if the data do not suit the model or its priors."""
+        """Raise ``TypeError`` for data of the wrong kind, ``ValueError`` if the data do not suit
+        the model or its priors."""
         if not isinstance(data, self.data_type):
-            raise ValueError(f"the {self.kind} model takes {self.data_type.__name__}, got "
-                             f"{type(data).__name__}")
+            raise TypeError(f"the {self.kind} model takes {self.data_type.__name__}, got "
+                            f"{type(data).__name__}")
         if data.measure not in self.measures:
             raise ValueError(f"the {self.kind} model serves {', '.join(self.measures)}, not "
                              f"{data.measure}")

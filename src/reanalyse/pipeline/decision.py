@@ -5,6 +5,11 @@ conclusion: a 95% interval (or a two-sided 95% posterior probability) that exclu
 reads "benefit" or "harm" by its side; otherwise "inconclusive". The review's reading comes from its
 published CI (or, for analyses the review did not publish, our frequentist result with its
 method); the Bayesian reading is "benefit" when P(benefit) >= 0.975, "harm" when it is <= 0.025.
+
+``prior_sensitivity`` says whether the headline posterior of mu leans on its prior: the
+power-scaling diagnosis (priorsense, ``arviz_stats.psense_summary``) of the headline MCMC fit,
+"ok" when neither the prior nor the likelihood sensitivity exceeds 0.05. A Bayesian reading under
+"strong prior / weak likelihood" is the prior's more than the data's; read it with the grid.
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ from reanalyse.measures import is_ratio
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["DECISION_COLUMNS", "decision_row", "reading_from_ci", "reading_from_probability"]
+__all__ = ["DECISION_COLUMNS", "decision_row", "prior_sensitivity", "reading_from_ci",
+           "reading_from_probability"]
 
 DECISION_COLUMNS = [
     "analysis", "title", "measure", "scenario", "k",
     "published_estimate", "published_ci_low", "published_ci_high", "reproduction_status",
     "freq_estimate", "freq_ci_low", "freq_ci_high", "freq_method",
     "bayes_engine", "bayes_median", "bayes_q025", "bayes_q975", "bayes_diagnostics",
+    "prior_sensitivity",
     "exact_median", "exact_q025", "exact_q975",
     "grid_median_min", "grid_median_max",
     "p_benefit", "p_meaningful", "threshold", "threshold_label", "threshold_source",
@@ -56,6 +63,24 @@ def reading_from_probability(p_benefit: float) -> str:
     if p_benefit <= 0.025:
         return "harm"
     return "inconclusive"
+
+
+def prior_sensitivity(records: list[dict[str, Any]] | None, *, parameter: str = "mu") -> str:
+    """The power-scaling diagnosis of ``parameter`` from a fit's records (``jobs._power_scaling``):
+    "ok", or the flag with its two sensitivities (e.g. "strong prior / weak likelihood (prior
+    0.189, likelihood 0.031)"), "not computed: ..." or "" when the fit kept none."""
+    for rec in records or []:
+        if rec.get("parameter") == "all":
+            return str(rec.get("diagnosis", "not computed"))
+        if rec.get("parameter") == parameter:
+            text = str(rec.get("diagnosis") or "").strip()
+            if text in ("", "\u2713"):
+                return "ok"
+            values = [f"{name} {float(rec[name]):.3f}" for name in ("prior", "likelihood")
+                      if rec.get(name) is not None]
+            text = text.removeprefix("potential ").strip()
+            return f"{text} ({', '.join(values)})" if values else text
+    return ""
 
 
 def _back(x: float, ratio: bool) -> float:
@@ -93,7 +118,7 @@ def decision_row(
                k=prep.main.k, reproduction_status=reproduction_status,
                tau_prior=prep.default_tau.id if prep.default_tau else "",
                effect_prior=prep.default_effect.id if prep.default_effect else "",
-               bayes_engine="", bayes_diagnostics="", threshold_label="", threshold_source="",
+               bayes_engine="", bayes_diagnostics="", prior_sensitivity="", threshold_label="", threshold_source="",
                threshold_provisional="", review_reading="unknown", bayes_reading="unknown",
                agrees="")
     sign = prep.sign
@@ -125,6 +150,7 @@ def decision_row(
         cell = mcmc["cell"]
         row["bayes_engine"] = f"mcmc ({mcmc.get('model', 'normal')})"
         row["bayes_diagnostics"] = mcmc.get("diagnostics", {}).get("status", "")
+        row["prior_sensitivity"] = prior_sensitivity(mcmc.get("psense"))
     elif prep.default_tau is not None:
         cell = prep.exact_cells.get((prep.default_tau.id, prep.default_effect.id,  # type: ignore[union-attr]
                                      "normal", prep.scenario))

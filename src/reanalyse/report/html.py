@@ -106,6 +106,14 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
             f"to {_num(decision_row['bayes_q975'])}); P(benefit) "
             f"{_num(decision_row['p_benefit'], 3)}; P(clinically meaningful benefit) "
             f"{_num(decision_row['p_meaningful'], 3)}.</p>")
+    leaning = str(decision_row.get("prior_sensitivity", "") or "")
+    if leaning.startswith(("strong prior", "prior-data conflict")):
+        meaning = ("the default priors, more than the data, shape this posterior"
+                   if leaning.startswith("strong prior") else
+                   "the default priors and the data pull mu in different directions")
+        parts.append(f'<p class="note"><strong>Prior-sensitive headline</strong>: the '
+                     f"power-scaling diagnosis of mu is '{e(leaning)}': {meaning}; read it "
+                     "beside the sensitivity grid.</p>")
     if main.rows.unusable:
         parts.append('<p class="note">Not usable here: ' + e("; ".join(main.rows.unusable))
                      + "</p>")
@@ -180,7 +188,7 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
                      "freq_ci_low", "freq_ci_high", "bayes_median", "bayes_q025", "bayes_q975",
                      "grid_median_min", "grid_median_max", "p_benefit", "p_meaningful",
                      "threshold", "threshold_label", "p_new_benefit", "bayes_diagnostics",
-                     "review_reading", "bayes_reading", "agrees"]]
+                     "prior_sensitivity", "review_reading", "bayes_reading", "agrees"]]
     body = [
         "<h1>reanalyse: Bayesian re-analysis report</h1>",
         f'<p class="note">{e(provenance.get("created", ""))}</p>',
@@ -188,7 +196,9 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
         ("<p>Effects on the natural scale (ratios back-transformed; MD/SMD in the review's "
         "orientation). P(benefit) and P(clinically meaningful benefit) are posterior "
         "probabilities under the default priors; p_new_benefit is the predictive probability "
-        "that a new trial shows benefit. Full table: <code>decision.csv</code>.</p>"),
+        "that a new trial shows benefit; prior_sensitivity is the power-scaling diagnosis of "
+        "mu in the headline fit ('strong prior / weak likelihood': the prior, not the data, "
+        "shapes it). Full table: <code>decision.csv</code>.</p>"),
         _table(show, table_id="decision-table",
                digits={"p_benefit": 3, "p_meaningful": 3, "p_new_benefit": 3, "k": 0}),
         '<h2 id="reproduction">Reproduction of the published results</h2>',
