@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -26,8 +26,49 @@ def _labels(study: Sequence[str] | None, k: int) -> tuple[str, ...]:
     return labels
 
 
+class _StudyArrays:
+    """What both data kinds share: read-only arrays, study labels, measure and a content hash."""
+
+    study: tuple[str, ...]
+    measure: str
+    _hash: str
+
+    def _seal(self, arrays: dict[str, NDArray[Any]], *, study: Sequence[str] | None,
+              measure: str) -> None:
+        """Freeze and set the arrays, then the labels, measure and hash of their values."""
+        for name, arr in arrays.items():
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+        object.__setattr__(self, "study", _labels(study, next(iter(arrays.values())).size))
+        object.__setattr__(self, "measure", measure)
+        object.__setattr__(self, "_hash", data_hash({**arrays, "study": list(self.study),
+                                                     "measure": measure}))
+
+    @property
+    def k(self) -> int:
+        """Number of studies."""
+        return len(self.study)
+
+    @property
+    def scale(self) -> str:
+        """The analysis scale (``logOR``, ``logRR``, ``MD``, ...)."""
+        return analysis_scale(self.measure)
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the values, labels and measure."""
+        return self._hash
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record: labels, every array, measure and scale."""
+        arrays = {f.name: getattr(self, f.name).tolist() for f in fields(self)  # type: ignore[arg-type]
+                  if isinstance(getattr(self, f.name), np.ndarray)}
+        return {"study": list(self.study), **arrays, "measure": self.measure,
+                "scale": self.scale}
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
-class ContrastData:
+class ContrastData(_StudyArrays):
     """Study estimates ``y`` with standard errors ``se`` on the analysis scale (log for ratios).
 
     Parameters
@@ -62,30 +103,7 @@ class ContrastData:
             problems.append(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
         if problems:
             raise ValueError("ContrastData: " + "; ".join(problems))
-        y_arr.flags.writeable = False
-        se_arr.flags.writeable = False
-        object.__setattr__(self, "y", y_arr)
-        object.__setattr__(self, "se", se_arr)
-        object.__setattr__(self, "study", _labels(study, y_arr.size))
-        object.__setattr__(self, "measure", measure)
-        object.__setattr__(self, "_hash", data_hash({"y": y_arr, "se": se_arr,
-                                                     "study": list(self.study),
-                                                     "measure": measure}))
-
-    @property
-    def k(self) -> int:
-        """Number of studies."""
-        return int(self.y.size)
-
-    @property
-    def scale(self) -> str:
-        """The analysis scale (``logOR``, ``logRR``, ``MD``, ...)."""
-        return analysis_scale(self.measure)
-
-    @property
-    def sha256(self) -> str:
-        """SHA-256 of the values, labels and measure."""
-        return self._hash
+        self._seal({"y": y_arr, "se": se_arr}, study=study, measure=measure)
 
     @classmethod
     def from_effects(cls, effects: pd.DataFrame, *, measure: str) -> ContrastData:
@@ -96,14 +114,9 @@ class ContrastData:
         return cls(y=est["te"].to_numpy(float), se=est["se"].to_numpy(float),
                    study=[str(s) for s in est["study"]], measure=measure)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready record."""
-        return {"study": list(self.study), "y": self.y.tolist(), "se": self.se.tolist(),
-                "measure": self.measure, "scale": self.scale}
-
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class ArmData:
+class ArmData(_StudyArrays):
     """Arm-level binary counts: arm 1 = treatment, arm 2 = control (as in RevMan).
 
     Parameters
@@ -147,30 +160,7 @@ class ArmData:
             problems.append(f"binomial models serve OR and RR, not {measure!r}")
         if problems:
             raise ValueError("ArmData: " + "; ".join(problems))
-        for name, arr in arrays.items():
-            arr.flags.writeable = False
-            object.__setattr__(self, name, arr)
-        k = arrays["events_1"].size
-        object.__setattr__(self, "study", _labels(study, k))
-        object.__setattr__(self, "measure", measure)
-        object.__setattr__(self, "_hash", data_hash({**{n: a for n, a in arrays.items()},
-                                                     "study": list(self.study),
-                                                     "measure": measure}))
-
-    @property
-    def k(self) -> int:
-        """Number of studies."""
-        return int(self.events_1.size)
-
-    @property
-    def scale(self) -> str:
-        """The analysis scale (``logOR`` or ``logRR``)."""
-        return analysis_scale(self.measure)
-
-    @property
-    def sha256(self) -> str:
-        """SHA-256 of the counts, labels and measure."""
-        return self._hash
+        self._seal(arrays, study=study, measure=measure)
 
     @classmethod
     def from_effects(cls, effects: pd.DataFrame, *, measure: str) -> ArmData:
@@ -190,10 +180,3 @@ class ArmData:
         return cls(events_1=arms["events_1"], total_1=arms["total_1"],
                    events_2=arms["events_2"], total_2=arms["total_2"],
                    study=[str(s) for s in arms["study"]], measure=measure)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready record."""
-        return {"study": list(self.study), "events_1": self.events_1.tolist(),
-                "total_1": self.total_1.tolist(), "events_2": self.events_2.tolist(),
-                "total_2": self.total_2.tolist(), "measure": self.measure,
-                "scale": self.scale}

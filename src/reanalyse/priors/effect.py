@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -15,6 +14,7 @@ from scipy import stats
 
 from reanalyse.priors._format import format_number, format_params
 from reanalyse.priors.families import param_problems
+from reanalyse.priors.record import PriorRecord, require_model_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from pytensor.tensor.variable import TensorVariable
@@ -31,7 +31,7 @@ THRESHOLD_KINDS: frozenset[str] = frozenset({"skeptical", "enthusiastic"})
 
 
 @dataclass(frozen=True, kw_only=True)
-class EffectPrior:
+class EffectPrior(PriorRecord):
     """A prior on the pooled effect (``normal``, ``student-t`` or the improper ``flat``).
 
     Parameters
@@ -54,22 +54,7 @@ class EffectPrior:
 
     role: ClassVar[Literal["effect"]] = "effect"
 
-    id: str
-    family: str
-    params: Mapping[str, float]
     kind: EffectKind
-    scale: tuple[str, ...]
-    citation: str
-    rationale: str
-    source: str = ""
-    status: str = "user"
-    units: str | None = None
-    notes: str | None = None
-    subfield: str | None = None
-    paired_with: str | None = None
-    origin: Literal["registry", "inline"] = "registry"
-    requested_scale: str | None = None
-    scale_override: bool = False
     threshold: float | None = None
 
     def __post_init__(self) -> None:
@@ -197,12 +182,7 @@ class EffectPrior:
         import pymc as pm
 
         self._require_concrete("to_pymc")
-        try:
-            pm.modelcontext(None)
-        except TypeError as err:
-            raise RuntimeError(
-                f"EffectPrior.to_pymc({name!r}) must be called inside a `with pm.Model():` block"
-            ) from err
+        require_model_context("EffectPrior", name)
         p = self.params
         match self.family:
             case "normal":
@@ -214,35 +194,6 @@ class EffectPrior:
         raise ValueError(f"unknown effect family {self.family!r}")  # pragma: no cover
 
     # ----------------------------------------------------------------- records and text
-    def with_request(self, *, requested_scale: str, scale_override: bool) -> EffectPrior:
-        """A copy recording the analysis scale it is used on and whether that is an override."""
-        return dataclasses.replace(
-            self, requested_scale=requested_scale, scale_override=scale_override
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready record for provenance."""
-        return {
-            "id": self.id,
-            "role": self.role,
-            "family": self.family,
-            "params": dict(self.params),
-            "kind": self.kind,
-            "threshold": self.threshold,
-            "scale": list(self.scale),
-            "units": self.units,
-            "citation": self.citation,
-            "source": self.source,
-            "rationale": self.rationale,
-            "status": self.status,
-            "notes": self.notes,
-            "subfield": self.subfield,
-            "paired_with": self.paired_with,
-            "origin": self.origin,
-            "requested_scale": self.requested_scale,
-            "scale_override": self.scale_override,
-        }
-
     def distribution_text(self) -> str:
         """The family and parameters, or the resolution rule while a threshold is needed."""
         if self.needs_threshold:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -13,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from reanalyse.priors._format import format_number, format_params
 from reanalyse.priors.families import param_problems
+from reanalyse.priors.record import PriorRecord, require_model_context
 from reanalyse.priors.tau_distribution import TauDistribution, params_on_tau
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,7 +35,7 @@ def _log_t_on_tau(
 
 
 @dataclass(frozen=True, kw_only=True)
-class TauPrior:
+class TauPrior(PriorRecord):
     """A prior on tau, exposing the distribution **of tau** whatever the source stated it on.
 
     Parameters
@@ -67,25 +67,10 @@ class TauPrior:
 
     role: ClassVar[Literal["tau"]] = "tau"
 
-    id: str
-    family: str
-    params: Mapping[str, float]
     stated_on: Literal["tau", "tau2"]
-    scale: tuple[str, ...]
-    citation: str
-    rationale: str
-    source: str = ""
-    status: str = "user"
-    units: str | None = None
-    notes: str | None = None
     outcome_type: str | None = None
     comparison: str | None = None
-    subfield: str | None = None
     suggested_for: tuple[str, ...] = ()
-    paired_with: str | None = None
-    origin: Literal["registry", "inline"] = "registry"
-    requested_scale: str | None = None
-    scale_override: bool = False
     _distribution: TauDistribution = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -181,12 +166,7 @@ class TauPrior:
         """
         import pymc as pm
 
-        try:
-            pm.modelcontext(None)
-        except TypeError as err:
-            raise RuntimeError(
-                f"TauPrior.to_pymc({name!r}) must be called inside a `with pm.Model():` block"
-            ) from err
+        require_model_context("TauPrior", name)
         p = self.params_on_tau
         match self.family:
             case "half-normal":
@@ -211,37 +191,9 @@ class TauPrior:
         raise ValueError(f"unknown tau family {self.family!r}")  # pragma: no cover
 
     # ----------------------------------------------------------------- records and text
-    def with_request(self, *, requested_scale: str, scale_override: bool) -> TauPrior:
-        """A copy recording the analysis scale it is used on and whether that is an override."""
-        return dataclasses.replace(
-            self, requested_scale=requested_scale, scale_override=scale_override
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready record for provenance: the prior as stated, its tau form and its use."""
-        return {
-            "id": self.id,
-            "role": self.role,
-            "family": self.family,
-            "params": dict(self.params),
-            "stated_on": self.stated_on,
-            "params_on_tau": dict(self.params_on_tau),
-            "scale": list(self.scale),
-            "units": self.units,
-            "citation": self.citation,
-            "source": self.source,
-            "rationale": self.rationale,
-            "status": self.status,
-            "notes": self.notes,
-            "outcome_type": self.outcome_type,
-            "comparison": self.comparison,
-            "subfield": self.subfield,
-            "suggested_for": list(self.suggested_for),
-            "paired_with": self.paired_with,
-            "origin": self.origin,
-            "requested_scale": self.requested_scale,
-            "scale_override": self.scale_override,
-        }
+    def _derived_record(self) -> dict[str, Any]:
+        """The tau form of a prior stated on tau^2 (the same parameters when stated on tau)."""
+        return {"params_on_tau": dict(self.params_on_tau)}
 
     def distribution_text(self) -> str:
         """The family as stated and, for tau^2 priors, its tau form."""
