@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reanalyse.analyses import AnalysisSpec, derivation_label, find_root, load_analyses, resolve
@@ -81,9 +82,22 @@ def read_published(path: str | Path) -> pd.DataFrame:
                 if c not in frame.columns]
     if problems:
         raise DataValidationError(problems)
-    for col in ("estimate", "ci_low", "ci_high"):
-        frame[col] = pd.to_numeric(frame[col]).astype(float)
-    frame["studies"] = pd.to_numeric(frame["studies"]).astype(int)
+    # rows are numbered as in the file: the header is row 1
+    for col in ("estimate", "ci_low", "ci_high", "studies"):
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna() | values.isin([np.inf, -np.inf])
+        kind = "number"
+        if col == "studies":
+            bad |= values % 1 != 0
+            kind = "whole number"
+        problems += [Problem(file=str(path), row=int(i) + 2, column=col, rule="number",
+                             message=f"{frame.at[i, 'id'] or 'result'}: {col} must be a "
+                                     f"{kind}, got {frame.at[i, col]!r}")
+                     for i in frame.index[bad]]
+        frame[col] = values
+    if problems:
+        raise DataValidationError(problems)
+    frame["studies"] = frame["studies"].astype(int)
     return frame
 
 
