@@ -212,7 +212,7 @@ def test_spec_thresholds_carry_sources_and_mcids_are_provisional() -> None:
 def _write_spec(tmp_path: Path, text: str, name: str = "broken.toml") -> Path:
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "analyses").mkdir(exist_ok=True)
-    (tmp_path / "d.csv").write_text("study\n")
+    (tmp_path / "d.csv").write_text("study,treatment\ns1,a\ns1,b\n")
     path = tmp_path / "analyses" / name
     path.write_text(text)
     return path

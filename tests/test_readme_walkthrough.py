@@ -79,3 +79,14 @@ def test_bad_published_numbers_are_listed_with_exit_2(project: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "row 2, column 'ci_high'" in done.stderr and "got 'high'" in done.stderr
     assert "row 2, column 'studies'" in done.stderr and "whole number" in done.stderr
+
+
+def test_a_misspelt_treatment_is_refused_not_pooled_as_no_data(project: Path) -> None:
+    spec = project / "analyses" / "printo_mtx.toml"
+    spec.write_text(spec.read_text().replace('treatment = "methotrexate"',
+                                             'treatment = "methotrexat"'))
+    done = cli(project, "run", "--no-mcmc", "--no-nma", "--quiet")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "column 'treatment': [unknown treatment] 'methotrexat' appears in no row of " \
+           "data/printo/outcomes.csv (treatments there: methotrexate, prednisone)" in done.stderr
+    assert not (project / "results").exists()

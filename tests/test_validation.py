@@ -176,3 +176,35 @@ def test_loader_survives_arbitrary_bytes(tmp_path_factory, blob) -> None:
         load_table(path)
     except DataValidationError:
         pass
+
+
+def test_rows_picked_for_an_analysis_are_named_by_their_own_file_and_row(tmp_path) -> None:
+    """An analysis pools a few rows of a long file: a problem names the file and the row of the
+    file (not the row's place among the rows picked)."""
+    import shutil
+
+    from reanalyse.analyses import load_analysis
+    from reanalyse.analyses.inputs import analysis_rows
+    from tests.conftest import REPO
+
+    root = tmp_path / "project"
+    (root / "analyses").mkdir(parents=True)
+    shutil.copytree(REPO / "data" / "iim2023", root / "data" / "iim2023")
+    shutil.copy(REPO / "analyses" / "mtx_jdm_printo_20.toml", root / "analyses")
+    path = root / "data" / "iim2023" / "outcomes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    mtx = next(i for i, ln in enumerate(lines)
+               if ln.startswith("Ruperto 2016,methotrexate,,printo_20,"))
+    pred = next(i for i, ln in enumerate(lines)
+                if ln.startswith("Ruperto 2016,steroids alone,,printo_20,"))
+    assert ",33,46," in lines[mtx] and ",24,47," in lines[pred]
+    lines[mtx] = lines[mtx].replace(",33,46,", ",33,x46,")
+    lines[pred] = lines[pred].replace(",24,47,", ",48,47,")
+    path.write_text("".join(lines), encoding="utf-8")
+    spec = load_analysis(root / "analyses" / "mtx_jdm_printo_20.toml", root=root)
+    with pytest.raises(DataValidationError) as info:
+        analysis_rows(spec, root=root).table()
+    found = {(p.file, p.row, p.column, p.rule) for p in info.value.problems}
+    # spreadsheet rows: the header is row 1, so list index i is row i + 1
+    assert found == {("data/iim2023/outcomes.csv", mtx + 1, "total", "non-numeric"),
+                     ("data/iim2023/outcomes.csv", pred + 1, "events", "events > total")}

@@ -19,6 +19,7 @@ from typing import Literal
 
 import pandas as pd
 
+from reanalyse.data.table import SOURCE_FILE, SOURCE_ROW
 from reanalyse.errors import DataValidationError, Problem
 
 __all__ = [
@@ -39,7 +40,7 @@ LABELS: tuple[str, ...] = ("reported", "derived", "imputed", "back-solved")
 SOURCED_LABELS: frozenset[str] = frozenset({"reported", "derived"})
 _KEY = ("study", "treatment", "comparator", "outcome", "timepoint", "subgroup")
 #: Bookkeeping columns added by :func:`read_rows` so that problems name the file and row.
-FILE, ROW = "_file", "_row"
+FILE, ROW = SOURCE_FILE, SOURCE_ROW
 
 
 def derivation_label(text: object) -> str:

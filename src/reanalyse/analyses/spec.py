@@ -194,9 +194,38 @@ def load_analysis(path: str | Path, *, root: str | Path | None = None,
         Every problem, each naming the file and the key.
     """
     spec, problems = read_spec(path, AnalysisSpec, root=root, check_files=check_files)
+    if check_files and not problems:
+        problems += _unknown_treatments(spec, label=str(path),
+                                        root=Path(root) if root is not None
+                                        else find_root(Path(path).parent))
     if problems:
         raise DataValidationError(problems)
     return spec
+
+
+def _unknown_treatments(spec: AnalysisSpec, *, label: str, root: Path) -> list[Problem]:
+    """A treatment the spec names that no row of its data files has is a misspelling, not a gap:
+    a result without data has its treatments elsewhere in the file, or no data file of its own."""
+    from reanalyse.analyses.scenarios import read_rows
+
+    files = [f for f in (spec.data, spec.reconstruction_data) if f]
+    present: set[str] = set()
+    for rel in files:
+        rows = read_rows(resolve(rel, root), name=rel)
+        for col in ("treatment", "comparator"):
+            if col in rows.columns:
+                present |= {str(v).strip() for v in rows[col]}
+    present.discard("")
+    problems = []
+    named = dict.fromkeys(name for pair in spec.pairs for name in pair)
+    for name in named:
+        if name not in present:
+            key = "treatment" if name in (p[0] for p in spec.pairs) else "control"
+            problems.append(Problem(
+                file=label, rule="unknown treatment", column=key,
+                message=f"'{name}' appears in no row of {' or '.join(files)} (treatments "
+                        f"there: {', '.join(sorted(present)) or 'none'})"))
+    return problems
 
 
 def load_analyses(folder: str | Path = "analyses", *,

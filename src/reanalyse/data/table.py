@@ -28,6 +28,10 @@ __all__ = ["StudyTable", "load_table"]
 #: Name of the column holding each row's spreadsheet row number in the source.
 ROW = "row"
 KIND = "kind"
+#: Bookkeeping columns a caller may add to a DataFrame (as ``reanalyse.analyses`` does for rows
+#: picked from several files) so that problems name each row's own file and row number.
+SOURCE_FILE, SOURCE_ROW = "_file", "_row"
+_POSITION = "_position"
 _INTEGER_COLUMNS = ("events", "total")
 
 
@@ -161,9 +165,20 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
 
 def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     problems: list[Problem] = []
+    n_rows = len(raw)
+    # rows picked from files by reanalyse.analyses carry their file and row: problems name those
+    if {SOURCE_FILE, SOURCE_ROW} <= set(raw.columns):
+        files = raw[SOURCE_FILE].astype(str).tolist()
+        rows = pd.to_numeric(raw[SOURCE_ROW]).astype(int).to_numpy()
+    else:
+        files = [label] * n_rows
+        rows = np.arange(2, n_rows + 2)
 
-    def add(rule: str, message: str, row: int | None = None, column: str | None = None) -> None:
-        problems.append(Problem(file=label, rule=rule, message=message, row=row, column=column))
+    def add(rule: str, message: str, at: int | None = None, column: str | None = None) -> None:
+        """One problem; ``at`` is the row's position in ``raw`` (None: the whole table)."""
+        problems.append(Problem(file=label if at is None else files[at], rule=rule,
+                                message=message, row=None if at is None else int(rows[at]),
+                                column=column))
 
     dupes = [c for c in raw.columns if list(raw.columns).count(c) > 1]
     if dupes:
@@ -186,8 +201,6 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     if raw.empty:
         raise DataValidationError.single(file=label, rule="empty", message="the table has no rows")
 
-    n_rows = len(raw)
-    rows = np.arange(2, n_rows + 2)
     text = pd.DataFrame(index=raw.index)
     for col in TEXT_COLUMNS:
         text[col] = raw[col].astype(str).str.strip() if col in raw.columns else ""
@@ -201,7 +214,7 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
         parsed = pd.to_numeric(values.where(values != "", None), errors="coerce").astype(float)
         bad = (values != "") & (parsed.isna() | ~np.isfinite(parsed.fillna(0.0)))
         for i in np.flatnonzero(bad.to_numpy()):
-            add("non-numeric", f"'{values.iloc[i]}' is not a finite number", int(rows[i]), col)
+            add("non-numeric", f"'{values.iloc[i]}' is not a finite number", int(i), col)
         num[col] = parsed.where(~bad, np.nan)
         # remember which cells were present but bad so that "missing" is not reported twice
         num[f"_bad_{col}"] = bad
@@ -218,7 +231,7 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     kind[is_cont] = "continuous"
 
     for i in range(n_rows):
-        r = int(rows[i])
+        r = i
         k = kind.iloc[i]
         if text["study"].iloc[i] == "":
             add("missing value", "study is empty", r, "study")
@@ -243,11 +256,12 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     frame = pd.concat([text, num[list(NUMERIC_COLUMNS)]], axis=1)
     frame[KIND] = kind.astype(str)
     frame[ROW] = rows
+    frame[_POSITION] = np.arange(n_rows)
     _check_structure(frame[frame[KIND] != ""], add)
-    problems.sort(key=lambda p: (p.row or 0))
+    problems.sort(key=lambda p: (p.file, p.row or 0))
     if problems:
         raise DataValidationError(problems)
-    frame = frame.reset_index(drop=True)
+    frame = frame.drop(columns=_POSITION).reset_index(drop=True)
     return StudyTable(frame=frame, name=label)
 
 
@@ -315,24 +329,24 @@ def _check_structure(frame: pd.DataFrame, add) -> None:  # type: ignore[no-untyp
     for _, row in dup.iterrows():
         first = arms[(arms[key] == row[key]).all(axis=1)][ROW].iloc[0]
         add("duplicated study-arm", f"study '{row['study']}' has arm '{row['treatment']}' "
-            f"twice{_where(row)} (first at row {first})", int(row[ROW]), "treatment")
+            f"twice{_where(row)} (first at row {first})", int(row[_POSITION]), "treatment")
     con = frame[frame[KIND] == "contrast"]
     ckey = ["study", "treatment", "comparator", *place]
     for _, row in con[con.duplicated(ckey, keep="first")].iterrows():
         add("duplicated contrast", f"study '{row['study']}' has the contrast "
             f"'{row['treatment']}' vs '{row['comparator']}' twice{_where(row)}",
-            int(row[ROW]), "comparator")
+            int(row[_POSITION]), "comparator")
     for _, group in arms.groupby(["study", *place], sort=False):
         if group["treatment"].nunique() < 2:
             row = group.iloc[0]
             add("single arm", f"study '{row['study']}' has only the arm '{row['treatment']}'"
                 f"{_where(row)}; a comparison needs two arms (or give a contrast row instead)",
-                int(row[ROW]), "study")
+                int(row[_POSITION]), "study")
         kinds = set(group[KIND])
         if len(kinds) > 1:
             row = group.iloc[0]
             add("mixed arm kinds", f"study '{row['study']}' mixes continuous and binary arms"
-                f"{_where(row)}", int(row[ROW]), "study")
+                f"{_where(row)}", int(row[_POSITION]), "study")
 
 
 def _where(row: pd.Series) -> str:
