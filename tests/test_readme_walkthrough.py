@@ -90,3 +90,16 @@ def test_a_misspelt_treatment_is_refused_not_pooled_as_no_data(project: Path) ->
     assert "column 'treatment': [unknown treatment] 'methotrexat' appears in no row of " \
            "data/printo/outcomes.csv (treatments there: methotrexate, prednisone)" in done.stderr
     assert not (project / "results").exists()
+
+
+def test_a_network_naming_an_absent_agent_is_refused(project: Path) -> None:
+    (project / "analyses" / "nma").mkdir()
+    text = (REPO / "analyses" / "nma" / "withdrawals.toml").read_text()
+    text = text.replace('data = "data/iim2023/outcomes.csv"', 'data = "data/printo/outcomes.csv"')
+    text = text.replace('reconstruction_data = "data/iim2023/reconstruction.csv"\n', "")
+    (project / "analyses" / "nma" / "withdrawals.toml").write_text(text)
+    done = cli(project, "run", "--no-mcmc", "--quiet")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    for name, key in (("placebo", "reference"), ("IVIg", "agents"), ("azathioprine", "agents")):
+        assert f"column '{key}': [unknown treatment] '{name}' appears in no row" in done.stderr
+    assert "'methotrexate' appears in no row" not in done.stderr  # it is in the file

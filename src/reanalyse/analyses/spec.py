@@ -195,37 +195,35 @@ def load_analysis(path: str | Path, *, root: str | Path | None = None,
     """
     spec, problems = read_spec(path, AnalysisSpec, root=root, check_files=check_files)
     if check_files and not problems:
-        problems += _unknown_treatments(spec, label=str(path),
-                                        root=Path(root) if root is not None
-                                        else find_root(Path(path).parent))
+        keys = {t: "treatment" for t, _ in spec.pairs} | {c: "control" for _, c in spec.pairs
+                                                           if c not in {t for t, _ in spec.pairs}}
+        problems += unknown_treatments(keys, files=[spec.data, spec.reconstruction_data],
+                                       label=str(path), root=Path(root) if root is not None
+                                       else find_root(Path(path).parent))
     if problems:
         raise DataValidationError(problems)
     return spec
 
 
-def _unknown_treatments(spec: AnalysisSpec, *, label: str, root: Path) -> list[Problem]:
-    """A treatment the spec names that no row of its data files has is a misspelling, not a gap:
-    a result without data has its treatments elsewhere in the file, or no data file of its own."""
+def unknown_treatments(names: dict[str, str], *, files: list[str | None], label: str,
+                       root: Path) -> list[Problem]:
+    """One problem per treatment a specification names (``names``: treatment -> its key) that no
+    row of its data ``files`` has, in ``treatment`` or ``comparator``. That is a misspelling, not
+    a data gap: a result without data still finds its treatments elsewhere in the review's file."""
     from reanalyse.analyses.scenarios import read_rows
 
-    files = [f for f in (spec.data, spec.reconstruction_data) if f]
+    used = [f for f in files if f]
     present: set[str] = set()
-    for rel in files:
+    for rel in used:
         rows = read_rows(resolve(rel, root), name=rel)
         for col in ("treatment", "comparator"):
             if col in rows.columns:
                 present |= {str(v).strip() for v in rows[col]}
     present.discard("")
-    problems = []
-    named = dict.fromkeys(name for pair in spec.pairs for name in pair)
-    for name in named:
-        if name not in present:
-            key = "treatment" if name in (p[0] for p in spec.pairs) else "control"
-            problems.append(Problem(
-                file=label, rule="unknown treatment", column=key,
-                message=f"'{name}' appears in no row of {' or '.join(files)} (treatments "
-                        f"there: {', '.join(sorted(present)) or 'none'})"))
-    return problems
+    return [Problem(file=label, rule="unknown treatment", column=key,
+                    message=f"'{name}' appears in no row of {' or '.join(used)} (treatments "
+                            f"there: {', '.join(sorted(present)) or 'none'})")
+            for name, key in names.items() if name not in present]
 
 
 def load_analyses(folder: str | Path = "analyses", *,

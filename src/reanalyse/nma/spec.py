@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reanalyse.analyses.root import find_root, resolve
 from reanalyse.analyses.scenarios import scenario_rows
-from reanalyse.analyses.spec import Threshold, read_spec
+from reanalyse.analyses.spec import Threshold, read_spec, unknown_treatments
 from reanalyse.data import StudyTable, load_table
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import analysis_scale, is_ratio
@@ -145,6 +145,12 @@ def load_nma_analysis(path: str | Path, *, root: str | Path | None = None,
     """
     label = str(path)
     spec, problems = read_spec(path, NMAAnalysis, root=root, check_files=check_files)
+    if check_files and not problems:
+        names = {spec.reference: "reference"} | {a: "agents" for a in spec.agents
+                                                 if a != spec.reference}
+        problems += unknown_treatments(names, files=[spec.data, spec.reconstruction_data],
+                                       label=label, root=Path(root) if root is not None
+                                       else find_root(Path(path).parent))
     try:
         spec.priors()
     except DataValidationError as err:
