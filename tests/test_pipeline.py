@@ -115,6 +115,22 @@ def test_unchanged_rerun_recomputes_nothing(exact_run) -> None:
     assert time.perf_counter() - t0 < 60
 
 
+def test_other_code_recomputes_what_it_wrote(tmp_path, monkeypatch) -> None:
+    """Results written by another version of the package are not reused: the analyses' keys
+    hold a digest of the package source (here replaced by another value)."""
+    import reanalyse.pipeline.run as run_module
+
+    root = make_root(tmp_path, analyses=["ivig_acr_eular_response"])
+    res = root / "results"
+    run_pipeline(root=root, results_dir=res, mcmc=False, nma=False, progress=False)
+    run_pipeline(root=root, results_dir=res, mcmc=False, nma=False, progress=False)
+    assert len(log_lines(res, "unchanged ")) == 1
+    monkeypatch.setattr(run_module, "code_digest", lambda *parts: "other code")
+    run_pipeline(root=root, results_dir=res, mcmc=False, nma=False, progress=False)
+    assert log_lines(res, "unchanged ") == []
+    assert "recomputed=1 unchanged=0" in (res / "run.log").read_text().split("\nrun ")[-1]
+
+
 def test_bad_input_writes_nothing(tmp_path) -> None:
     root = make_root(tmp_path, analyses=["ivig_acr_eular_response"])
     outcomes = root / "data" / "iim2023" / "outcomes.csv"

@@ -9,6 +9,7 @@ complete entry or none, and the next run resumes from what is there.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import pickle
@@ -18,7 +19,7 @@ from typing import Any
 from reanalyse import __version__
 from reanalyse.pipeline.atomic import write_bytes
 
-__all__ = ["TaskCache", "task_key"]
+__all__ = ["SAMPLING_CODE", "TaskCache", "code_digest", "task_key"]
 
 
 def _canonical(obj: Any) -> Any:
@@ -48,6 +49,25 @@ def task_key(payload: dict[str, Any]) -> str:
     body = json.dumps(_canonical({"payload": payload, "version": __version__}),
                       sort_keys=True, separators=(",", ":"), default=_encode)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+#: The parts of the package an MCMC or network task's result depends on (besides its payload):
+#: the models, the sampler, the priors, the network code and the worker functions.
+SAMPLING_CODE = ("models", "sampling", "priors", "nma", "pipeline/jobs.py")
+
+
+@functools.cache
+def code_digest(*parts: str) -> str:
+    """SHA-256 over the source of the installed ``reanalyse`` package (or of ``parts`` of it,
+    subpackages or modules relative to the package folder), so that results computed by other
+    code are not taken from the cache."""
+    package = Path(__file__).resolve().parents[1]
+    roots = [package / part for part in parts] if parts else [package]
+    files = sorted({f for r in roots for f in ([r] if r.is_file() else r.rglob("*.py"))})
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(str(f.relative_to(package)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 class TaskCache:

@@ -26,7 +26,7 @@ from reanalyse import __version__
 from reanalyse.analyses import AnalysisSpec, find_root, load_analyses
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.pipeline import atomic
-from reanalyse.pipeline.cache import TaskCache, task_key
+from reanalyse.pipeline.cache import SAMPLING_CODE, TaskCache, code_digest, task_key
 from reanalyse.pipeline.defaults import BayesDefaults, load_defaults
 from reanalyse.pipeline.executor import Job, run_jobs
 
@@ -172,7 +172,8 @@ def run_pipeline(
     todo: list[Job] = []
     keys: dict[str, str] = {}
     for job in all_jobs:
-        key = task_key({"name": job.name, "payload": job.payload})
+        key = task_key({"name": job.name, "payload": job.payload,
+                        "code": code_digest(*SAMPLING_CODE)})
         keys[job.name] = key
         hit = None if force else cache.get("tasks", key)
         if hit is not None:
@@ -279,7 +280,8 @@ def _common_inputs(base: Path, *, scenario: str, mcmc: bool) -> dict[str, Any]:
     """What every analysis depends on besides its own spec and data."""
     digests = {str(p.relative_to(base)): _digest(p) for p in
                sorted((base / "priors").glob("*.toml")) + [base / DEFAULTS_FILE]}
-    return {"version": __version__, "scenario": scenario, "mcmc": mcmc, "files": digests}
+    return {"version": __version__, "code": code_digest(), "scenario": scenario, "mcmc": mcmc,
+            "files": digests}
 
 
 def _digest(path: Path) -> str:
