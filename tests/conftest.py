@@ -12,6 +12,19 @@ SHARED = REPO.parent / "shared"
 RM5_FIXTURE = SHARED / "fixtures" / "revman" / "antibiotics-for-sore-throat.rm5"
 
 
+def empty_project(tmp_path: Path, *, name: str = "another-review") -> Path:
+    """A scratch project with this repository's priors and Bayesian defaults, no analyses and
+    no data: what a methodologist starts another review from."""
+    import shutil
+
+    root = tmp_path / "project"
+    (root / "analyses").mkdir(parents=True)
+    shutil.copytree(REPO / "analyses" / "defaults", root / "analyses" / "defaults")
+    shutil.copytree(REPO / "priors", root / "priors")
+    (root / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n")
+    return root
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", default=False,
                      help="also run the slow MCMC sampling tests")

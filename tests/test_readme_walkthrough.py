@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, empty_project
 
 SECTION = "## Your own review, from a CSV"
 BLOCK = re.compile(r"`((?:data|analyses)/[^`]+)`:.*?```\w*\n(.*?)```", re.DOTALL)
@@ -32,11 +31,7 @@ def walkthrough_files() -> dict[str, str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    (root / "analyses").mkdir(parents=True)
-    shutil.copytree(REPO / "analyses" / "defaults", root / "analyses" / "defaults")
-    shutil.copytree(REPO / "priors", root / "priors")
-    (root / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
+    root = empty_project(tmp_path, name="printo")
     for rel, content in walkthrough_files().items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(content, encoding="utf-8")

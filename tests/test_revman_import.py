@@ -3,7 +3,6 @@ targets, one specification per outcome; then reproduce and run treat it like any
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -17,16 +16,11 @@ from reanalyse.pipeline.run import run_pipeline
 from reanalyse.reproduce import reproduce
 from reanalyse.revman import read_rm5
 from reanalyse.revman.importer import benefit_direction, import_review
-from tests.conftest import REPO
+from tests.conftest import empty_project
 
 
 def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    (root / "analyses").mkdir(parents=True)
-    shutil.copytree(REPO / "analyses" / "defaults", root / "analyses" / "defaults")
-    shutil.copytree(REPO / "priors", root / "priors")
-    (root / "pyproject.toml").write_text("[project]\nname = 'another-review'\n")
-    return root
+    return empty_project(tmp_path)
 
 
 @pytest.fixture(scope="module")
