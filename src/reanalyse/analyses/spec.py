@@ -9,6 +9,7 @@ keys are errors; every problem is reported with the file and the key
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -226,23 +227,30 @@ def unknown_treatments(names: dict[str, str], *, files: list[str | None], label:
             for name, key in names.items() if name not in present]
 
 
-def load_analyses(folder: str | Path = "analyses", *,
-                  root: str | Path | None = None) -> list[AnalysisSpec]:
-    """Every ``*.toml`` specification in ``folder`` (relative to the repository root), sorted by
-    file name; problems from all files are collected before raising."""
+def load_specs(folder: str | Path, *, load: Callable[..., _Spec],  # noqa: UP047
+               root: str | Path | None = None) -> list[_Spec]:
+    """Every ``*.toml`` specification in ``folder`` (relative to the repository root) read with
+    ``load(path, root=...)``, sorted by file name; problems from all files are collected before
+    raising."""
     base = Path(root) if root is not None else find_root()
     where = resolve(folder, base)
-    specs: list[AnalysisSpec] = []
+    specs: list[_Spec] = []
     problems: list[Problem] = []
     for path in sorted(where.glob("*.toml")):
         try:
-            specs.append(load_analysis(path, root=base))
+            specs.append(load(path, root=base))
         except DataValidationError as err:
             problems.extend(err.problems)
-    ids = [s.id for s in specs]
+    ids = [s.id for s in specs]  # type: ignore[attr-defined]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(Problem(file=str(where), rule="duplicate id", column="id",
                                 message=f"id '{dup}' is used by more than one file"))
     if problems:
         raise DataValidationError(problems)
     return specs
+
+
+def load_analyses(folder: str | Path = "analyses", *,
+                  root: str | Path | None = None) -> list[AnalysisSpec]:
+    """Every pairwise specification in ``folder`` (see :func:`load_specs`)."""
+    return load_specs(folder, load=load_analysis, root=root)

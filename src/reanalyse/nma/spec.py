@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reanalyse.analyses.root import find_root, resolve
 from reanalyse.analyses.scenarios import scenario_rows
-from reanalyse.analyses.spec import Threshold, read_spec, unknown_treatments
+from reanalyse.analyses.spec import Threshold, load_specs, read_spec, unknown_treatments
 from reanalyse.data import StudyTable, load_table
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import analysis_scale, is_ratio
@@ -163,16 +163,5 @@ def load_nma_analysis(path: str | Path, *, root: str | Path | None = None,
 
 def load_nma_analyses(folder: str | Path = "analyses/nma", *,
                       root: str | Path | None = None) -> list[NMAAnalysis]:
-    """Every specification in ``folder`` (relative to the repository root), sorted by name."""
-    base = Path(root) if root is not None else find_root()
-    where = resolve(folder, base)
-    out: list[NMAAnalysis] = []
-    problems: list[Problem] = []
-    for path in sorted(where.glob("*.toml")):
-        try:
-            out.append(load_nma_analysis(path, root=base))
-        except DataValidationError as err:
-            problems.extend(err.problems)
-    if problems:
-        raise DataValidationError(problems)
-    return out
+    """Every network specification in ``folder`` (see :func:`reanalyse.analyses.spec.load_specs`)."""
+    return load_specs(folder, load=load_nma_analysis, root=root)
