@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
+
+import pandas as pd
 
 from reanalyse.cli._output import dump_json, fmt, text_table
 from reanalyse.data import load_table
+from reanalyse.effects import study_effects
+from reanalyse.influence import leave_one_out
 from reanalyse.pooling import PooledResult, pool
+from reanalyse.small_study import MIN_STUDIES, small_study_tests
 
 __all__ = ["register", "run_pool"]
 
@@ -29,6 +35,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--outcome", default=None, help="outcome to pool when the file holds several")
     p.add_argument("--timepoint", default=None, help="timepoint when the file holds several")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--leave-one-out", action="store_true",
+                   help="also pool without each study in turn (same method and model)")
+    p.add_argument("--small-study", action="store_true",
+                   help="also test for funnel-plot asymmetry (Egger for continuous outcomes; "
+                   "Peters, and Harbord for OR, for binary; Begg for all)")
+    p.add_argument("--min-studies", type=int, default=MIN_STUDIES,
+                   help=f"fewest studies for --small-study (default {MIN_STUDIES}, as the "
+                   "Cochrane Handbook advises)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_main)
 
@@ -61,11 +75,47 @@ def _main(args: argparse.Namespace) -> int:
                    control=args.control, method=args.method, model=args.model,
                    tau2_method=args.tau2, hksj=args.hksj, outcome=args.outcome,
                    timepoint=args.timepoint, level=args.level)
+    extra: dict[str, pd.DataFrame] = {}
+    if args.leave_one_out or args.small_study:
+        table = load_table(args.data)
+        if args.outcome is not None or args.timepoint is not None:
+            table = table.select(outcome=args.outcome, timepoint=args.timepoint)
+        effects = study_effects(table, measure=args.measure, treatment=args.treatment,
+                                control=args.control)
+        effects = effects[effects["estimable"]].reset_index(drop=True)
+        if args.leave_one_out:
+            extra["leave_one_out"] = leave_one_out(
+                effects, measure=args.measure, method=res.method, model=args.model,
+                tau2_method=args.tau2, hksj=args.hksj, level=args.level)
+        if args.small_study:
+            extra["small_study"] = small_study_tests(effects, measure=args.measure,
+                                                     min_studies=args.min_studies)
     if args.json:
-        print(dump_json(res.to_dict()))
+        out = res.to_dict()
+        for name, frame in extra.items():
+            out[name] = json.loads(frame.to_json(orient="records"))
+        print(dump_json(out))
     else:
         print(render(res, treatment=args.treatment, control=args.control))
+        for name, frame in extra.items():
+            print()
+            print(_render_extra(name, frame))
     return 0
+
+
+def _render_extra(name: str, frame: pd.DataFrame) -> str:
+    if name == "leave_one_out":
+        if frame.empty:
+            return "Leave-one-out: needs two or more studies"
+        rows = [[str(r.omitted), str(r.k), (f"{fmt(r.estimate)} [{fmt(r.ci_low)}, "
+                 f"{fmt(r.ci_high)}]"), fmt(r.p_z, 4), f"{r.i2:.0f}%"]
+                for r in frame.itertuples()]
+        return "Leave-one-out\n" + text_table(["Omitted", "k", "Pooled", "P", "I²"], rows)
+    rows = [[str(r.test), str(r.k), fmt(r.bias, 3), fmt(r.statistic, 3),
+             "" if r.df is None or pd.isna(r.df) else str(int(r.df)), fmt(r.p, 4), str(r.note)]
+            for r in frame.itertuples()]
+    return "Small-study effects\n" + text_table(
+        ["Test", "k", "Bias", "Statistic", "df", "P", "Note"], rows)
 
 
 def render(res: PooledResult, *, treatment: str, control: str) -> str:

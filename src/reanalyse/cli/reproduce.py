@@ -46,6 +46,9 @@ def _triplet(d: dict[str, float]) -> str:
 
 def render(rows: list[ReproduceRow]) -> str:
     """A plain-text table, then one line of reasons per result."""
+    if not rows:
+        return ("No published results to reproduce: no analysis specification names a target "
+                "(`published = ID`) in a published.csv beside its data.")
     table = []
     for r in rows:
         diff = r.difference

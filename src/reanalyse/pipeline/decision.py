@@ -10,6 +10,10 @@ method); the Bayesian reading is "benefit" when P(benefit) >= 0.975, "harm" when
 power-scaling diagnosis (priorsense, ``arviz_stats.psense_summary``) of the headline MCMC fit,
 "ok" when neither the prior nor the likelihood sensitivity exceeds 0.05. A Bayesian reading under
 "strong prior / weak likelihood" is the prior's more than the data's; read it with the grid.
+
+``omission_changes`` lists the single studies whose omission changes a reading: the frequentist
+one (the review's method, without the study) or the Bayesian one (the exact engine under the
+default priors, without the study, against the same engine with all studies).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from reanalyse.measures import is_ratio
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["DECISION_COLUMNS", "decision_row", "prior_sensitivity", "reading_from_ci",
-           "reading_from_probability"]
+__all__ = ["DECISION_COLUMNS", "decision_row", "omission_changes", "prior_sensitivity",
+           "reading_from_ci", "reading_from_probability"]
 
 DECISION_COLUMNS = [
     "analysis", "title", "measure", "scenario", "k",
@@ -39,7 +43,7 @@ DECISION_COLUMNS = [
     "p_benefit", "p_meaningful", "threshold", "threshold_label", "threshold_source",
     "threshold_provisional", "p_new_benefit", "tau_prior", "effect_prior",
     "tipping_scale_p50", "tipping_scale_p90",
-    "review_reading", "bayes_reading", "agrees",
+    "review_reading", "bayes_reading", "agrees", "omission_changes",
 ]
 
 
@@ -81,6 +85,24 @@ def prior_sensitivity(records: list[dict[str, Any]] | None, *, parameter: str = 
             text = text.removeprefix("potential ").strip()
             return f"{text} ({', '.join(values)})" if values else text
     return ""
+
+
+def omission_changes(influence: pd.DataFrame, *, freq_reading: str, bayes_reading: str) -> str:
+    """The omissions that change the frequentist or the Bayesian reading of the full analysis:
+    "none", "" when the table is empty, else e.g. "ProDERM 2022 (frequentist: inconclusive)"."""
+    if influence.empty:
+        return ""
+    changes = []
+    for _, row in influence.iterrows():
+        what = []
+        if freq_reading != "unknown" and row["freq_reading"] != freq_reading:
+            what.append(f"frequentist: {row['freq_reading']}")
+        if (bayes_reading != "unknown" and row["bayes_reading"] != "unknown"
+                and row["bayes_reading"] != bayes_reading):
+            what.append(f"Bayesian: {row['bayes_reading']}")
+        if what:
+            changes.append(f"{row['omitted']} ({'; '.join(what)})")
+    return "; ".join(changes) if changes else "none"
 
 
 def _back(x: float, ratio: bool) -> float:
@@ -177,7 +199,23 @@ def decision_row(
         row[key] = tp.scale if tp.scale is not None else nan
     if row["review_reading"] != "unknown" and row["bayes_reading"] != "unknown":
         row["agrees"] = row["review_reading"] == row["bayes_reading"]
+    row["omission_changes"] = _omissions(prep, null=null)
     return row
+
+
+def _omissions(prep: PreparedAnalysis, *, null: float) -> str:
+    if prep.influence is None or prep.influence.empty:
+        return ""
+    review = prep.main.review
+    freq = (reading_from_ci(review.ci_low, review.ci_high, null=null, sign=prep.sign)
+            if review is not None and review.estimable else "unknown")
+    bayes = "unknown"
+    if prep.default_tau is not None and prep.default_effect is not None:
+        cell = prep.exact_cells.get((prep.default_tau.id, prep.default_effect.id, "normal",
+                                     prep.scenario))
+        if cell:
+            bayes = reading_from_probability(cell["p_benefit"])
+    return omission_changes(prep.influence, freq_reading=freq, bayes_reading=bayes)
 
 
 def decision_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""The figures of one pairwise analysis: forest plot, tau prior vs posterior, sensitivity."""
+"""The figures of one pairwise analysis: forest plot, tau prior vs posterior, sensitivity, and
+the contour-enhanced funnel plot from :data:`reanalyse.small_study.MIN_STUDIES` studies on."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import pandas as pd
 
 from reanalyse.measures import is_ratio
 from reanalyse.pipeline.prepare import PreparedAnalysis
-from reanalyse.plots import plot_forest, plot_sensitivity, plot_tau, save_figure
+from reanalyse.plots import plot_forest, plot_funnel, plot_sensitivity, plot_tau, save_figure
+from reanalyse.small_study import MIN_STUDIES
 
 __all__ = ["FIGURES", "write_analysis_figures"]
 
-#: Figure stems written per analysis (each as .png and .svg).
-FIGURES = ("forest", "tau", "sensitivity")
+#: Figure stems written per analysis (each as .png and .svg; funnel only with enough studies).
+FIGURES = ("forest", "tau", "sensitivity", "funnel")
 
 
 def _back(x: Any, ratio: bool) -> Any:
@@ -73,4 +75,15 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
                                if prep.primary else f"{spec.title}: P(benefit)",
                                variable="p_meaningful" if prep.primary else "p_benefit")
         written += save_figure(fig, folder / "sensitivity")
+    if main.k >= MIN_STUDIES:
+        y, se = main.y_se()
+        w = 1.0 / se**2
+        tests = ""
+        if prep.small_study is not None and not prep.small_study.empty:
+            done = prep.small_study[prep.small_study["p"].notna()]
+            tests = "; ".join(f"{r.test} p = {r.p:.3f}" for r in done.itertuples())
+        fig = plot_funnel(te=y, se=se, pooled_te=float(np.sum(w * y) / np.sum(w)),
+                          log_scale=ratio, measure=spec.measure,
+                          title=f"{spec.title}: funnel plot", tests=tests)
+        written += save_figure(fig, folder / "funnel")
     return written

@@ -93,6 +93,9 @@ class PreparedAnalysis:
     exact_cells: dict[tuple[str, str, str, str], dict[str, float]] = field(default_factory=dict)
     tipping: list[TippingPoint] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: leave-one-out table and funnel-asymmetry tests (``pipeline.robustness``)
+    influence: pd.DataFrame | None = None
+    small_study: pd.DataFrame | None = None
 
     @property
     def main(self) -> ScenarioData:
@@ -132,7 +135,19 @@ def _frequentist(spec: AnalysisSpec, rows: AnalysisRows) -> ScenarioData:
 
 def prepare_analysis(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str = "sourced",
                      root: Any = None, grid: bool = True) -> PreparedAnalysis:
-    """Load both scenarios, pool them as the review did, and compute the exact-engine layer."""
+    """Load both scenarios, pool them as the review did, compute the exact-engine layer and
+    (with ``grid``) the leave-one-out and small-study diagnostics."""
+    from reanalyse.pipeline.robustness import influence_table, small_study_table
+
+    prep = _prepare(spec, defaults=defaults, scenario=scenario, root=root, grid=grid)
+    if grid:
+        prep.influence = influence_table(prep)
+        prep.small_study = small_study_table(prep)
+    return prep
+
+
+def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root: Any,
+             grid: bool) -> PreparedAnalysis:
     data = {sc: _frequentist(spec, analysis_rows(spec, scenario=sc, root=root))
             for sc in SCENARIOS}
     scale = analysis_scale(spec.measure)

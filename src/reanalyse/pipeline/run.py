@@ -402,6 +402,10 @@ def _write_analysis(out: Path, prep: PreparedAnalysis, mcmc: dict[str, dict[str,
             grid.to_netcdf(tmp, engine="h5netcdf")
         written.append(target)
         put("grid.csv", grid.to_dataframe().reset_index().to_csv(index=False))
+    if prep.influence is not None and not prep.influence.empty:
+        put("influence.csv", prep.influence.to_csv(index=False))
+    if prep.small_study is not None and not prep.small_study.empty:
+        put("small_study.csv", prep.small_study.to_csv(index=False))
     sens = [dict(r, fit=name.split("/", 1)[1]) for name, result in sorted(mcmc.items())
             for r in result.get("psense", [])]
     if sens:

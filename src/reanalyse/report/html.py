@@ -133,6 +133,7 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
                 tips.append(f"P(meaningful benefit) stays {side} {tp.level} for half-normal "
                             f"scales {tp.scan_min:.3g} to {tp.scan_max:.3g}")
         parts.append('<p class="note">Tipping points: ' + e("; ".join(tips)) + ".</p>")
+    parts += _robustness(prep, decision_row)
     sens = folder / "power_scaling.csv"
     if sens.is_file():
         parts.append("<p>Power-scaling sensitivity (priorsense's diagnostic from the log_prior "
@@ -142,9 +143,51 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
                             digits={"prior": 3, "likelihood": 3}))
     parts.append(_figures(folder, (("forest", f"{spec.id}: forest plot"),
                                    ("tau", f"{spec.id}: tau prior and posterior"),
-                                   ("sensitivity", f"{spec.id}: prior sensitivity"))))
+                                   ("sensitivity", f"{spec.id}: prior sensitivity"),
+                                   ("funnel", f"{spec.id}: contour-enhanced funnel plot"))))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _reproduction(repro: pd.DataFrame) -> str:
+    if repro.empty:
+        return ('<p class="note">No published results to reproduce: no analysis names a '
+                "target in a <code>published.csv</code> beside its data.</p>")
+    return _table(repro[["id", "scenario", "status", "published_estimate", "published_ci_low",
+                         "published_ci_high", "ours_estimate", "ours_ci_low", "ours_ci_high",
+                         "k", "expected_k", "reason"]], table_id="reproduction-table",
+                  digits={"k": 0, "expected_k": 0})
+
+
+def _robustness(prep: PreparedAnalysis, decision_row: pd.Series) -> list[str]:
+    """Leave-one-out table and the small-study tests (or why they were not done)."""
+    parts = []
+    infl = prep.influence
+    if infl is not None and not infl.empty:
+        changes = str(decision_row.get("omission_changes", "") or "")
+        parts.append("<p>Leave-one-out (each study omitted in turn; frequentist with the "
+                     "review's method, Bayesian by the exact engine under the default priors; "
+                     f"natural scale). Omissions that change a reading: {e(changes)}.</p>")
+        cols = ["omitted", "k", "estimate", "ci_low", "ci_high", "i2", "freq_reading",
+                "bayes_median", "bayes_q025", "bayes_q975", "p_benefit", "p_meaningful",
+                "bayes_reading"]
+        parts.append(_table(infl[cols], table_id=f"influence-{prep.spec.id}",
+                            digits={"k": 0, "i2": 0, "p_benefit": 3, "p_meaningful": 3}))
+    small = prep.small_study
+    if small is not None and not small.empty:
+        done = small[small["p"].notna()]
+        if done.empty:
+            parts.append('<p class="note">Small-study effects: '
+                         + e(str(small["note"].iloc[0])) + ".</p>")
+        else:
+            parts.append("<p>Small-study effects (funnel-plot asymmetry; a small p suggests "
+                         "asymmetry, which has other causes than publication bias):</p>")
+            parts.append(_table(small[["test", "k", "bias", "se", "statistic", "df", "p",
+                                       "note"]],
+                                table_id=f"small-study-{prep.spec.id}",
+                                digits={"k": 0, "df": 0, "bias": 3, "se": 3, "statistic": 3,
+                                        "p": 4}))
+    return parts
 
 
 def _methods(analyses: dict[str, dict[str, Any]], defaults: BayesDefaults) -> str:
@@ -202,10 +245,7 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
         _table(show, table_id="decision-table",
                digits={"p_benefit": 3, "p_meaningful": 3, "p_new_benefit": 3, "k": 0}),
         '<h2 id="reproduction">Reproduction of the published results</h2>',
-        _table(repro[["id", "scenario", "status", "published_estimate", "published_ci_low",
-                      "published_ci_high", "ours_estimate", "ours_ci_low", "ours_ci_high", "k",
-                      "expected_k", "reason"]], table_id="reproduction-table",
-               digits={"k": 0, "expected_k": 0}),
+        _reproduction(repro),
         '<h2 id="analyses">Analyses</h2>',
     ]
     body.extend(sections)

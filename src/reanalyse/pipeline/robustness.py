@@ -1,0 +1,82 @@
+"""How far one analysis' conclusion rests on single studies and on small-study effects.
+
+- ``influence``: each study omitted in turn, pooled with the review's method (frequentist) and
+  refitted by the exact engine under the default priors (Bayesian), with the reading of each
+  (benefit / harm / inconclusive, as in the decision table) and the P(benefit) and
+  P(clinically meaningful benefit) of the rest. Natural scale, the analysis' own orientation.
+- ``small_study``: the funnel-plot asymmetry tests that suit the measure, done only from
+  :data:`reanalyse.small_study.MIN_STUDIES` studies on (each row says why otherwise).
+
+The decision table's ``omission_changes`` (``pipeline.decision``) sums the influence table up.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from reanalyse.influence import leave_one_out, leave_one_out_exact
+from reanalyse.measures import is_ratio
+from reanalyse.pipeline.decision import reading_from_ci, reading_from_probability
+from reanalyse.priors import EffectPrior, TauPrior
+from reanalyse.small_study import small_study_tests
+
+if TYPE_CHECKING:
+    from reanalyse.pipeline.prepare import PreparedAnalysis
+
+__all__ = ["INFLUENCE_COLUMNS", "influence_table", "small_study_table"]
+
+INFLUENCE_COLUMNS: tuple[str, ...] = (
+    "omitted", "k", "estimate", "ci_low", "ci_high", "p_z", "i2", "tau2", "change",
+    "freq_reading", "bayes_median", "bayes_q025", "bayes_q975", "p_benefit", "p_meaningful",
+    "bayes_reading", "note",
+)
+
+
+def influence_table(prep: PreparedAnalysis) -> pd.DataFrame:
+    """Leave-one-out table of the main scenario (empty below two studies)."""
+    main = prep.main
+    spec = prep.spec
+    if main.effects is None or main.k < 2 or main.review is None:
+        return pd.DataFrame(columns=list(INFLUENCE_COLUMNS))
+    review = main.review
+    freq = leave_one_out(main.effects, measure=spec.measure, method=review.method,
+                         model=review.model, tau2_method=review.tau2_method or "DL")
+    ratio = is_ratio(spec.measure)
+    null = 1.0 if ratio else 0.0
+    table = freq[["omitted", "k", "estimate", "ci_low", "ci_high", "p_z", "i2", "tau2",
+                  "change"]].copy()
+    table["freq_reading"] = [reading_from_ci(lo, hi, null=null, sign=prep.sign)
+                             for lo, hi in zip(freq["ci_low"], freq["ci_high"], strict=True)]
+    tau = prep.default_tau.prior if prep.default_tau else None
+    effect = prep.default_effect.prior if prep.default_effect else None
+    if not (isinstance(tau, TauPrior) and isinstance(effect, EffectPrior)
+            and effect.family in ("normal", "flat")):
+        for col in INFLUENCE_COLUMNS[10:-1]:
+            table[col] = math.nan if col != "bayes_reading" else "unknown"
+        table["note"] = "no exact-engine prior for this analysis"
+        return table[list(INFLUENCE_COLUMNS)]
+    y, se = main.y_se()
+    bayes = leave_one_out_exact(y=y, se=se, studies=list(main.effects["study"].astype(str)),
+                                tau_prior=tau, effect_prior=effect, benefit_sign=prep.sign,
+                                threshold=prep.primary.t if prep.primary else None)
+    back = np.exp if ratio else (lambda x: x)
+    table["bayes_median"] = back(bayes["mu_median"].to_numpy(dtype=float))
+    table["bayes_q025"] = back(bayes["mu_q025"].to_numpy(dtype=float))
+    table["bayes_q975"] = back(bayes["mu_q975"].to_numpy(dtype=float))
+    table["p_benefit"] = bayes["p_benefit"].to_numpy(dtype=float)
+    table["p_meaningful"] = bayes["p_meaningful"].to_numpy(dtype=float)
+    table["bayes_reading"] = [reading_from_probability(p) for p in table["p_benefit"]]
+    table["note"] = bayes["note"].to_numpy()
+    return table[list(INFLUENCE_COLUMNS)]
+
+
+def small_study_table(prep: PreparedAnalysis) -> pd.DataFrame:
+    """Funnel-plot asymmetry tests of the main scenario (rows say 'not done' below 10 studies)."""
+    main = prep.main
+    if main.effects is None or main.k == 0:
+        return pd.DataFrame()
+    return small_study_tests(main.effects, measure=prep.spec.measure)

@@ -1,0 +1,63 @@
+"""Contour-enhanced funnel plot (Peters et al. 2008, J Clin Epidemiol 61:991): study effects
+against their standard errors, with the shaded regions where a study would be statistically
+significant at 10%, 5% and 1% (two-sided) around no effect, and the pseudo 95% confidence
+limits around the fixed-effect estimate."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from scipy import stats
+
+__all__ = ["plot_funnel"]
+
+_CONTOURS = ((0.10, "#d9d9d9"), (0.05, "#bdbdbd"), (0.01, "#969696"))
+
+
+def plot_funnel(*, te: np.ndarray, se: np.ndarray, pooled_te: float, log_scale: bool,
+                measure: str, title: str, tests: str = "") -> Figure:
+    """Draw the funnel on the analysis scale (log for ratios, labelled on the natural scale).
+
+    ``te``/``se``: study effects and SEs; ``pooled_te``: the fixed-effect estimate the pseudo
+    confidence limits are drawn around; ``tests``: a line of test results for the caption.
+    """
+    te = np.asarray(te, dtype=float)
+    se = np.asarray(se, dtype=float)
+    top = float(np.max(se)) * 1.08
+    s = np.linspace(0.0, top, 200)
+    fig, ax = plt.subplots(figsize=(7.2, 4.6))
+    null = 0.0
+    span = max(float(np.max(np.abs(te - null))), float(stats.norm.ppf(0.995) * top)) * 1.05
+    ax.fill_betweenx(s, null - span, null + span, color="white", zorder=0)
+    for alpha, colour in _CONTOURS:
+        z = stats.norm.ppf(1 - alpha / 2)
+        ax.fill_betweenx(s, null - span, null - z * s, color=colour, zorder=1, lw=0,
+                         label=f"p < {alpha:g}")
+        ax.fill_betweenx(s, null + z * s, null + span, color=colour, zorder=1, lw=0)
+    z95 = stats.norm.ppf(0.975)
+    ax.plot(pooled_te - z95 * s, s, color="black", ls=":", lw=1, zorder=2,
+            label="pseudo 95% limits")
+    ax.plot(pooled_te + z95 * s, s, color="black", ls=":", lw=1, zorder=2)
+    ax.axvline(pooled_te, color="black", lw=1, zorder=2, label="fixed-effect (IV) estimate")
+    ax.axvline(null, color="grey", lw=0.8, zorder=2)
+    ax.scatter(te, se, s=22, color="tab:blue", edgecolor="black", lw=0.5, zorder=3,
+               label="studies")
+    ax.set_ylim(top, 0)
+    ax.set_xlim(null - span, null + span)
+    ax.set_ylabel("standard error")
+    if log_scale:
+        ticks = ax.get_xticks()
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{np.exp(t):.2g}" for t in ticks])
+        ax.set_xlim(null - span, null + span)
+        ax.set_xlabel(f"{measure} (log scale)")
+    else:
+        ax.set_xlabel(measure)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(title if not tests else f"{title}\n{tests}", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,91 @@
+"""Leave-one-out influence against metafor's ``leave1out`` (tests/reference_data.py) and the
+exact engine."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from reanalyse.data import load_table
+from reanalyse.effects import study_effects
+from reanalyse.influence import leave_one_out, leave_one_out_exact
+from reanalyse.priors import EffectPrior, TauPrior
+from reanalyse.priors.inline import parse_inline_prior
+from reanalyse.sensitivity import exact_cell
+from tests import reference_data as ref
+
+HALF = 0.5e-4 * 1.02  # metafor prints 4 decimals
+
+
+def _bcg(measure: str = "RR"):  # type: ignore[no-untyped-def]
+    return study_effects(load_table(ref.binary_rows(ref.BCG)), measure=measure, treatment="T",
+                         control="C")
+
+
+def test_reml_leave_one_out_equals_metafor() -> None:
+    table = leave_one_out(_bcg(), measure="RR", method="IV", model="random", tau2_method="REML")
+    assert list(table["omitted"]) == [t[0] for t in ref.BCG]
+    for (_, row), want in zip(table.iterrows(), ref.BCG_LEAVE1OUT_REML, strict=True):
+        # metafor's I2 under REML is 100 tau2 / (tau2 + typical v), not the Q-based I^2
+        te, se, lo, hi, q, tau2, _i2_metafor = want
+        assert row["te"] == pytest.approx(te, abs=HALF)
+        assert row["se"] == pytest.approx(se, abs=HALF)
+        assert math.log(row["ci_low"]) == pytest.approx(lo, abs=HALF)
+        assert math.log(row["ci_high"]) == pytest.approx(hi, abs=HALF)
+        assert row["q"] == pytest.approx(q, abs=HALF)
+        assert row["tau2"] == pytest.approx(tau2, abs=HALF)
+        assert row["k"] == 12
+        assert row["excludes_null"]
+
+
+def test_mh_leave_one_out_equals_metafor() -> None:
+    table = leave_one_out(_bcg(), measure="RR", method="MH", model="fixed")
+    for (_, row), want in zip(table.iterrows(), ref.BCG_LEAVE1OUT_MH, strict=True):
+        te, se, lo, hi, q = want
+        assert row["te"] == pytest.approx(te, abs=HALF)
+        assert row["se"] == pytest.approx(se, abs=HALF)
+        assert math.log(row["ci_low"]) == pytest.approx(lo, abs=HALF)
+        assert math.log(row["ci_high"]) == pytest.approx(hi, abs=HALF)
+        assert row["q"] == pytest.approx(q, abs=HALF)
+
+
+def test_peto_leave_one_out_first_row_equals_metafor() -> None:
+    table = leave_one_out(_bcg("OR"), measure="OR", method="PETO", model="fixed")
+    te, se, lo, hi, q = ref.BCG_LEAVE1OUT_PETO_ROW1
+    row = table.iloc[0]
+    assert (row["te"], row["se"], row["q"]) == (pytest.approx(te, abs=HALF),
+                                                pytest.approx(se, abs=HALF),
+                                                pytest.approx(q, abs=HALF))
+    assert math.log(row["ci_low"]) == pytest.approx(lo, abs=HALF)
+    assert math.log(row["ci_high"]) == pytest.approx(hi, abs=HALF)
+
+
+def test_two_studies_leave_the_other_study() -> None:
+    # With two studies, omitting one leaves the other: its own effect and SE.
+    eff = _bcg().iloc[:2].reset_index(drop=True)
+    table = leave_one_out(eff, measure="RR", method="IV", model="fixed")
+    assert table["te"].tolist() == pytest.approx(eff["te"].tolist()[::-1], rel=1e-12)
+    assert table["se"].tolist() == pytest.approx(eff["se"].tolist()[::-1], rel=1e-12)
+    # change = te(rest) - te(all); the two changes straddle 0 around the pooled estimate
+    assert table["change"].iloc[0] * table["change"].iloc[1] < 0
+    assert leave_one_out(eff.iloc[:1], measure="RR").empty
+
+
+def test_exact_leave_one_out_equals_refitted_exact_cell() -> None:
+    eff = _bcg()
+    y, se = eff["te"].to_numpy(), eff["se"].to_numpy()
+    tau = parse_inline_prior("half-normal:0.5")
+    effect = parse_inline_prior("normal:0,10")
+    assert isinstance(tau, TauPrior) and isinstance(effect, EffectPrior)
+    table = leave_one_out_exact(y=y, se=se, studies=list(eff["study"]), tau_prior=tau,
+                                effect_prior=effect, benefit_sign=-1,
+                                threshold=math.log(0.8))
+    keep = np.arange(len(y)) != 7
+    cell = exact_cell(y=y[keep], se=se[keep], tau_prior=tau, effect_prior=effect,
+                      benefit_sign=-1, threshold=math.log(0.8))
+    row = table.iloc[7]
+    assert row["omitted"] == "TPT Madras 1980"
+    assert row["mu_median"] == pytest.approx(cell["mu_median"], rel=1e-12)
+    assert row["p_meaningful"] == pytest.approx(cell["p_meaningful"], rel=1e-12)
