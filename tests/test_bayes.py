@@ -273,6 +273,11 @@ def test_cli_exact_json(capsys) -> None:
     assert d["engine"] == "exact" and d["scale"] == "logRR"
     assert d["priors"]["tau"]["id"] == "half-normal-0.5"
     assert d["priors"]["effect"]["params"] == {"mean": 0.0, "sd": 10.0}
+    # Bayes factors: one study says nothing about tau (p(y | tau) is nearly flat, BF01 ~ 1);
+    # the minimum factor for mu = 0 is below the actual one, which the vague prior inflates
+    bf = d["bayes_factors"]
+    assert bf["bf01_tau0"] == pytest.approx(1.0, abs=0.01)
+    assert 0 < bf["min_bf01_mu0"] < bf["bf01_mu0"]
 
 
 def test_cli_mcmc_json_and_saved_datatree(capsys, tmp_path: Path) -> None:

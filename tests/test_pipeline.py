@@ -89,6 +89,25 @@ def test_outputs_exist_and_decision_matches_engines(exact_run) -> None:
     assert acr["review_reading"] == "benefit"
 
 
+def test_decision_bayes_factors_are_the_savage_dickey_ratios(exact_run) -> None:
+    from scipy import stats
+
+    root, _ = exact_run
+    acr = pd.read_csv(root / "results" / "decision.csv").set_index("analysis").loc[
+        "ivig_acr_eular_response"]
+    y = math.log((37 / 47) / (21 / 48))
+    se = math.sqrt(1 / 37 - 1 / 47 + 1 / 21 - 1 / 48)
+    post = fit_exact(y=[y], se=[se], tau_prior=load_prior("half-normal-0.5", role="tau",
+                                                          scale="logRR"),
+                     mu_prior_mean=0.0, mu_prior_sd=10.0)
+    # BF01 for mu = 0: posterior over prior density of mu at 0 (Savage-Dickey)
+    want = post.pdf("mu", 0.0) / stats.norm.pdf(0.0, 0.0, 10.0)
+    assert acr["bf01_mu0"] == pytest.approx(want, rel=1e-7)
+    assert 0 < acr["min_bf01_mu0"] < acr["bf01_mu0"]
+    report = (root / "results" / "report.html").read_text()
+    assert "Bayes factors (exact engine, default priors" in report
+
+
 def test_grid_has_named_dims_and_both_scenarios(exact_run) -> None:
     import xarray as xr
 

@@ -125,6 +125,9 @@ class BayesResult:
         The :class:`~reanalyse.results.FitResult` (MCMC engine), else ``None``.
     exact
         The :class:`~reanalyse.exact.ExactPosterior` (exact engine), else ``None``.
+    bayes_factors
+        The :class:`~reanalyse.exact.BayesFactors` for tau = 0 and mu = 0 (exact engine with a
+        prior on tau), else ``None``.
     attrs
         Provenance (as :func:`reanalyse.results.provenance_attrs`).
     """
@@ -139,6 +142,7 @@ class BayesResult:
     priors: dict[str, Any]
     fit: FitResult | None = None
     exact: Any = None
+    bayes_factors: Any = None
     attrs: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -195,6 +199,8 @@ class BayesResult:
                             "divergences": 0, "status": "ok",
                             "messages": ["exact engine: numerical integration, no Monte Carlo"]},
             "notes": [],
+            "bayes_factors": (self.bayes_factors.to_dict() if self.bayes_factors is not None
+                              else None),
         }
 
     def text(self) -> str:
@@ -224,6 +230,13 @@ class BayesResult:
             shown = f"{math.exp(t):.3g} ({t:.4g} on the log scale)" if ratio else f"{t:g}"
             lines.append(f"  P(effect > {shown}) = {d['p_greater'][str(t)]:.3f}; "
                          f"P(effect < {shown}) = {d['p_less'][str(t)]:.3f}")
+        bf = d.get("bayes_factors")
+        if bf:
+            def num(key: str) -> str:
+                return "n/a" if bf[key] is None else f"{bf[key]:.3g}"
+            lines.append(f"  Bayes factors BF01: tau = 0 {num('bf01_tau0')} (minimum "
+                         f"{num('min_bf01_tau0')}); mu = 0 {num('bf01_mu0')} (minimum "
+                         f"{num('min_bf01_mu0')})")
         diag = d["diagnostics"]
         lines.append(f"  diagnostics: {diag['status']}"
                      + (f" ({'; '.join(diag['messages'])})" if diag.get("messages") else ""))
@@ -355,7 +368,7 @@ def bayes_analysis(
                            studies=model_data.study, excluded=tuple(excluded), thresholds=ts,
                            priors=priors, fit=fit, attrs=dict(fit.attrs))
 
-    from reanalyse.exact import fit_exact
+    from reanalyse.exact import bayes_factors, fit_exact
 
     if effect.family not in ("normal", "flat"):
         raise ValueError(f"the exact engine takes a normal or flat effect prior, not "
@@ -366,15 +379,18 @@ def bayes_analysis(
     if tau is None:
         post = fit_exact(y=model_data.y, se=model_data.se, tau_fixed=0.0, mu_prior_mean=mu_mean,
                          mu_prior_sd=mu_sd, labels=model_data.study)
+        factors = None
     else:
         post = fit_exact(y=model_data.y, se=model_data.se, tau_prior=tau,
                          mu_prior_mean=mu_mean, mu_prior_sd=mu_sd, labels=model_data.study)
+        factors = bayes_factors(y=model_data.y, se=model_data.se, tau_prior=tau,
+                                mu_prior_mean=mu_mean, mu_prior_sd=mu_sd)
     attrs = provenance_attrs(data_hash=model_data.sha256, spec=spec.spec(), priors=priors,
                              seed=None, settings=None,
                              extra={"engine": "exact", "model": spec.kind, "measure": measure})
     return BayesResult(engine="exact", model=spec.kind, measure=measure, scale=scale,
                        studies=model_data.study, excluded=tuple(excluded), thresholds=ts,
-                       priors=priors, exact=post, attrs=attrs)
+                       priors=priors, exact=post, bayes_factors=factors, attrs=attrs)
 
 
 

@@ -10,19 +10,23 @@ Modules: :mod:`~reanalyse.exact.conditional` (everything analytic given tau),
 :mod:`~reanalyse.exact.tau` (the marginal posterior of tau, fixed tau, the improper uniform prior),
 :mod:`~reanalyse.exact.mixture` (normal-mixture pdf, CDF, quantiles),
 :mod:`~reanalyse.exact.posterior` (:class:`ExactPosterior`), :mod:`~reanalyse.exact.fit`
-(:func:`fit_exact`), :mod:`~reanalyse.exact.protocols` (:class:`TauDensity`).
+(:func:`fit_exact`), :mod:`~reanalyse.exact.protocols` (:class:`TauDensity`),
+:mod:`~reanalyse.exact.evidence` (:func:`bayes_factors` for tau = 0 and mu = 0, as bayesmeta).
 """
 
+from reanalyse.exact.evidence import BayesFactors, bayes_factors
 from reanalyse.exact.fit import fit_exact, min_studies_for_uniform_tau
 from reanalyse.exact.posterior import ExactPosterior, Parameter
 from reanalyse.exact.protocols import TauDensity
 from reanalyse.exact.tau import ImproperUniformTau
 
 __all__ = [
+    "BayesFactors",
     "ExactPosterior",
     "ImproperUniformTau",
     "Parameter",
     "TauDensity",
+    "bayes_factors",
     "fit_exact",
     "min_studies_for_uniform_tau",
 ]

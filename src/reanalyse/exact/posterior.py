@@ -113,6 +113,13 @@ class ExactPosterior:
         """Posterior weights of the tau nodes (sum to 1)."""
         return self._tau.weights.copy()
 
+    @property
+    def log_normaliser(self) -> float | None:
+        """``log ∫ p(tau) p(y | tau) dtau`` with the tau prior's ``logpdf`` as given: the log
+        marginal likelihood when both priors are proper and normalised (``None`` when tau is
+        fixed). :mod:`reanalyse.exact.evidence` builds the Bayes factors on it."""
+        return None if isinstance(self._tau, FixedTau) else float(self._tau.log_normaliser)
+
     def __repr__(self) -> str:
         prior = "flat" if self.mu_prior is None else f"N{self.mu_prior}"
         tau = f"fixed at {self.tau_fixed}" if self.tau_fixed is not None else "with prior"

@@ -11,6 +11,12 @@ power-scaling diagnosis (priorsense, ``arviz_stats.psense_summary``) of the head
 "ok" when neither the prior nor the likelihood sensitivity exceeds 0.05. A Bayesian reading under
 "strong prior / weak likelihood" is the prior's more than the data's; read it with the grid.
 
+``bf01_mu0``, ``min_bf01_mu0`` and ``bf01_tau0`` are the exact engine's Bayes factors under
+the default priors (``reanalyse.exact.evidence``): the evidence for no effect, its minimum over
+all priors on mu (the most the data can say against no effect), and the evidence for no
+heterogeneity. A vague effect prior inflates ``bf01_mu0`` (Lindley's paradox); the minimum does
+not depend on it.
+
 ``omission_changes`` lists the single studies whose omission changes a reading: the frequentist
 one (the review's method, without the study) or the Bayesian one (the exact engine under the
 default priors, without the study, against the same engine with all studies).
@@ -44,6 +50,7 @@ DECISION_COLUMNS = [
     "threshold_provisional", "p_new_benefit", "tau_prior", "effect_prior",
     "tipping_scale_p50", "tipping_scale_p90",
     "review_reading", "bayes_reading", "agrees", "omission_changes",
+    "bf01_mu0", "min_bf01_mu0", "bf01_tau0",
 ]
 
 
@@ -200,6 +207,9 @@ def decision_row(
     if row["review_reading"] != "unknown" and row["bayes_reading"] != "unknown":
         row["agrees"] = row["review_reading"] == row["bayes_reading"]
     row["omission_changes"] = _omissions(prep, null=null)
+    if prep.bayes_factors is not None:
+        bf = prep.bayes_factors
+        row.update(bf01_mu0=bf.bf01_mu0, min_bf01_mu0=bf.min_bf01_mu0, bf01_tau0=bf.bf01_tau0)
     return row
 
 

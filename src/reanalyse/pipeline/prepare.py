@@ -15,7 +15,7 @@ from reanalyse.analyses.inputs import AnalysisRows, analysis_rows
 from reanalyse.conversions import benefit_sign
 from reanalyse.effects import study_effects
 from reanalyse.errors import DataValidationError
-from reanalyse.exact import ExactPosterior, fit_exact
+from reanalyse.exact import BayesFactors, ExactPosterior, bayes_factors, fit_exact
 from reanalyse.measures import BINARY_MEASURES, analysis_scale
 from reanalyse.pipeline.defaults import (
     BayesDefaults,
@@ -96,6 +96,8 @@ class PreparedAnalysis:
     #: leave-one-out table and funnel-asymmetry tests (``pipeline.robustness``)
     influence: pd.DataFrame | None = None
     small_study: pd.DataFrame | None = None
+    #: Bayes factors for tau = 0 and mu = 0 under the default priors (exact engine)
+    bayes_factors: BayesFactors | None = None
 
     @property
     def main(self) -> ScenarioData:
@@ -190,6 +192,8 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
     prep.exact_default = fit_exact(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
                                    mu_prior_mean=mean, mu_prior_sd=sd,
                                    labels=list(main.effects["study"]))  # type: ignore[index]
+    prep.bayes_factors = bayes_factors(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
+                                       mu_prior_mean=mean, mu_prior_sd=sd)
     if not grid:
         return prep
     t = primary.t if primary is not None else None

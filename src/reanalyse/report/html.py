@@ -106,6 +106,15 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
             f"to {_num(decision_row['bayes_q975'])}); P(benefit) "
             f"{_num(decision_row['p_benefit'], 3)}; P(clinically meaningful benefit) "
             f"{_num(decision_row['p_meaningful'], 3)}.</p>")
+    bf = prep.bayes_factors
+    if bf is not None and math.isfinite(bf.min_bf01_mu0):
+        text = (f"<p>Bayes factors (exact engine, default priors; BF01 above 1 favours the "
+                f"hypothesis): no effect (mu = 0) {_num(bf.bf01_mu0, 3)}, at least "
+                f"{_num(bf.min_bf01_mu0, 3)} whatever the effect prior (the minimum Bayes "
+                "factor; a vague effect prior inflates the actual one)")
+        if math.isfinite(bf.bf01_tau0):
+            text += f"; no heterogeneity (tau = 0) {_num(bf.bf01_tau0, 3)}"
+        parts.append(text + ".</p>")
     leaning = str(decision_row.get("prior_sensitivity", "") or "")
     if leaning.startswith(("strong prior", "prior-data conflict")):
         meaning = ("the default priors, more than the data, shape this posterior"

@@ -1,0 +1,105 @@
+"""Bayes factors for tau = 0 and mu = 0 (reanalyse.exact.evidence), against bayesmeta's printed
+marginal maximum-likelihood estimates for the eight schools (the denominators of its minimum
+Bayes factors), the Savage-Dickey density ratios of the exact posterior, and an independent
+two-dimensional quadrature of the marginal likelihood."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from reanalyse.exact import bayes_factors, fit_exact
+from tests.test_exact_reference import EFFECT, STDERR, HalfCauchy
+
+
+class HalfNormal:
+    support = (0.0, np.inf)
+
+    def __init__(self, scale: float, offset: float = 0.0) -> None:
+        self.scale, self.offset = scale, offset
+
+    def logpdf(self, tau: np.ndarray) -> np.ndarray:
+        return stats.halfnorm.logpdf(tau, scale=self.scale) + self.offset
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        return stats.halfnorm.ppf(q, scale=self.scale)
+
+
+# three small studies on a log scale: HN(0.5) on tau, N(0, 1) on mu
+Y = np.array([-0.45, -0.1, -0.8])
+SE = np.array([0.25, 0.35, 0.4])
+
+
+@pytest.fixture(scope="module")
+def schools():
+    return bayes_factors(y=EFFECT, se=STDERR, tau_prior=HalfCauchy(), mu_prior_mean=0.0,
+                         mu_prior_sd=50.0)
+
+
+def test_schools_marginal_ml_estimates_equal_bayesmeta(schools) -> None:
+    # print(schools.example.1), "ML and MAP estimates": ML marginal tau 0, mu 7.998270.
+    # bayesmeta finds them with optimize() (tolerance about 1e-4 relative in the argument)
+    assert schools.ml_tau == 0.0
+    assert schools.min_bf01_tau0 == 1.0  # likelihood(tau = 0) is the maximum
+    assert schools.ml_mu == pytest.approx(7.998270, abs=1e-4 * 8)
+
+
+def test_bf_mu0_is_the_savage_dickey_ratio(schools) -> None:
+    post = fit_exact(y=EFFECT, se=STDERR, tau_prior=HalfCauchy(), mu_prior_mean=0.0,
+                     mu_prior_sd=50.0)
+    ratio = post.pdf("mu", 0.0) / stats.norm.pdf(0.0, 0.0, 50.0)
+    assert schools.bf01_mu0 == pytest.approx(ratio, rel=1e-8)
+
+
+def test_bf_tau0_is_the_savage_dickey_ratio() -> None:
+    prior = HalfNormal(0.5)
+    bf = bayes_factors(y=Y, se=SE, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=1.0)
+    post = fit_exact(y=Y, se=SE, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=1.0)
+    ratio = float(post.pdf("tau", 1e-300)) / stats.halfnorm.pdf(0.0, scale=0.5)
+    assert bf.bf01_tau0 == pytest.approx(ratio, rel=1e-8)
+
+
+def test_marginal_likelihood_equals_two_dimensional_quadrature() -> None:
+    bf = bayes_factors(y=Y, se=SE, tau_prior=HalfNormal(0.5), mu_prior_mean=0.0,
+                       mu_prior_sd=1.0)
+
+    # written out by hand (scipy.stats per call would make the 2-D quadrature slow)
+    def joint(mu: float, tau: float) -> float:
+        var = SE**2 + tau**2
+        lik = math.exp(float(-0.5 * np.sum(np.log(2 * math.pi * var) + (Y - mu) ** 2 / var)))
+        prior_mu = math.exp(-0.5 * mu**2) / math.sqrt(2 * math.pi)
+        prior_tau = 2 * math.exp(-0.5 * (tau / 0.5) ** 2) / (0.5 * math.sqrt(2 * math.pi))
+        return lik * prior_mu * prior_tau
+
+    p_y = integrate.dblquad(joint, 0, 4, -5, 5, epsabs=0, epsrel=1e-8)[0]
+    p_y_tau0 = integrate.quad(lambda m: joint(m, 0.0) / stats.halfnorm.pdf(0, scale=0.5),
+                              -5, 5, epsabs=0, epsrel=1e-12)[0]
+    p_y_mu0 = integrate.quad(lambda t: joint(0.0, t) / stats.norm.pdf(0, 0, 1), 0, 4,
+                             epsabs=0, epsrel=1e-12)[0]
+    assert bf.log_marginal_likelihood == pytest.approx(math.log(p_y), abs=1e-6)
+    assert bf.bf01_tau0 == pytest.approx(p_y_tau0 / p_y, rel=1e-6)
+    assert bf.bf01_mu0 == pytest.approx(p_y_mu0 / p_y, rel=1e-6)
+    # the minimum Bayes factor for mu = 0 is at most the actual one (it is the least support
+    # over all priors on mu)
+    assert bf.min_bf01_mu0 <= bf.bf01_mu0
+
+
+def test_unnormalised_tau_prior_gives_the_same_factors() -> None:
+    a = bayes_factors(y=Y, se=SE, tau_prior=HalfNormal(0.5), mu_prior_mean=0.0, mu_prior_sd=1.0)
+    b = bayes_factors(y=Y, se=SE, tau_prior=HalfNormal(0.5, offset=7.0), mu_prior_mean=0.0,
+                      mu_prior_sd=1.0)
+    assert b.bf01_tau0 == pytest.approx(a.bf01_tau0, rel=1e-8)
+    assert b.bf01_mu0 == pytest.approx(a.bf01_mu0, rel=1e-8)
+
+
+def test_flat_mu_prior_gives_only_the_minimum_factor_for_mu() -> None:
+    bf = bayes_factors(y=Y, se=SE, tau_prior=HalfNormal(0.5))
+    assert math.isnan(bf.bf01_tau0) and math.isnan(bf.bf01_mu0)
+    assert math.isnan(bf.min_bf01_tau0)
+    assert 0 < bf.min_bf01_mu0 < 1 and bf.notes
+    # the minimum factor does not depend on the prior on mu
+    proper = bayes_factors(y=Y, se=SE, tau_prior=HalfNormal(0.5), mu_prior_sd=1.0)
+    assert bf.min_bf01_mu0 == pytest.approx(proper.min_bf01_mu0, rel=1e-8)
