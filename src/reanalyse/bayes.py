@@ -384,7 +384,7 @@ def bayes_analysis(
         post = fit_exact(y=model_data.y, se=model_data.se, tau_prior=tau,
                          mu_prior_mean=mu_mean, mu_prior_sd=mu_sd, labels=model_data.study)
         factors = bayes_factors(y=model_data.y, se=model_data.se, tau_prior=tau,
-                                mu_prior_mean=mu_mean, mu_prior_sd=mu_sd)
+                                mu_prior_mean=mu_mean, mu_prior_sd=mu_sd, posterior=post)
     attrs = provenance_attrs(data_hash=model_data.sha256, spec=spec.spec(), priors=priors,
                              seed=None, settings=None,
                              extra={"engine": "exact", "model": spec.kind, "measure": measure})

@@ -9,6 +9,7 @@ import pandas as pd
 
 from reanalyse.cli._output import dump_json, fmt, text_table
 from reanalyse.data import load_table
+from reanalyse.data.table import StudyTable
 from reanalyse.effects import study_effects
 from reanalyse.influence import leave_one_out
 from reanalyse.pooling import PooledResult, pool
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_pool(
-    data: str,
+    data: str | StudyTable,
     *,
     measure: str,
     treatment: str,
@@ -61,8 +62,9 @@ def run_pool(
     timepoint: str | None = None,
     level: float = 0.95,
 ) -> PooledResult:
-    """Load ``data``, select an outcome/timepoint and pool it (the ``pool`` command)."""
-    table = load_table(data)
+    """Load ``data`` (a path, or a table already loaded), select an outcome/timepoint and pool
+    it (the ``pool`` command)."""
+    table = data if isinstance(data, StudyTable) else load_table(data)
     if outcome is not None or timepoint is not None:
         table = table.select(outcome=outcome, timepoint=timepoint)
     return pool(table, measure=measure, method=method, model=model,  # type: ignore[arg-type]
@@ -71,15 +73,14 @@ def run_pool(
 
 
 def _main(args: argparse.Namespace) -> int:
-    res = run_pool(args.data, measure=args.measure, treatment=args.treatment,
+    table = load_table(args.data)
+    if args.outcome is not None or args.timepoint is not None:
+        table = table.select(outcome=args.outcome, timepoint=args.timepoint)
+    res = run_pool(table, measure=args.measure, treatment=args.treatment,
                    control=args.control, method=args.method, model=args.model,
-                   tau2_method=args.tau2, hksj=args.hksj, outcome=args.outcome,
-                   timepoint=args.timepoint, level=args.level)
+                   tau2_method=args.tau2, hksj=args.hksj, level=args.level)
     extra: dict[str, pd.DataFrame] = {}
     if args.leave_one_out or args.small_study:
-        table = load_table(args.data)
-        if args.outcome is not None or args.timepoint is not None:
-            table = table.select(outcome=args.outcome, timepoint=args.timepoint)
         effects = study_effects(table, measure=args.measure, treatment=args.treatment,
                                 control=args.control)
         effects = effects[effects["estimable"]].reset_index(drop=True)

@@ -32,6 +32,7 @@ from scipy import integrate, optimize
 
 from reanalyse.exact.conditional import MetaData, mu_given_tau
 from reanalyse.exact.fit import fit_exact
+from reanalyse.exact.posterior import ExactPosterior
 from reanalyse.exact.protocols import TauDensity
 from reanalyse.exact.quadrature import adaptive_log_quadrature
 
@@ -128,10 +129,24 @@ def bayes_factors(
     tau_prior: TauDensity,
     mu_prior_mean: float = 0.0,
     mu_prior_sd: float | None = None,
+    posterior: ExactPosterior | None = None,
 ) -> BayesFactors:
-    """Bayes factors for tau = 0 and mu = 0 under the given priors (see the module text)."""
-    post = fit_exact(y=y, se=se, tau_prior=tau_prior, mu_prior_mean=mu_prior_mean,
-                     mu_prior_sd=mu_prior_sd)
+    """Bayes factors for tau = 0 and mu = 0 under the given priors (see the module text).
+
+    ``posterior``: the exact posterior already fitted to these data under these priors, which
+    is then not fitted again (its data and prior on mu must be the ones given).
+    """
+    post = posterior
+    if post is None:
+        post = fit_exact(y=y, se=se, tau_prior=tau_prior, mu_prior_mean=mu_prior_mean,
+                         mu_prior_sd=mu_prior_sd)
+    elif not (np.array_equal(post.y, np.asarray(y, dtype=float).reshape(-1))
+              and np.array_equal(post.se, np.asarray(se, dtype=float).reshape(-1))
+              and post.mu_prior == (None if mu_prior_sd is None
+                                    else (float(mu_prior_mean), float(mu_prior_sd)))
+              and post.log_normaliser is not None):
+        raise ValueError("the posterior given was fitted to other data or priors (or with tau "
+                         "fixed)")
     data = MetaData(y=post.y, se=post.se, mu_prior_mean=float(mu_prior_mean),
                     mu_prior_sd=None if mu_prior_sd is None else float(mu_prior_sd))
     log_c = _log_prior_constant(tau_prior)

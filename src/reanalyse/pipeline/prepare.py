@@ -193,7 +193,8 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
                                    mu_prior_mean=mean, mu_prior_sd=sd,
                                    labels=list(main.effects["study"]))  # type: ignore[index]
     prep.bayes_factors = bayes_factors(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
-                                       mu_prior_mean=mean, mu_prior_sd=sd)
+                                       mu_prior_mean=mean, mu_prior_sd=sd,
+                                       posterior=prep.exact_default)
     if not grid:
         return prep
     t = primary.t if primary is not None else None
