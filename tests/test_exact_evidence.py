@@ -103,3 +103,15 @@ def test_flat_mu_prior_gives_only_the_minimum_factor_for_mu() -> None:
     # the minimum factor does not depend on the prior on mu
     proper = bayes_factors(y=Y, se=SE, tau_prior=HalfNormal(0.5), mu_prior_sd=1.0)
     assert bf.min_bf01_mu0 == pytest.approx(proper.min_bf01_mu0, rel=1e-8)
+
+
+def test_a_given_posterior_is_reused_and_must_match() -> None:
+    prior = HalfNormal(0.5)
+    post = fit_exact(y=Y, se=SE, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=1.0)
+    reused = bayes_factors(y=Y, se=SE, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=1.0,
+                           posterior=post)
+    fresh = bayes_factors(y=Y, se=SE, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=1.0)
+    assert reused.bf01_mu0 == fresh.bf01_mu0 and reused.bf01_tau0 == fresh.bf01_tau0
+    with pytest.raises(ValueError, match="other data or priors"):
+        bayes_factors(y=Y, se=SE, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=2.0,
+                      posterior=post)
