@@ -490,3 +490,42 @@ EGGER2001_REGTEST_NINV = {"t": -2.3230, "df": 13, "p": 0.0370, "limit": -0.3731}
 # METAFOR tests/testthat/test_misc_pub_bias.r, commit 3516fcbe: all 16 trials, ranktest(res):
 # tau 0.15, pval 0.4503.
 EGGER2001_RANKTEST_ALL = {"tau": 0.15, "p": 0.4503}
+
+# ---------------------------------------------------------------------------------------------
+# Confidence intervals for heterogeneity
+# ---------------------------------------------------------------------------------------------
+# METAFOR tests/testthat/test_misc_confint.r: dat.bcg, escalc(measure="RR"), rma(method="DL")
+# then confint(res): tau^2 0.3088 [0.1197, 1.1115] (Q-profile; 4 decimals). The same interval
+# for rma(method="REML"), tau^2 0.3132, tau 0.5597 [0.3460, 1.0543], in the RoBMA vignette
+# "Bayesian meta-analysis" (CRAN RoBMA, vignettes/v02-bayesian-meta-analysis), which prints
+# confint(fit1_metafor). metafor finds the roots with uniroot(tol = eps^0.25 ~ 1.2e-4), so its
+# printed limits can sit up to ~2e-5 from the exact roots.
+BCG_QP = {"tau2_low": 0.1197, "tau2_high": 1.1115, "tau_low": 0.3460, "tau_high": 1.0543}
+
+# METAFOR tests/testthat/test_analysis_example_viechtbauer2007a.r (Viechtbauer 2007, Stat Med
+# 26:37, the paper's example): dat.collins1985b, escalc(measure="OR", ai=pre.xti, n1i=pre.nti,
+# ci=pre.xci, n2i=pre.nci), rma(method="DL") then confint(res): tau^2 Q-profile limits printed
+# to 3 decimals, .072 and 2.203. Data: METADAT data-raw/dat.collins1985b.txt (pre-eclampsia,
+# diuretics): (xti, nti, xci, nci) per trial, in file order.
+COLLINS1985B_PRE: list[tuple[int, int, int, int]] = [
+    (14, 131, 14, 136), (21, 385, 17, 134), (14, 57, 24, 48), (6, 38, 18, 40),
+    (12, 1011, 35, 760), (138, 1370, 175, 1336), (15, 506, 20, 524), (6, 108, 2, 103),
+    (65, 153, 40, 102),
+]
+COLLINS1985B_QP = (0.072, 2.203)
+
+# R meta (calcH / isquared: Higgins & Thompson 2002), printed output in Harrer, Cuijpers,
+# Furukawa & Ebert, "Doing Meta-Analysis in R" (2021): I^2 and H with 95% CIs from Q and k.
+# ThirdWave (k = 18, section 6.1 of the bookdown edition, https://bookdown.org/MathiasHarrer/
+# Doing_Meta_Analysis_in_R/assessing-the-heterogeneity-of-your-pooled-effect-size.html):
+# "H = 1.64 [1.27; 2.11]; I^2 = 62.6% [37.9%; 77.5%]", Q = 45.50, d.f. 17.
+# SuicidePrevention (k = 9, m.cont, section 4.2.2 of the print edition) and BdiScores (k = 6,
+# section 4.2.5), as transcribed in a public study-notes file (source index id 48861310816):
+# "I^2 = 7.4% [0.0%; 67.4%]; H = 1.04 [1.00; 1.75]", Q = 8.64 (Q < k: the second SE formula and
+# the floor at H = 1), and "I^2 = 64.3% [13.8%; 85.2%]; H = 1.67 [1.08; 2.60]", Q = 14.00.
+# (q, k, i2, i2_low, i2_high, h_low, h_high); Q printed to 2 decimals, I^2 to 1, H to 2.
+META_I2_CI = [
+    (45.50, 18, 62.6, 37.9, 77.5, 1.27, 2.11),
+    (8.64, 9, 7.4, 0.0, 67.4, 1.00, 1.75),
+    (14.00, 6, 64.3, 13.8, 85.2, 1.08, 2.60),
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 import pandas as pd
 
@@ -119,6 +120,18 @@ def _render_extra(name: str, frame: pd.DataFrame) -> str:
         ["Test", "k", "Bias", "Statistic", "df", "P", "Note"], rows)
 
 
+def _heterogeneity_limits(res: PooledResult) -> list[str]:
+    ci = res.heterogeneity_ci
+    if ci is None:
+        return []
+    pct = f"{round(ci.level * 100)}%"
+    line = (f"Heterogeneity {pct} CIs: Tau² [{fmt(ci.tau2_low, 3)}, {fmt(ci.tau2_high, 3)}] "
+            f"(Q-profile), Tau [{fmt(ci.tau_low, 3)}, {fmt(ci.tau_high, 3)}]")
+    if math.isfinite(ci.i2_low):
+        line += f"; I² [{ci.i2_low:.0f}%, {ci.i2_high:.0f}%] (Higgins-Thompson)"
+    return [line]
+
+
 def render(res: PooledResult, *, treatment: str, control: str) -> str:
     """A RevMan-like text rendering of a pooled result."""
     rows = []
@@ -143,6 +156,7 @@ def render(res: PooledResult, *, treatment: str, control: str) -> str:
     if res.model == "random":
         het = f"Heterogeneity: Tau² = {fmt(res.tau2, 3)} ({res.tau2_method}); " + het[15:]
     lines.append(het)
+    lines.extend(_heterogeneity_limits(res))
     stat = "t" if res.hksj else "Z"
     lines.append(f"Test for overall effect: {stat} = {fmt(abs(res.z))} (P = {fmt(res.p_z, 4)})")
     if res.pi_low is not None:

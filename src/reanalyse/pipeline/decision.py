@@ -17,6 +17,10 @@ all priors on mu (the most the data can say against no effect), and the evidence
 heterogeneity. A vague effect prior inflates ``bf01_mu0`` (Lindley's paradox); the minimum does
 not depend on it.
 
+``freq_i2`` is the review-method I^2 (RevMan's, from Q) with its Higgins-Thompson interval
+(three studies on); ``freq_tau2_ci_low`` / ``_high`` is the Q-profile interval for tau^2 (two
+studies on): the heterogeneity the data cannot rule out, whatever model the review chose.
+
 ``omission_changes`` lists the single studies whose omission changes a reading: the frequentist
 one (the review's method, without the study) or the Bayesian one (the exact engine under the
 default priors, without the study, against the same engine with all studies).
@@ -42,6 +46,7 @@ DECISION_COLUMNS = [
     "analysis", "title", "measure", "scenario", "k",
     "published_estimate", "published_ci_low", "published_ci_high", "reproduction_status",
     "freq_estimate", "freq_ci_low", "freq_ci_high", "freq_method",
+    "freq_i2", "freq_i2_ci_low", "freq_i2_ci_high", "freq_tau2_ci_low", "freq_tau2_ci_high",
     "bayes_engine", "bayes_median", "bayes_q025", "bayes_q975", "bayes_diagnostics",
     "prior_sensitivity",
     "exact_median", "exact_q025", "exact_q975",
@@ -158,7 +163,11 @@ def decision_row(
         if spec.reverse_scale:
             lo, est, hi = -hi, -est, -lo
         row.update(freq_estimate=est, freq_ci_low=lo, freq_ci_high=hi,
-                   freq_method=f"{review.method} {review.model}")
+                   freq_method=f"{review.method} {review.model}", freq_i2=review.i2)
+        het = review.heterogeneity_ci
+        if het is not None:
+            row.update(freq_i2_ci_low=het.i2_low, freq_i2_ci_high=het.i2_high,
+                       freq_tau2_ci_low=het.tau2_low, freq_tau2_ci_high=het.tau2_high)
     else:
         row["freq_method"] = ""
     if published is not None:

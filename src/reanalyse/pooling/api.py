@@ -5,7 +5,8 @@ effects: DerSimonian-Laird (RevMan 5), REML or Paule-Mandel tau^2, an inverse-va
 with weights 1/(se^2 + tau^2), Wald (z) intervals or Hartung-Knapp-Sidik-Jonkman (t on k - 1
 df), and a prediction interval (Higgins, Thompson & Spiegelhalter 2009: t on k - 2 df with
 variance tau^2 + SE^2) when k >= 3. Heterogeneity: Q around the fixed-effect estimate of the
-chosen method (around the MH estimate under MH, as RevMan 5), I^2 from Q. Subgroups are pooled
+chosen method (around the MH estimate under MH, as RevMan 5), I^2 from Q, with a Q-profile
+interval for tau^2 and a Higgins-Thompson interval for I^2 (``heterogeneity_ci``). Subgroups are pooled
 separately (each with its own tau^2) and compared by a Q test on their pooled estimates.
 """
 
@@ -25,6 +26,7 @@ from reanalyse.effects import peto_components, study_effects
 from reanalyse.errors import DataValidationError
 from reanalyse.measures import BINARY_MEASURES, MEASURES, is_ratio
 from reanalyse.pooling.heterogeneity import Heterogeneity, cochran_q, i_squared
+from reanalyse.pooling.heterogeneity_ci import heterogeneity_interval
 from reanalyse.pooling.inverse_variance import WeightedEstimate, inverse_variance
 from reanalyse.pooling.mantel_haenszel import mantel_haenszel
 from reanalyse.pooling.peto import peto
@@ -229,7 +231,9 @@ def _pool_one(
         estimate=_back(pooled.te, log_scale), ci_low=_back(pooled.te - half, log_scale),
         ci_high=_back(pooled.te + half, log_scale), te=pooled.te, se=pooled.se,
         z=float(z), p_z=p_z, q=het.q, df=het.df, p_q=het.p_q, i2=i_squared(het.q, het.df),
-        tau2=tau2, pi_low=pi_low, pi_high=pi_high, studies=studies, notes=tuple(notes))
+        tau2=tau2, pi_low=pi_low, pi_high=pi_high, studies=studies, notes=tuple(notes),
+        heterogeneity_ci=(heterogeneity_interval(te=y, se=se, q=het.q, level=level)
+                          if k >= 2 else None))
 
 
 def _fixed(cells: dict[str, np.ndarray], *, measure: str, method: str,

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from reanalyse.pooling.heterogeneity_ci import HeterogeneityInterval
+
 __all__ = ["PooledResult", "SubgroupTest"]
 
 
@@ -38,7 +40,9 @@ class PooledResult:
     ``te`` and ``se`` are on the analysis scale (log for ratios); ``estimate``, ``ci_low`` and
     ``ci_high`` on the natural scale. ``studies`` has one row per study: ``study, te, se,
     estimate, ci_low, ci_high, weight`` (weight in percent, 0 for studies not estimable) and
-    ``estimable``. ``i2`` is in percent.
+    ``estimable``. ``i2`` is in percent. ``heterogeneity_ci`` holds the Q-profile interval for
+    tau^2 and the Higgins-Thompson interval for I^2 (from two and three studies on), whatever the
+    model: a fixed-effect analysis reports its heterogeneity too.
     """
 
     measure: str
@@ -70,6 +74,7 @@ class PooledResult:
     subgroup_test: SubgroupTest | None = None
     excluded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    heterogeneity_ci: HeterogeneityInterval | None = None
 
     @property
     def tau(self) -> float:
@@ -88,6 +93,8 @@ class PooledResult:
         out["df"] = self.df
         for name in ("p_q", "i2", "tau2"):
             out[name] = _clean(getattr(self, name))
+        if self.heterogeneity_ci is not None:
+            out["heterogeneity_ci"] = self.heterogeneity_ci.to_dict()
         if self.model == "random":
             out["pi_low"] = _clean(self.pi_low) if self.pi_low is not None else None
             out["pi_high"] = _clean(self.pi_high) if self.pi_high is not None else None
@@ -114,4 +121,10 @@ class PooledResult:
         keys = ["subgroup", "measure", "method", "model", "tau2_method", "k", "estimate",
                 "ci_low", "ci_high", "te", "se", "z", "p_z", "q", "df", "p_q", "i2", "tau2",
                 "pi_low", "pi_high"]
-        return pd.DataFrame([{k: getattr(r, k) for k in keys} for r in rows])
+        limits = ["tau2_low", "tau2_high", "i2_low", "i2_high"]
+        nan = float("nan")
+        return pd.DataFrame([
+            {**{k: getattr(r, k) for k in keys},
+             **{f"{k}_ci": (getattr(r.heterogeneity_ci, k) if r.heterogeneity_ci else nan)
+                for k in limits}}
+            for r in rows])

@@ -13,7 +13,9 @@ from scipy import optimize
 
 from reanalyse.pooling.heterogeneity import cochran_q
 
-__all__ = ["dersimonian_laird", "estimate_tau2", "paule_mandel", "reml"]
+__all__ = [
+    "dersimonian_laird", "estimate_tau2", "paule_mandel", "reml", "root_decreasing", "search_upper",
+]
 
 _XTOL = 1e-14
 _RTOL = 4 * np.finfo(float).eps
@@ -32,12 +34,12 @@ def dersimonian_laird(*, te: ArrayLike, se: ArrayLike, q: float | None = None) -
     return max(0.0, (q - (k - 1)) / c)
 
 
-def _upper(y: np.ndarray, v: np.ndarray) -> float:
+def search_upper(y: np.ndarray, v: np.ndarray) -> float:
     # tau^2 cannot plausibly exceed a few times the spread of the estimates plus their variances
     return float(10.0 * (np.var(y) + np.max(v)) + 1.0)
 
 
-def _bracket_root(fn, upper: float) -> float:  # type: ignore[no-untyped-def]
+def root_decreasing(fn, upper: float) -> float:  # type: ignore[no-untyped-def]
     """Root of a decreasing estimating function on [0, inf), 0 if it is negative at 0."""
     if fn(0.0) <= 0.0:
         return 0.0
@@ -62,7 +64,7 @@ def paule_mandel(*, te: ArrayLike, se: ArrayLike) -> float:
         mu = np.sum(w * y) / np.sum(w)
         return float(np.sum(w * (y - mu) ** 2) - (k - 1))
 
-    return _bracket_root(gen_q, _upper(y, v))
+    return root_decreasing(gen_q, search_upper(y, v))
 
 
 def reml(*, te: ArrayLike, se: ArrayLike) -> float:
@@ -78,7 +80,7 @@ def reml(*, te: ArrayLike, se: ArrayLike) -> float:
         mu = np.sum(w * y) / sw
         return float(np.sum(w**2 * (y - mu) ** 2) - sw + np.sum(w**2) / sw)
 
-    return _bracket_root(score, _upper(y, v))
+    return root_decreasing(score, search_upper(y, v))
 
 
 def estimate_tau2(*, method: str, te: ArrayLike, se: ArrayLike, q: float | None = None) -> float:

@@ -22,6 +22,7 @@ from reanalyse.pipeline import atomic
 if TYPE_CHECKING:
     from reanalyse.pipeline.defaults import BayesDefaults
     from reanalyse.pipeline.prepare import PreparedAnalysis
+    from reanalyse.pooling import PooledResult
 
 __all__ = ["write_report"]
 
@@ -80,6 +81,18 @@ def _figures(folder: Path, stems: Iterable[tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def _heterogeneity_limits(r: PooledResult) -> str:
+    """' (95% CI a% to b%); tau² 95% CI c to d (Q-profile)' for the frequentist line."""
+    ci = r.heterogeneity_ci
+    if ci is None:
+        return ""
+    pct = f"{round(ci.level * 100)}%"
+    text = ""
+    if math.isfinite(ci.i2_low):
+        text += f" ({pct} CI {_num(ci.i2_low, 0)}% to {_num(ci.i2_high, 0)}%)"
+    return text + f"; tau² {pct} CI {_num(ci.tau2_low, 3)} to {_num(ci.tau2_high, 3)} (Q-profile)"
+
+
 def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series, *,
                      flagged: Sequence[str] = ()) -> str:
     """The HTML section of one analysis (figures embedded); ``flagged`` lists MCMC fits that
@@ -96,7 +109,8 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
         r = main.review
         parts.append(f"<p>Frequentist ({e(r.method)}, {e(r.model)}), {r.k} "
                      f"stud{'y' if r.k == 1 else 'ies'}: {_num(r.estimate)} "
-                     f"({_num(r.ci_low)} to {_num(r.ci_high)}); I² {_num(r.i2, 0)}%.</p>")
+                     f"({_num(r.ci_low)} to {_num(r.ci_high)}); I² {_num(r.i2, 0)}%"
+                     f"{_heterogeneity_limits(r)}.</p>")
     if not math.isnan(decision_row.get("bayes_median", float("nan"))):
         parts.append(
             f"<p>Bayesian ({e(decision_row['bayes_engine'])}; tau prior "
