@@ -529,3 +529,40 @@ META_I2_CI = [
     (8.64, 9, 7.4, 0.0, 67.4, 1.00, 1.75),
     (14.00, 6, 64.3, 13.8, 85.2, 1.08, 2.60),
 ]
+
+# ---------------------------------------------------------------------------------------------
+# Trim and fill (metafor trimfill, printed output)
+# ---------------------------------------------------------------------------------------------
+# METADAT data-raw/dat.hackshaw1998.txt, commit fc2ccb77e580d8d7d961a0de65846123b455e261
+# (Hackshaw 1998, passive smoking and lung cancer, 37 studies): (or, ci.lb, ci.ub) in file order;
+# data-raw/dat.hackshaw1998.r (commit a791be14) makes yi = log(or) and
+# vi = ((log(ci.ub) - log(ci.lb)) / (2 * qnorm(.975)))^2.
+HACKSHAW1998: list[tuple[float, float, float]] = [
+    (1.18, 0.90, 1.54), (1.45, 1.02, 2.08), (2.02, 0.48, 8.56), (1.20, 0.80, 1.60),
+    (0.75, 0.43, 1.30), (2.07, 0.81, 5.25), (2.13, 1.19, 3.83), (0.80, 0.34, 1.90),
+    (0.79, 0.25, 2.45), (2.01, 1.09, 3.72), (1.23, 0.81, 1.87), (1.20, 0.50, 3.30),
+    (1.52, 0.87, 2.63), (1.03, 0.41, 2.55), (1.55, 0.90, 2.67), (1.03, 0.61, 1.74),
+    (2.34, 0.81, 6.75), (1.65, 1.16, 2.35), (1.19, 0.82, 1.73), (1.52, 0.39, 5.96),
+    (2.16, 1.08, 4.29), (1.08, 0.64, 1.82), (2.55, 0.74, 8.78), (1.62, 0.90, 2.91),
+    (1.06, 0.74, 1.52), (0.79, 0.62, 1.02), (0.74, 0.32, 1.69), (2.27, 0.75, 6.82),
+    (0.97, 0.78, 1.21), (1.60, 0.80, 3.00), (1.19, 0.66, 2.13), (1.66, 0.73, 3.78),
+    (1.26, 1.04, 1.54), (1.10, 0.62, 1.96), (1.66, 1.12, 2.45), (1.16, 0.80, 1.69),
+    (1.11, 0.67, 1.84),
+]
+# Charles Martin, "Meta-analysis" R tutorial (knitted Rmd; source index id 15992464293):
+# res <- rma(yi, vi, data = dat.hackshaw1998); trimfill(res) (REML, L0, side estimated):
+# "Estimated number of missing studies on the left side: 7 (SE = 4.0399)", k = 44,
+# tau^2 0.0245, estimate 0.1745, se 0.0484, ci 0.0795 to 0.2694 (4 decimals). Its z (3.6015) and
+# Q (60.5196) came from an older copy of the data with yi rounded to 3 decimals and vi to 4, and
+# are not used: the numbers above do not move at 4 decimals between the two copies.
+HACKSHAW_TRIMFILL_REML = {"side": "left", "k0": 7, "se_k0": 4.0399, "k": 44, "tau2": 0.0245,
+                          "estimate": 0.1745, "se": 0.0484, "ci_low": 0.0795, "ci_high": 0.2694}
+# Knitted R course notes on dat.bcg with log odds ratios (source index ids 41932328513 (REML)
+# and 42303307889 (DL)): trimfill(result.ormr): "Estimated number of missing studies on the
+# right side: 0 (SE = 2.3309)", Q(df = 12) = 163.1649, then the unchanged random-effects fit.
+BCG_OR_TRIMFILL = {
+    "REML": {"k0": 0, "se_k0": 2.3309, "tau2": 0.3378, "te": -0.7452, "se": 0.1860,
+             "z": -4.0057, "lo": -1.1098, "hi": -0.3806, "q": 163.1649},
+    "DL": {"k0": 0, "se_k0": 2.3309, "tau2": 0.3663, "te": -0.7474, "se": 0.1923,
+           "z": -3.8873, "lo": -1.1242, "hi": -0.3706, "q": 163.1649},
+}

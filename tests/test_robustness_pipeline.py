@@ -99,3 +99,28 @@ def test_pool_cli_prints_leave_one_out_and_small_study_json(bcg_run: Path, capsy
     assert math.log(loo[7]["estimate"]) == pytest.approx(ref.BCG_LEAVE1OUT_MH[7][0], abs=0.51e-4)
     begg = next(r for r in out["small_study"] if r["test"] == "Begg")
     assert begg["p"] == pytest.approx(ref.BCG_RANKTEST["p"], abs=0.51e-4)
+
+
+def test_trim_fill_csv_report_and_cli(bcg_run: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from reanalyse.cli import main
+    from reanalyse.data import load_table
+    from reanalyse.effects import study_effects
+    from reanalyse.trim_fill import trim_and_fill
+
+    data = bcg_run.parent / "data" / "bcg" / "outcomes.csv"
+    table = pd.read_csv(bcg_run / "analyses" / "bcg" / "trim_fill.csv")
+    assert list(table["estimator"]) == ["L0", "R0"] and (table["k"] == 13).all()
+    # the review's model (fixed) on the inverse-variance scale of the MH analysis' effects
+    eff = study_effects(load_table(data), measure="RR", treatment="BCG", control="no vaccine")
+    direct = trim_and_fill(eff, measure="RR", model="fixed")
+    assert table.loc[0, "k0"] == direct.k0 and table.loc[0, "side"] == direct.side
+    assert table.loc[0, "filled_estimate"] == pytest.approx(direct.filled.estimate, rel=1e-9)
+    report = (bcg_run / "report.html").read_text()
+    assert 'id="trim-fill-bcg"' in report
+    assert main(["pool", str(data), "--measure", "RR", "--treatment", "BCG", "--control",
+                 "no vaccine", "--trim-fill"]) == 0
+    out = capsys.readouterr().out
+    assert "Trim and fill" in out and f"{direct.filled.estimate:.2f}" in out
+    assert main(["pool", str(data), "--measure", "RR", "--treatment", "BCG", "--control",
+                 "no vaccine", "--trim-fill", "--min-studies", "20"]) == 0
+    assert "not done: 13 studies, fewer than 20" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from reanalyse.effects import study_effects
 from reanalyse.influence import leave_one_out
 from reanalyse.pooling import PooledResult, pool
 from reanalyse.small_study import MIN_STUDIES, small_study_tests
+from reanalyse.trim_fill import trim_fill_table
 
 __all__ = ["register", "run_pool"]
 
@@ -42,9 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--small-study", action="store_true",
                    help="also test for funnel-plot asymmetry (Egger for continuous outcomes; "
                    "Peters, and Harbord for OR, for binary; Begg for all)")
+    p.add_argument("--trim-fill", action="store_true",
+                   help="also trim and fill (L0 and R0 estimators; inverse variance with "
+                   "--model and --tau2)")
     p.add_argument("--min-studies", type=int, default=MIN_STUDIES,
-                   help=f"fewest studies for --small-study (default {MIN_STUDIES}, as the "
-                   "Cochrane Handbook advises)")
+                   help=f"fewest studies for --small-study and --trim-fill (default "
+                   f"{MIN_STUDIES}, as the Cochrane Handbook advises)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_main)
 
@@ -81,7 +85,7 @@ def _main(args: argparse.Namespace) -> int:
                    control=args.control, method=args.method, model=args.model,
                    tau2_method=args.tau2, hksj=args.hksj, level=args.level)
     extra: dict[str, pd.DataFrame] = {}
-    if args.leave_one_out or args.small_study:
+    if args.leave_one_out or args.small_study or args.trim_fill:
         effects = study_effects(table, measure=args.measure, treatment=args.treatment,
                                 control=args.control)
         effects = effects[effects["estimable"]].reset_index(drop=True)
@@ -92,6 +96,10 @@ def _main(args: argparse.Namespace) -> int:
         if args.small_study:
             extra["small_study"] = small_study_tests(effects, measure=args.measure,
                                                      min_studies=args.min_studies)
+        if args.trim_fill:
+            extra["trim_fill"] = trim_fill_table(effects, measure=args.measure,
+                                                 model=args.model, tau2_method=args.tau2,
+                                                 min_studies=args.min_studies)
     if args.json:
         out = res.to_dict()
         for name, frame in extra.items():
@@ -113,6 +121,13 @@ def _render_extra(name: str, frame: pd.DataFrame) -> str:
                  f"{fmt(r.ci_high)}]"), fmt(r.p_z, 4), f"{r.i2:.0f}%"]
                 for r in frame.itertuples()]
         return "Leave-one-out\n" + text_table(["Omitted", "k", "Pooled", "P", "I²"], rows)
+    if name == "trim_fill":
+        rows = [[str(r.estimator), str(r.side), str(r.k),
+                 "" if pd.isna(r.k0) else str(int(r.k0)), fmt(r.se_k0, 2), fmt(r.p_k0, 4),
+                 f"{fmt(r.filled_estimate)} [{fmt(r.filled_ci_low)}, {fmt(r.filled_ci_high)}]",
+                 str(r.note)] for r in frame.itertuples()]
+        return "Trim and fill\n" + text_table(
+            ["Estimator", "Side", "k", "k0", "SE(k0)", "P(k0)", "Filled estimate", "Note"], rows)
     rows = [[str(r.test), str(r.k), fmt(r.bias, 3), fmt(r.statistic, 3),
              "" if r.df is None or pd.isna(r.df) else str(int(r.df)), fmt(r.p, 4), str(r.note)]
             for r in frame.itertuples()]

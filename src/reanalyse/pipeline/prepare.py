@@ -96,6 +96,7 @@ class PreparedAnalysis:
     #: leave-one-out table and funnel-asymmetry tests (``pipeline.robustness``)
     influence: pd.DataFrame | None = None
     small_study: pd.DataFrame | None = None
+    trim_fill: pd.DataFrame | None = None
     #: Bayes factors for tau = 0 and mu = 0 under the default priors (exact engine)
     bayes_factors: BayesFactors | None = None
 
@@ -138,13 +139,14 @@ def _frequentist(spec: AnalysisSpec, rows: AnalysisRows) -> ScenarioData:
 def prepare_analysis(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str = "sourced",
                      root: Any = None, grid: bool = True) -> PreparedAnalysis:
     """Load both scenarios, pool them as the review did, compute the exact-engine layer and
-    (with ``grid``) the leave-one-out and small-study diagnostics."""
-    from reanalyse.pipeline.robustness import influence_table, small_study_table
+    (with ``grid``) the leave-one-out, small-study and trim-and-fill diagnostics."""
+    from reanalyse.pipeline.robustness import influence_table, small_study_table, trim_fill_for
 
     prep = _prepare(spec, defaults=defaults, scenario=scenario, root=root, grid=grid)
     if grid:
         prep.influence = influence_table(prep)
         prep.small_study = small_study_table(prep)
+        prep.trim_fill = trim_fill_for(prep)
     return prep
 
 

@@ -6,6 +6,8 @@
   P(clinically meaningful benefit) of the rest. Natural scale, the analysis' own orientation.
 - ``small_study``: the funnel-plot asymmetry tests that suit the measure, done only from
   :data:`reanalyse.small_study.MIN_STUDIES` studies on (each row says why otherwise).
+- ``trim_fill``: trim and fill (L0 and R0) with the review's model and tau^2 estimator on the
+  inverse-variance scale, from the same number of studies on.
 
 The decision table's ``omission_changes`` (``pipeline.decision``) sums the influence table up.
 """
@@ -23,11 +25,12 @@ from reanalyse.measures import is_ratio
 from reanalyse.pipeline.decision import reading_from_ci, reading_from_probability
 from reanalyse.priors import EffectPrior, TauPrior
 from reanalyse.small_study import small_study_tests
+from reanalyse.trim_fill import trim_fill_table
 
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["INFLUENCE_COLUMNS", "influence_table", "small_study_table"]
+__all__ = ["INFLUENCE_COLUMNS", "influence_table", "small_study_table", "trim_fill_for"]
 
 INFLUENCE_COLUMNS: tuple[str, ...] = (
     "omitted", "k", "estimate", "ci_low", "ci_high", "p_z", "i2", "tau2", "change",
@@ -80,3 +83,12 @@ def small_study_table(prep: PreparedAnalysis) -> pd.DataFrame:
     if main.effects is None or main.k == 0:
         return pd.DataFrame()
     return small_study_tests(main.effects, measure=prep.spec.measure)
+
+
+def trim_fill_for(prep: PreparedAnalysis) -> pd.DataFrame:
+    """Trim and fill of the main scenario (rows say 'not done' below 10 studies)."""
+    main = prep.main
+    if main.effects is None or main.k == 0 or main.review is None:
+        return pd.DataFrame()
+    return trim_fill_table(main.effects, measure=prep.spec.measure, model=main.review.model,
+                           tau2_method=main.review.tau2_method or "DL")

@@ -406,6 +406,8 @@ def _write_analysis(out: Path, prep: PreparedAnalysis, mcmc: dict[str, dict[str,
         put("influence.csv", prep.influence.to_csv(index=False))
     if prep.small_study is not None and not prep.small_study.empty:
         put("small_study.csv", prep.small_study.to_csv(index=False))
+    if prep.trim_fill is not None and not prep.trim_fill.empty:
+        put("trim_fill.csv", prep.trim_fill.to_csv(index=False))
     sens = [dict(r, fit=name.split("/", 1)[1]) for name, result in sorted(mcmc.items())
             for r in result.get("psense", [])]
     if sens:

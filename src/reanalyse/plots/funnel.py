@@ -1,7 +1,8 @@
 """Contour-enhanced funnel plot (Peters et al. 2008, J Clin Epidemiol 61:991): study effects
 against their standard errors, with the shaded regions where a study would be statistically
 significant at 10%, 5% and 1% (two-sided) around no effect, and the pseudo 95% confidence
-limits around the fixed-effect estimate."""
+limits around the fixed-effect estimate; optionally the studies trim and fill imputes, as open
+circles."""
 
 from __future__ import annotations
 
@@ -19,19 +20,26 @@ _CONTOURS = ((0.10, "#d9d9d9"), (0.05, "#bdbdbd"), (0.01, "#969696"))
 
 
 def plot_funnel(*, te: np.ndarray, se: np.ndarray, pooled_te: float, log_scale: bool,
-                measure: str, title: str, tests: str = "") -> Figure:
+                measure: str, title: str, tests: str = "",
+                filled_te: np.ndarray | None = None, filled_se: np.ndarray | None = None,
+                filled_label: str = "filled (trim and fill)") -> Figure:
     """Draw the funnel on the analysis scale (log for ratios, labelled on the natural scale).
 
     ``te``/``se``: study effects and SEs; ``pooled_te``: the fixed-effect estimate the pseudo
-    confidence limits are drawn around; ``tests``: a line of test results for the caption.
+    confidence limits are drawn around; ``tests``: a line of test results for the caption;
+    ``filled_te``/``filled_se``: studies imputed by trim and fill (drawn open).
     """
     te = np.asarray(te, dtype=float)
     se = np.asarray(se, dtype=float)
+    has_filled = filled_te is not None and filled_se is not None and len(filled_te) > 0
+    f_te = np.asarray(filled_te if has_filled else [], dtype=float)
+    f_se = np.asarray(filled_se if has_filled else [], dtype=float)
     top = float(np.max(se)) * 1.08
     s = np.linspace(0.0, top, 200)
     fig, ax = plt.subplots(figsize=(7.2, 4.6))
     null = 0.0
-    span = max(float(np.max(np.abs(te - null))), float(stats.norm.ppf(0.995) * top)) * 1.05
+    span = max(float(np.max(np.abs(np.concatenate([te, f_te]) - null))),
+               float(stats.norm.ppf(0.995) * top)) * 1.05
     ax.fill_betweenx(s, null - span, null + span, color="white", zorder=0)
     for alpha, colour in _CONTOURS:
         z = stats.norm.ppf(1 - alpha / 2)
@@ -46,6 +54,9 @@ def plot_funnel(*, te: np.ndarray, se: np.ndarray, pooled_te: float, log_scale: 
     ax.axvline(null, color="grey", lw=0.8, zorder=2)
     ax.scatter(te, se, s=22, color="tab:blue", edgecolor="black", lw=0.5, zorder=3,
                label="studies")
+    if has_filled:
+        ax.scatter(f_te, f_se, s=22, facecolor="white", edgecolor="tab:red", lw=1, zorder=3,
+                   label=filled_label)
     ax.set_ylim(top, 0)
     ax.set_xlim(null - span, null + span)
     ax.set_ylabel("standard error")

@@ -183,7 +183,8 @@ def _reproduction(repro: pd.DataFrame) -> str:
 
 
 def _robustness(prep: PreparedAnalysis, decision_row: pd.Series) -> list[str]:
-    """Leave-one-out table and the small-study tests (or why they were not done)."""
+    """Leave-one-out table, the small-study tests (or why they were not done) and trim and
+    fill."""
     parts = []
     infl = prep.influence
     if infl is not None and not infl.empty:
@@ -210,6 +211,17 @@ def _robustness(prep: PreparedAnalysis, decision_row: pd.Series) -> list[str]:
                                 table_id=f"small-study-{prep.spec.id}",
                                 digits={"k": 0, "df": 0, "bias": 3, "se": 3, "statistic": 3,
                                         "p": 4}))
+    tf = prep.trim_fill
+    if tf is not None and not tf.empty and tf["k0"].notna().any():
+        parts.append("<p>Trim and fill (Duval and Tweedie; inverse variance with the review's "
+                     "model; a sensitivity analysis, not a correction: asymmetry has other causes "
+                     "than missing studies). <code>side</code> is where studies were imputed, "
+                     "<code>k0</code> how many.</p>")
+        parts.append(_table(tf[["estimator", "side", "k", "k0", "se_k0", "p_k0", "estimate",
+                                "ci_low", "ci_high", "filled_estimate", "filled_ci_low",
+                                "filled_ci_high"]],
+                            table_id=f"trim-fill-{prep.spec.id}",
+                            digits={"k": 0, "k0": 0, "se_k0": 2, "p_k0": 4}))
     return parts
 
 
