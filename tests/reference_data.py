@@ -566,3 +566,21 @@ BCG_OR_TRIMFILL = {
     "DL": {"k0": 0, "se_k0": 2.3309, "tau2": 0.3663, "te": -0.7474, "se": 0.1923,
            "z": -3.8873, "lo": -1.1242, "hi": -0.3706, "q": 163.1649},
 }
+
+# ---------------------------------------------------------------------------------------------
+# Case influence diagnostics (metafor influence / rstandard / rstudent for rma.uni)
+# ---------------------------------------------------------------------------------------------
+# METAFOR tests/testthat/test_misc_influence.r (source index id 9470209252): dat.bcg,
+# escalc(measure="RR"), res <- rma(yi, vi) (REML), influence(res), study 1, full precision.
+BCG_INFLUENCE_REML_ROW1 = {
+    "rstudent": -0.218142474344442, "dffits": -0.0407075604868486,
+    "cook_d": 0.00171654236729195, "cov_r": 1.11644891104804, "tau2_del": 0.336156745300306,
+    "q_del": 151.582572747109, "hat": 0.0505948307931551, "weight": 5.05948307931551,
+    "dfbetas": -0.0402659025974144, "influential": False,
+}
+# METAFOR tests/testthat/test_misc_residuals.r (source index id 8843164839): dat.bcg trials 1-6,
+# escalc(measure="RR"), rma(yi, vi) (REML); rstandard(res)$z and rstudent(res)$z to 4 decimals,
+# which metafor checks with tolerance 1e-4 (its REML iterations stop at a relative change of
+# 1e-5, which moves the 4th decimal of trial 4's rstandard).
+BCG6_RSTANDARD = [0.1401, -0.9930, -0.4719, -1.0475, 1.6462, 0.4825]
+BCG6_RSTUDENT = [0.1426, -0.9957, -0.4591, -1.1949, 2.0949, 0.4330]

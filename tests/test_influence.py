@@ -89,3 +89,63 @@ def test_exact_leave_one_out_equals_refitted_exact_cell() -> None:
     assert row["omitted"] == "TPT Madras 1980"
     assert row["mu_median"] == pytest.approx(cell["mu_median"], rel=1e-12)
     assert row["p_meaningful"] == pytest.approx(cell["p_meaningful"], rel=1e-12)
+
+
+def _bcg_log_rr_effects():  # type: ignore[no-untyped-def]
+    import numpy as np
+    import pandas as pd
+
+    from tests.reference_data import BCG
+
+    a, n1, c, n2 = (np.array([t[i] for t in BCG], dtype=float) for i in range(1, 5))
+    y = np.log(a / n1) - np.log(c / n2)
+    v = 1 / a - 1 / n1 + 1 / c - 1 / n2
+    return pd.DataFrame({"study": [t[0] for t in BCG], "te": y, "se": np.sqrt(v),
+                         "estimable": True})
+
+
+def test_case_diagnostics_match_metafor_influence_row_1() -> None:
+    from reanalyse.influence import case_diagnostics
+    from tests.reference_data import BCG_INFLUENCE_REML_ROW1
+
+    diag = case_diagnostics(_bcg_log_rr_effects(), model="random", tau2_method="REML")
+    assert len(diag) == 13 and not diag["influential"].any()
+    row = diag.iloc[0]
+    for name, want in BCG_INFLUENCE_REML_ROW1.items():
+        if name == "influential":
+            assert bool(row[name]) is want
+        else:
+            # metafor's REML stops at a relative change of 1e-5 in tau^2; ours at 1e-14
+            assert row[name] == pytest.approx(want, rel=2e-6), name
+
+
+def test_rstandard_and_rstudent_match_metafor_residuals() -> None:
+    from reanalyse.influence import case_diagnostics
+    from tests.reference_data import BCG6_RSTANDARD, BCG6_RSTUDENT
+
+    diag = case_diagnostics(_bcg_log_rr_effects().iloc[:6], model="random", tau2_method="REML")
+    assert list(diag["rstandard"]) == pytest.approx(BCG6_RSTANDARD, abs=1e-4)
+    assert list(diag["rstudent"]) == pytest.approx(BCG6_RSTUDENT, abs=1e-4)
+
+
+def test_case_diagnostics_by_hand_fixed_effect() -> None:
+    import math
+
+    import pandas as pd
+
+    from reanalyse.influence import case_diagnostics
+
+    # y = 0, 1, 2 with unit variances: mu = 1, V = 1/3; without study 1: mu = 1.5, V = 1/2
+    eff = pd.DataFrame({"study": ["a", "b", "c"], "te": [0.0, 1.0, 2.0], "se": [1.0] * 3})
+    row = case_diagnostics(eff, model="fixed").iloc[0]
+    assert row["rstudent"] == pytest.approx(-1.5 / math.sqrt(1.5), rel=1e-12)
+    assert row["rstandard"] == pytest.approx(-1 / math.sqrt(2 / 3), rel=1e-12)
+    assert row["hat"] == pytest.approx(1 / 3, rel=1e-12)
+    assert row["dffits"] == pytest.approx(-0.5 / math.sqrt(1 / 3), rel=1e-12)
+    assert row["dfbetas"] == pytest.approx(-0.5 / math.sqrt(1 / 3), rel=1e-12)
+    assert row["cook_d"] == pytest.approx(0.75, rel=1e-12)
+    assert row["cov_r"] == pytest.approx(1.5, rel=1e-12)
+    assert row["q_del"] == pytest.approx(0.5, rel=1e-12)
+    # P(chi2_1 <= 0.75) = 0.61 > 0.5: flagged, as metafor would
+    assert bool(row["influential"]) is True
+    assert case_diagnostics(eff.iloc[:2]).empty

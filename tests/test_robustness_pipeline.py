@@ -124,3 +124,29 @@ def test_trim_fill_csv_report_and_cli(bcg_run: Path, capsys) -> None:  # type: i
     assert main(["pool", str(data), "--measure", "RR", "--treatment", "BCG", "--control",
                  "no vaccine", "--trim-fill", "--min-studies", "20"]) == 0
     assert "not done: 13 studies, fewer than 20" in capsys.readouterr().out
+
+
+def test_case_diagnostics_in_influence_csv_decision_and_cli(bcg_run: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from reanalyse.cli import main
+    from reanalyse.data import load_table
+    from reanalyse.effects import study_effects
+    from reanalyse.influence import case_diagnostics
+
+    data = bcg_run.parent / "data" / "bcg" / "outcomes.csv"
+    table = pd.read_csv(bcg_run / "analyses" / "bcg" / "influence.csv")
+    eff = study_effects(load_table(data), measure="RR", treatment="BCG", control="no vaccine")
+    direct = case_diagnostics(eff, model="fixed")
+    assert list(table["rstudent"]) == pytest.approx(list(direct["rstudent"]), rel=1e-9)
+    flagged = "; ".join(direct.loc[direct["influential"], "study"]) or "none"
+    decision = pd.read_csv(bcg_run / "decision.csv").set_index("analysis")
+    assert decision.loc["bcg", "influential_studies"] == flagged
+    assert "Case diagnostics" in (bcg_run / "report.html").read_text()
+    assert main(["pool", str(data), "--measure", "RR", "--treatment", "BCG", "--control",
+                 "no vaccine", "--model", "random", "--tau2", "REML", "--leave-one-out",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    row1 = out["case_diagnostics"][0]
+    assert row1["rstudent"] == pytest.approx(ref.BCG_INFLUENCE_REML_ROW1["rstudent"], rel=2e-6)
+    assert out["heterogeneity_ci"]["tau2_low"] == pytest.approx(ref.BCG_QP["tau2_low"], abs=7e-5)

@@ -6,6 +6,22 @@ MH analysis stays MH; each row also says how far the estimate moved on the analy
 whether its interval still excludes the null. The Bayesian table (:func:`leave_one_out_exact`)
 refits the exact normal-normal posterior under the same priors and reports what a decision
 rests on: the posterior of ``mu`` and P(benefit) and P(clinically meaningful benefit).
+
+The case diagnostics (:func:`case_diagnostics`, as metafor's ``influence`` and ``rstandard``
+for an intercept-only ``rma``) are computed on the inverse-variance scale with the analysis'
+model and tau^2 estimator (fixed effect: tau^2 = 0); an MH or Peto analysis is diagnosed by
+inverse variance, as metafor offers no ``influence`` for ``rma.mh``. With w_i = 1 / (v_i +
+tau^2), full-data estimate mu and variance V = 1 / sum w, and the same without study i (mu_-i,
+tau^2_-i, V_-i):
+
+- ``rstandard`` = (y_i - mu) / sqrt(v_i + tau^2 - V); ``rstudent`` = (y_i - mu_-i) /
+  sqrt(v_i + tau^2_-i + V_-i) (the deleted residual);
+- ``hat`` = w_i V and ``weight`` = 100 ``hat``;
+- ``dffits`` = (mu - mu_-i) / sqrt(hat (tau^2_-i + v_i)); ``dfbetas`` = (mu - mu_-i) /
+  sqrt(V*), V* = 1 / sum_j 1 / (v_j + tau^2_-i) over all k studies;
+- ``cook_d`` = (mu - mu_-i)^2 / V; ``cov_r`` = V_-i / V; ``tau2_del``, ``q_del``;
+- ``influential`` as metafor marks it: |dffits| > 3 sqrt(1 / (k - 1)), or the chi-squared (1 df)
+  probability of cook_d above 0.5, or hat > 3 / k, or |dfbetas| > 1.
 """
 
 from __future__ import annotations
@@ -14,18 +30,81 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from reanalyse.pooling import pool_effects
+from reanalyse.pooling import estimate_tau2, pool_effects
 from reanalyse.priors import EffectPrior, TauPrior
 from reanalyse.sensitivity import exact_cell
 
-__all__ = ["leave_one_out", "leave_one_out_exact"]
+__all__ = ["CASE_COLUMNS", "case_diagnostics", "leave_one_out", "leave_one_out_exact"]
 
 #: Columns of the frequentist leave-one-out table.
 LOO_COLUMNS: tuple[str, ...] = (
     "omitted", "k", "estimate", "ci_low", "ci_high", "te", "se", "p_z", "q", "df", "p_q", "i2",
     "tau2", "change", "excludes_null",
 )
+
+
+#: Columns of :func:`case_diagnostics`.
+CASE_COLUMNS: tuple[str, ...] = (
+    "study", "rstandard", "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat",
+    "weight", "dfbetas", "influential",
+)
+
+
+def _iv_fit(y: np.ndarray, v: np.ndarray, *, model: str, tau2_method: str
+            ) -> tuple[float, float, float, float]:
+    """(mu, V, tau^2, Q) of an inverse-variance fit."""
+    se = np.sqrt(v)
+    tau2 = estimate_tau2(method=tau2_method, te=y, se=se) if model == "random" else 0.0
+    w = 1.0 / (v + tau2)
+    mu = float(np.sum(w * y) / np.sum(w))
+    w0 = 1.0 / v
+    mu0 = float(np.sum(w0 * y) / np.sum(w0))
+    return mu, 1.0 / float(np.sum(w)), tau2, float(np.sum(w0 * (y - mu0) ** 2))
+
+
+def case_diagnostics(
+    effects: pd.DataFrame,
+    *,
+    model: str = "fixed",
+    tau2_method: str = "DL",
+) -> pd.DataFrame:
+    """Per-study influence diagnostics of ``effects`` (estimable rows of a
+    :func:`reanalyse.effects.study_effects` table), one row per study with the columns of
+    :data:`CASE_COLUMNS` (see the module text). Fewer than three studies give an empty table.
+    """
+    if model not in ("fixed", "random"):
+        raise ValueError(f"model must be fixed or random, got {model!r}")
+    eff = effects[effects["estimable"]] if "estimable" in effects else effects
+    y = eff["te"].to_numpy(dtype=float)
+    v = eff["se"].to_numpy(dtype=float) ** 2
+    k = len(y)
+    if k < 3:
+        return pd.DataFrame(columns=list(CASE_COLUMNS))
+    mu, var, tau2, _ = _iv_fit(y, v, model=model, tau2_method=tau2_method)
+    hat = (1.0 / (v + tau2)) * var
+    rows = []
+    for i, study in enumerate(eff["study"].astype(str)):
+        keep = np.arange(k) != i
+        mu_d, var_d, tau2_d, q_d = _iv_fit(y[keep], v[keep], model=model,
+                                           tau2_method=tau2_method)
+        diff = mu - mu_d
+        var_star = 1.0 / float(np.sum(1.0 / (v + tau2_d)))
+        dffits = diff / math.sqrt(hat[i] * (tau2_d + v[i]))
+        dfbetas = diff / math.sqrt(var_star)
+        cook = diff**2 / var
+        rows.append({
+            "study": study,
+            "rstandard": (y[i] - mu) / math.sqrt(v[i] + tau2 - var),
+            "rstudent": (y[i] - mu_d) / math.sqrt(v[i] + tau2_d + var_d),
+            "dffits": dffits, "cook_d": cook, "cov_r": var_d / var, "tau2_del": tau2_d,
+            "q_del": q_d, "hat": hat[i], "weight": 100.0 * hat[i], "dfbetas": dfbetas,
+            "influential": bool(abs(dffits) > 3 * math.sqrt(1 / (k - 1))
+                                or stats.chi2.cdf(cook, 1) > 0.5 or hat[i] > 3 / k
+                                or abs(dfbetas) > 1),
+        })
+    return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
 
 
 def leave_one_out(

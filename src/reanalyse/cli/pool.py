@@ -12,7 +12,7 @@ from reanalyse.cli._output import dump_json, fmt, text_table
 from reanalyse.data import load_table
 from reanalyse.data.table import StudyTable
 from reanalyse.effects import study_effects
-from reanalyse.influence import leave_one_out
+from reanalyse.influence import case_diagnostics, leave_one_out
 from reanalyse.pooling import PooledResult, pool
 from reanalyse.small_study import MIN_STUDIES, small_study_tests
 from reanalyse.trim_fill import trim_fill_table
@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--timepoint", default=None, help="timepoint when the file holds several")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--leave-one-out", action="store_true",
-                   help="also pool without each study in turn (same method and model)")
+                   help="also pool without each study in turn (same method and model) and "
+                   "print each study's influence diagnostics (as metafor's influence)")
     p.add_argument("--small-study", action="store_true",
                    help="also test for funnel-plot asymmetry (Egger for continuous outcomes; "
                    "Peters, and Harbord for OR, for binary; Begg for all)")
@@ -93,6 +94,8 @@ def _main(args: argparse.Namespace) -> int:
             extra["leave_one_out"] = leave_one_out(
                 effects, measure=args.measure, method=res.method, model=args.model,
                 tau2_method=args.tau2, hksj=args.hksj, level=args.level)
+            extra["case_diagnostics"] = case_diagnostics(effects, model=args.model,
+                                                         tau2_method=args.tau2)
         if args.small_study:
             extra["small_study"] = small_study_tests(effects, measure=args.measure,
                                                      min_studies=args.min_studies)
@@ -121,6 +124,15 @@ def _render_extra(name: str, frame: pd.DataFrame) -> str:
                  f"{fmt(r.ci_high)}]"), fmt(r.p_z, 4), f"{r.i2:.0f}%"]
                 for r in frame.itertuples()]
         return "Leave-one-out\n" + text_table(["Omitted", "k", "Pooled", "P", "I²"], rows)
+    if name == "case_diagnostics":
+        if frame.empty:
+            return "Influence diagnostics: need three or more studies"
+        rows = [[str(r.study), fmt(r.rstudent), fmt(r.dffits, 3), fmt(r.cook_d, 3),
+                 fmt(r.cov_r, 3), fmt(r.hat, 3), fmt(r.dfbetas, 3), "*" if r.influential else ""]
+                for r in frame.itertuples()]
+        return ("Influence diagnostics (inverse variance; * marked influential by metafor's "
+                "rule)\n" + text_table(["Study", "rstudent", "DFFITS", "Cook's D", "cov.r",
+                                        "hat", "DFBETAS", "inf"], rows))
     if name == "trim_fill":
         rows = [[str(r.estimator), str(r.side), str(r.k),
                  "" if pd.isna(r.k0) else str(int(r.k0)), fmt(r.se_k0, 2), fmt(r.p_k0, 4),

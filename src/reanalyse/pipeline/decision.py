@@ -24,6 +24,8 @@ studies on): the heterogeneity the data cannot rule out, whatever model the revi
 ``omission_changes`` lists the single studies whose omission changes a reading: the frequentist
 one (the review's method, without the study) or the Bayesian one (the exact engine under the
 default priors, without the study, against the same engine with all studies).
+``influential_studies`` lists those metafor's influence rule marks (from three studies on;
+``reanalyse.influence.case_diagnostics``).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from reanalyse.measures import is_ratio
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["DECISION_COLUMNS", "decision_row", "omission_changes", "prior_sensitivity",
+__all__ = ["DECISION_COLUMNS", "decision_row", "influential_studies", "omission_changes",
+           "prior_sensitivity",
            "reading_from_ci", "reading_from_probability"]
 
 DECISION_COLUMNS = [
@@ -54,7 +57,7 @@ DECISION_COLUMNS = [
     "p_benefit", "p_meaningful", "threshold", "threshold_label", "threshold_source",
     "threshold_provisional", "p_new_benefit", "tau_prior", "effect_prior",
     "tipping_scale_p50", "tipping_scale_p90",
-    "review_reading", "bayes_reading", "agrees", "omission_changes",
+    "review_reading", "bayes_reading", "agrees", "omission_changes", "influential_studies",
     "bf01_mu0", "min_bf01_mu0", "bf01_tau0",
 ]
 
@@ -115,6 +118,16 @@ def omission_changes(influence: pd.DataFrame, *, freq_reading: str, bayes_readin
         if what:
             changes.append(f"{row['omitted']} ({'; '.join(what)})")
     return "; ".join(changes) if changes else "none"
+
+
+def influential_studies(influence: pd.DataFrame | None) -> str:
+    """The studies metafor's rule marks influential ("none"; "" without case diagnostics)."""
+    if influence is None or influence.empty or "rstudent" not in influence:
+        return ""
+    if influence["rstudent"].isna().all():
+        return ""
+    flagged = influence.loc[influence["influential"].astype(bool), "omitted"].astype(str)
+    return "; ".join(flagged) if len(flagged) else "none"
 
 
 def _back(x: float, ratio: bool) -> float:
@@ -216,6 +229,7 @@ def decision_row(
     if row["review_reading"] != "unknown" and row["bayes_reading"] != "unknown":
         row["agrees"] = row["review_reading"] == row["bayes_reading"]
     row["omission_changes"] = _omissions(prep, null=null)
+    row["influential_studies"] = influential_studies(prep.influence)
     if prep.bayes_factors is not None:
         bf = prep.bayes_factors
         row.update(bf01_mu0=bf.bf01_mu0, min_bf01_mu0=bf.min_bf01_mu0, bf01_tau0=bf.bf01_tau0)

@@ -4,6 +4,9 @@
   refitted by the exact engine under the default priors (Bayesian), with the reading of each
   (benefit / harm / inconclusive, as in the decision table) and the P(benefit) and
   P(clinically meaningful benefit) of the rest. Natural scale, the analysis' own orientation.
+  From three studies on, metafor's case diagnostics of each study (``influence.case_diagnostics``:
+  studentised deleted residual, Cook's distance, hat, DFFITS, DFBETAS, covariance ratio) and
+  whether metafor's rule marks it influential.
 - ``small_study``: the funnel-plot asymmetry tests that suit the measure, done only from
   :data:`reanalyse.small_study.MIN_STUDIES` studies on (each row says why otherwise).
 - ``trim_fill``: trim and fill (L0 and R0) with the review's model and tau^2 estimator on the
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from reanalyse.influence import leave_one_out, leave_one_out_exact
+from reanalyse.influence import case_diagnostics, leave_one_out, leave_one_out_exact
 from reanalyse.measures import is_ratio
 from reanalyse.pipeline.decision import reading_from_ci, reading_from_probability
 from reanalyse.priors import EffectPrior, TauPrior
@@ -35,8 +38,10 @@ __all__ = ["INFLUENCE_COLUMNS", "influence_table", "small_study_table", "trim_fi
 INFLUENCE_COLUMNS: tuple[str, ...] = (
     "omitted", "k", "estimate", "ci_low", "ci_high", "p_z", "i2", "tau2", "change",
     "freq_reading", "bayes_median", "bayes_q025", "bayes_q975", "p_benefit", "p_meaningful",
-    "bayes_reading", "note",
+    "bayes_reading", "rstudent", "cook_d", "hat", "dffits", "dfbetas", "cov_r", "influential",
+    "note",
 )
+_CASE = ("rstudent", "cook_d", "hat", "dffits", "dfbetas", "cov_r", "influential")
 
 
 def influence_table(prep: PreparedAnalysis) -> pd.DataFrame:
@@ -54,11 +59,16 @@ def influence_table(prep: PreparedAnalysis) -> pd.DataFrame:
                   "change"]].copy()
     table["freq_reading"] = [reading_from_ci(lo, hi, null=null, sign=prep.sign)
                              for lo, hi in zip(freq["ci_low"], freq["ci_high"], strict=True)]
+    cases = case_diagnostics(main.effects, model=review.model,
+                             tau2_method=review.tau2_method or "DL")
+    for col in _CASE:
+        table[col] = (cases[col].to_numpy() if len(cases) == len(table)
+                      else (False if col == "influential" else math.nan))
     tau = prep.default_tau.prior if prep.default_tau else None
     effect = prep.default_effect.prior if prep.default_effect else None
     if not (isinstance(tau, TauPrior) and isinstance(effect, EffectPrior)
             and effect.family in ("normal", "flat")):
-        for col in INFLUENCE_COLUMNS[10:-1]:
+        for col in INFLUENCE_COLUMNS[10:16]:
             table[col] = math.nan if col != "bayes_reading" else "unknown"
         table["note"] = "no exact-engine prior for this analysis"
         return table[list(INFLUENCE_COLUMNS)]

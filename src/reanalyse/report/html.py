@@ -195,8 +195,16 @@ def _robustness(prep: PreparedAnalysis, decision_row: pd.Series) -> list[str]:
         cols = ["omitted", "k", "estimate", "ci_low", "ci_high", "i2", "freq_reading",
                 "bayes_median", "bayes_q025", "bayes_q975", "p_benefit", "p_meaningful",
                 "bayes_reading"]
+        if "rstudent" in infl and infl["rstudent"].notna().any():
+            cols += ["rstudent", "cook_d", "hat", "influential"]
+            flagged = str(decision_row.get("influential_studies", "") or "")
+            parts.append("<p>Case diagnostics of each study (inverse variance with the review's "
+                         "model, as metafor's <code>influence</code>): studentised deleted "
+                         "residual, Cook's distance and hat value; marked influential by "
+                         f"metafor's rule: {e(flagged)}.</p>")
         parts.append(_table(infl[cols], table_id=f"influence-{prep.spec.id}",
-                            digits={"k": 0, "i2": 0, "p_benefit": 3, "p_meaningful": 3}))
+                            digits={"k": 0, "i2": 0, "p_benefit": 3, "p_meaningful": 3,
+                                    "rstudent": 2, "cook_d": 3, "hat": 3}))
     small = prep.small_study
     if small is not None and not small.empty:
         done = small[small["p"].notna()]
