@@ -1,6 +1,8 @@
 """Time the per-analysis diagnostics that ``reanalyse run`` adds to every pairwise analysis:
 leave-one-out (frequentist, re-pooled with MH; and Bayesian, the exact posterior refitted), the
-small-study tests, and the Bayes factors of the exact engine; on synthetic data with k = 3, 10 and 30.
+small-study tests, trim and fill, the case diagnostics, the heterogeneity intervals (Q-profile
+and Higgins-Thompson) and the Bayes factors of the exact engine; on synthetic data with k = 3,
+10 and 30.
 
 Run: ``.venv/bin/python benchmarks/bench_diagnostics.py`` (prints figures; asserts nothing).
 """
@@ -15,9 +17,12 @@ import numpy as np
 import pandas as pd
 
 from reanalyse.exact import bayes_factors
-from reanalyse.influence import leave_one_out, leave_one_out_exact
+from reanalyse.influence import case_diagnostics, leave_one_out, leave_one_out_exact
+from reanalyse.pooling import cochran_q
+from reanalyse.pooling.heterogeneity_ci import heterogeneity_interval
 from reanalyse.priors.inline import parse_inline_prior
 from reanalyse.small_study import small_study_tests
+from reanalyse.trim_fill import trim_fill_table
 
 TAU = parse_inline_prior("half-normal:0.5")
 EFFECT = parse_inline_prior("normal:0,10")
@@ -57,9 +62,15 @@ def _one_k(k: int, rng: np.random.Generator) -> str:
     small = _median_ms(lambda: small_study_tests(eff, measure="RR", min_studies=3))
     bf = _median_ms(lambda: bayes_factors(y=y, se=se, tau_prior=TAU, mu_prior_mean=0.0,
                                           mu_prior_sd=10.0), repeat=5)
+    tf = _median_ms(lambda: trim_fill_table(eff, measure="RR", model="random",
+                                            tau2_method="REML", min_studies=3))
+    cases = _median_ms(lambda: case_diagnostics(eff, model="random", tau2_method="REML"))
+    q = cochran_q(te=y, se=se).q
+    het = _median_ms(lambda: heterogeneity_interval(te=y, se=se, q=q))
     return (f"k={k:>2}: leave-one-out MH fixed {loo:7.1f} ms, MH + DL random {loo_dl:7.1f} ms, "
             f"exact (Bayesian) {loo_x:7.1f} ms; small-study tests {small:5.1f} ms; "
-            f"Bayes factors {bf:6.1f} ms")
+            f"trim and fill L0 + R0 (REML) {tf:6.1f} ms; case diagnostics (REML) "
+            f"{cases:6.1f} ms; tau² and I² intervals {het:5.2f} ms; Bayes factors {bf:6.1f} ms")
 
 
 def main() -> None:

@@ -117,3 +117,41 @@ def test_benefit_direction_from_forest_plot_labels(groups: tuple[str, str],
                                                    labels: tuple[str, str],
                                                    expected: bool | None) -> None:
     assert benefit_direction(group_labels=groups, graph_labels=labels) is expected
+
+
+def test_imported_ratio_specs_carry_the_generic_thresholds(imported) -> None:  # type: ignore[no-untyped-def]
+    from reanalyse.thresholds import primary_threshold
+
+    root, _ = imported
+    specs = {s.id: s for s in load_analyses(root=root)}
+    first = specs["sorethroat_1_01"]
+    assert [t.value for t in first.thresholds] == [0.8, 1.25]
+    assert all("GRADE guidelines 6" in t.source and "generic" in t.label
+               for t in first.thresholds)
+    # lower RR is better here, so 0.8 is the benefit threshold used for P(meaningful benefit)
+    primary = primary_threshold(first)
+    assert primary is not None and primary.value == 0.8 and primary.side == "benefit"
+    assert "Generic thresholds for RR" in first.notes
+    assert all(s.thresholds for s in specs.values() if s.measure in ("RR", "OR", "SMD"))
+
+
+def test_generic_thresholds_sign_smd_by_direction_and_name_every_problem(tmp_path: Path) -> None:
+    from reanalyse.analyses.default_thresholds import DEFAULTS_FILE, generic_thresholds
+    from reanalyse.errors import DataValidationError
+
+    root = _project(tmp_path)
+    up = generic_thresholds(root=root, measure="SMD", higher_is_better=True)
+    down = generic_thresholds(root=root, measure="SMD", higher_is_better=False)
+    assert [t.value for t in up] == [0.2, 0.5, 0.8]
+    assert [t.value for t in down] == [-0.2, -0.5, -0.8]
+    assert generic_thresholds(root=root, measure="MD", higher_is_better=True) == []
+    assert generic_thresholds(root=tmp_path / "nowhere", measure="RR",
+                              higher_is_better=True) == []
+    (root / DEFAULTS_FILE).write_text(
+        '[[RR]]\nvalue = -1\nlabel = "x"\nsource = "y"\n\n[[SMD]]\nmagnitude = 0.2\n'
+        'label = "small"\n\n[[MD]]\nvalue = 5\nlabel = "x"\nsource = "y"\n')
+    with pytest.raises(DataValidationError) as err:
+        generic_thresholds(root=root, measure="RR", higher_is_better=True)
+    text = str(err.value)
+    assert "3 problems" in text and "RR.value" in text and "SMD.source" in text
+    assert "'MD' has no generic thresholds" in text

@@ -18,8 +18,10 @@ The direction of benefit is not stored in a RevMan file as such; it is read from
 plot's labels (``GRAPH_LABEL_1`` left, ``GRAPH_LABEL_2`` right): "Favours antibiotics" on the left
 with antibiotics as group 1 means lower values favour the treatment. An outcome whose labels name
 neither group (nor "experimental"/"control") is skipped with that reason, so nothing is guessed.
-Clinically meaningful thresholds are not in the file either; the pipeline's defaults apply until
-a specification names its own.
+Clinically meaningful thresholds are not in the file either: each RR, OR and SMD specification
+gets the generic rules of thumb of ``analyses/defaults/thresholds.toml`` (GRADE's 25% relative
+change; Cohen's 0.2 / 0.5 / 0.8), labelled generic, to be replaced where the outcome has its own;
+MD and RD specifications get none (an MD is in the outcome's units) and say so.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from typing import Any
 
 import pandas as pd
 
+from reanalyse.analyses.default_thresholds import DEFAULTS_FILE, generic_thresholds
 from reanalyse.analyses.root import find_root
+from reanalyse.analyses.spec import Threshold
 from reanalyse.errors import DataValidationError
 from reanalyse.measures import analysis_scale
 from reanalyse.pipeline.atomic import write_text
@@ -159,7 +163,7 @@ def _skip(outcome: Outcome, reason: str) -> ImportedOutcome:
 
 
 def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
-                    data_rel: str) -> tuple[ImportedOutcome, pd.DataFrame | None,
+                    data_rel: str, root: Path) -> tuple[ImportedOutcome, pd.DataFrame | None,
                                             dict[str, Any] | None, str | None]:
     analysis = analysis_choice(outcome)
     if analysis is None:
@@ -211,6 +215,11 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
             "note": f"{method} {'random' if outcome.settings.random else 'fixed'} as set in the "
                     "file" + split}
     studies = list(dict.fromkeys(rows["study"]))
+    thresholds = generic_thresholds(root=root, measure=measure, higher_is_better=better)
+    said = (f"Generic thresholds for {measure} from {DEFAULTS_FILE.as_posix()} (rules of thumb, "
+            "not outcome-specific): replace them where the outcome has its own."
+            if thresholds else "No clinically meaningful thresholds are in the file: add "
+            "[[thresholds]] with their sources.")
     spec = _spec_text(
         id=aid, title=f"{comparison.name}: {outcome.name}", data=data_rel, outcome=outcome.id,
         treatment=treatment, control=control, measure=measure, method=method,
@@ -219,10 +228,18 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
         published=aid if published else None, review_studies=studies,
         notes=f"Imported from {source}, outcome {outcome.id}; direction of benefit read from the "
               f"forest-plot labels {outcome.graph_labels[0]!r} (left) / "
-              f"{outcome.graph_labels[1]!r} (right). No clinically meaningful thresholds are in "
-              "the file: add [[thresholds]] with their sources.")
+              f"{outcome.graph_labels[1]!r} (right). {said}") + _thresholds_text(thresholds)
     return (ImportedOutcome(outcome_id=outcome.id, name=outcome.name, analysis_id=aid),
             rows, published, spec)
+
+
+def _thresholds_text(thresholds: list[Threshold]) -> str:
+    text = "".join(
+        f"\n[[thresholds]]\nvalue = {t.value!r}\nlabel = {_toml_str(t.label)}\n"
+        f"source = {_toml_str(t.source)}\nprovisional = {'true' if t.provisional else 'false'}\n"
+        for t in thresholds)
+    tomllib.loads(text)  # what we write must parse
+    return text
 
 
 def _csv(frame: pd.DataFrame) -> str:
@@ -266,7 +283,7 @@ def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
     results, frames, published, specs = [], [], [], {}
     for outcome in review.outcomes:
         res, rows, pub, spec = _import_outcome(review, outcome, name=name, source=source,
-                                               data_rel=data_rel)
+                                               data_rel=data_rel, root=base)
         results.append(res)
         if res.imported:
             frames.append(rows)
@@ -304,8 +321,10 @@ def _readme(review: Review, path: Path, digest: str, results: list[ImportedOutco
               "where RevMan analyses non-events, events = total - events (`derived`)."),
              "- `published.csv`: RevMan's stored pooled result of each outcome (the targets).",
              ("- `../../analyses/` holds one specification per imported outcome; the direction "
-              "of benefit is read from the forest-plot labels, and clinically meaningful "
-              "thresholds still need adding with their sources."), "",
+              "of benefit is read from the forest-plot labels; RR, OR and SMD analyses carry "
+              "the generic clinically meaningful thresholds of "
+              "`analyses/defaults/thresholds.toml` (rules of thumb, to be replaced where an "
+              "outcome has its own), MD and RD analyses none yet."), "",
              f"Imported: {len(ok)} outcomes. Skipped: {len(skipped)}.", ""]
     if skipped:
         lines += ["| outcome | name | why skipped |", "|---|---|---|"]
