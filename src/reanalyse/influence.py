@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from reanalyse.pooling import estimate_tau2, pool_effects
+from reanalyse.pooling import cochran_q, estimate_tau2, inverse_variance, pool_effects
 from reanalyse.priors import EffectPrior, TauPrior
 from reanalyse.sensitivity import exact_cell
 
@@ -57,11 +57,8 @@ def _iv_fit(y: np.ndarray, v: np.ndarray, *, model: str, tau2_method: str
     """(mu, V, tau^2, Q) of an inverse-variance fit."""
     se = np.sqrt(v)
     tau2 = estimate_tau2(method=tau2_method, te=y, se=se) if model == "random" else 0.0
-    w = 1.0 / (v + tau2)
-    mu = float(np.sum(w * y) / np.sum(w))
-    w0 = 1.0 / v
-    mu0 = float(np.sum(w0 * y) / np.sum(w0))
-    return mu, 1.0 / float(np.sum(w)), tau2, float(np.sum(w0 * (y - mu0) ** 2))
+    fit = inverse_variance(te=y, se=se, tau2=tau2)
+    return fit.te, fit.se**2, tau2, cochran_q(te=y, se=se).q
 
 
 def case_diagnostics(

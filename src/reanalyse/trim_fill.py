@@ -142,7 +142,7 @@ def trim_and_fill(
             raise ArithmeticError(f"trim and fill did not converge in {_MAX_ITER} iterations")
         mu = _centre(y[:k - k0], se[:k - k0], model=model, tau2_method=tau2_method)
         raw, se_k0 = _estimate_k0(y, mu, estimator=estimator)
-        k0 = max(0, int(_round_half_even(raw)))
+        k0 = max(0, round(raw))  # Python's round, like R's, sends halves to the even neighbour
         se_k0 = max(0.0, se_k0)
     p_k0 = 0.5 ** (k0 + 1) if estimator == "R0" else math.nan
     options = {"measure": measure, "method": "IV", "model": model, "tau2_method": tau2_method,
@@ -160,11 +160,6 @@ def trim_and_fill(
     return TrimFill(estimator=estimator, side=side, k0=k0, se_k0=se_k0, p_k0=p_k0,
                     iterations=iterations, observed=observed, filled=filled,
                     filled_effects=fill)
-
-
-def _round_half_even(x: float) -> float:
-    """R's round(): halves go to the even neighbour (as Python's round)."""
-    return float(round(x))
 
 
 def trim_fill_table(effects: pd.DataFrame, *, measure: str, model: str = "fixed",
