@@ -35,7 +35,7 @@ from scipy import stats
 from reanalyse.pooling import PooledResult, estimate_tau2, inverse_variance, pool_effects
 from reanalyse.small_study import MIN_STUDIES, egger_test
 
-__all__ = ["TRIM_FILL_COLUMNS", "TrimFill", "trim_and_fill", "trim_fill_table"]
+__all__ = ["TRIM_FILL_COLUMNS", "TrimFill", "trim_and_fill", "trim_fill_fits", "trim_fill_table"]
 
 _MAX_ITER = 100
 
@@ -162,23 +162,39 @@ def trim_and_fill(
                     filled_effects=fill)
 
 
+def trim_fill_fits(effects: pd.DataFrame, *, measure: str, model: str = "fixed",
+                   tau2_method: str = "DL", min_studies: int = MIN_STUDIES) -> dict[str, TrimFill]:
+    """Trim and fill by each estimator (``{"L0": ..., "R0": ...}``); empty below ``min_studies``
+    estimable studies."""
+    eff = effects[effects["estimable"]] if "estimable" in effects else effects
+    if len(eff) < min_studies:
+        return {}
+    return {est: trim_and_fill(eff, measure=measure, model=model,  # type: ignore[arg-type]
+                               tau2_method=tau2_method, estimator=est)  # type: ignore[arg-type]
+            for est in ("L0", "R0")}
+
+
 def trim_fill_table(effects: pd.DataFrame, *, measure: str, model: str = "fixed",
-                    tau2_method: str = "DL", min_studies: int = MIN_STUDIES) -> pd.DataFrame:
+                    tau2_method: str = "DL", min_studies: int = MIN_STUDIES,
+                    fits: dict[str, TrimFill] | None = None) -> pd.DataFrame:
     """One row per estimator (L0, R0) with the columns of :data:`TRIM_FILL_COLUMNS`; below
-    ``min_studies`` estimable studies the rows say it was not done and why."""
+    ``min_studies`` estimable studies the rows say it was not done and why. ``fits`` are the
+    :func:`trim_fill_fits` of the same effects when already computed."""
     eff = effects[effects["estimable"]] if "estimable" in effects else effects
     k = len(eff)
+    if fits is None:
+        fits = trim_fill_fits(eff, measure=measure, model=model, tau2_method=tau2_method,
+                              min_studies=min_studies)
     rows = []
     for est in ("L0", "R0"):
         row: dict[str, Any] = {c: math.nan for c in TRIM_FILL_COLUMNS}
         row.update(estimator=est, side="", k=k, note="")
-        if k < min_studies:
+        res = fits.get(est)
+        if res is None:
             row["note"] = (f"not done: {k} studies, fewer than {min_studies} (Cochrane Handbook "
                            "13.3.5.4)")
             rows.append(row)
             continue
-        res = trim_and_fill(eff, measure=measure, model=model,  # type: ignore[arg-type]
-                            tau2_method=tau2_method, estimator=est)  # type: ignore[arg-type]
         row.update(side=res.side, k0=res.k0, se_k0=res.se_k0, p_k0=res.p_k0,
                    estimate=res.observed.estimate, ci_low=res.observed.ci_low,
                    ci_high=res.observed.ci_high, filled_estimate=res.filled.estimate,

@@ -13,8 +13,8 @@ import pandas as pd
 from reanalyse.measures import is_ratio
 from reanalyse.pipeline.prepare import PreparedAnalysis
 from reanalyse.plots import plot_forest, plot_funnel, plot_sensitivity, plot_tau, save_figure
+from reanalyse.pooling import inverse_variance
 from reanalyse.small_study import MIN_STUDIES
-from reanalyse.trim_fill import trim_and_fill
 
 __all__ = ["FIGURES", "write_analysis_figures"]
 
@@ -78,20 +78,17 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
         written += save_figure(fig, folder / "sensitivity")
     if main.k >= MIN_STUDIES:
         y, se = main.y_se()
-        w = 1.0 / se**2
         tests = ""
         if prep.small_study is not None and not prep.small_study.empty:
             done = prep.small_study[prep.small_study["p"].notna()]
             tests = "; ".join(f"{r.test} p = {r.p:.3f}" for r in done.itertuples())
         filled: dict[str, Any] = {}
-        if main.effects is not None and main.review is not None:
-            tf = trim_and_fill(main.effects, measure=spec.measure,
-                               model=main.review.model,  # type: ignore[arg-type]
-                               tau2_method=main.review.tau2_method or "DL")  # type: ignore[arg-type]
+        tf = prep.trim_fill_fits.get("L0")
+        if tf is not None:
             filled = {"filled_te": tf.filled_effects["te"].to_numpy(),
                       "filled_se": tf.filled_effects["se"].to_numpy(),
                       "filled_label": f"filled by trim and fill (L0, k0 = {tf.k0}, {tf.side})"}
-        fig = plot_funnel(te=y, se=se, pooled_te=float(np.sum(w * y) / np.sum(w)),
+        fig = plot_funnel(te=y, se=se, pooled_te=inverse_variance(te=y, se=se).te,
                           log_scale=ratio, measure=spec.measure,
                           title=f"{spec.title}: funnel plot", tests=tests, **filled)
         written += save_figure(fig, folder / "funnel")

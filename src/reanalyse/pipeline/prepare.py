@@ -28,6 +28,7 @@ from reanalyse.pooling import PooledResult, pool
 from reanalyse.priors import EffectPrior
 from reanalyse.sensitivity import TippingPoint, exact_cell, tipping_points
 from reanalyse.thresholds import ScaledThreshold, analysis_thresholds, primary_threshold
+from reanalyse.trim_fill import TrimFill
 
 __all__ = ["PreparedAnalysis", "ScenarioData", "prepare_analysis"]
 
@@ -97,6 +98,7 @@ class PreparedAnalysis:
     influence: pd.DataFrame | None = None
     small_study: pd.DataFrame | None = None
     trim_fill: pd.DataFrame | None = None
+    trim_fill_fits: dict[str, TrimFill] = field(default_factory=dict)
     #: Bayes factors for tau = 0 and mu = 0 under the default priors (exact engine)
     bayes_factors: BayesFactors | None = None
 
@@ -146,7 +148,7 @@ def prepare_analysis(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: s
     if grid:
         prep.influence = influence_table(prep)
         prep.small_study = small_study_table(prep)
-        prep.trim_fill = trim_fill_for(prep)
+        prep.trim_fill, prep.trim_fill_fits = trim_fill_for(prep)
     return prep
 
 

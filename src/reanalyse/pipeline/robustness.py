@@ -28,7 +28,7 @@ from reanalyse.measures import is_ratio
 from reanalyse.pipeline.decision import reading_from_ci, reading_from_probability
 from reanalyse.priors import EffectPrior, TauPrior
 from reanalyse.small_study import small_study_tests
-from reanalyse.trim_fill import trim_fill_table
+from reanalyse.trim_fill import TrimFill, trim_fill_fits, trim_fill_table
 
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
@@ -95,10 +95,13 @@ def small_study_table(prep: PreparedAnalysis) -> pd.DataFrame:
     return small_study_tests(main.effects, measure=prep.spec.measure)
 
 
-def trim_fill_for(prep: PreparedAnalysis) -> pd.DataFrame:
-    """Trim and fill of the main scenario (rows say 'not done' below 10 studies)."""
+def trim_fill_for(prep: PreparedAnalysis) -> tuple[pd.DataFrame, dict[str, TrimFill]]:
+    """Trim and fill of the main scenario: the table (rows say 'not done' below 10 studies) and
+    the fits behind it (for the funnel plot)."""
     main = prep.main
     if main.effects is None or main.k == 0 or main.review is None:
-        return pd.DataFrame()
-    return trim_fill_table(main.effects, measure=prep.spec.measure, model=main.review.model,
-                           tau2_method=main.review.tau2_method or "DL")
+        return pd.DataFrame(), {}
+    options = {"measure": prep.spec.measure, "model": main.review.model,
+               "tau2_method": main.review.tau2_method or "DL"}
+    fits = trim_fill_fits(main.effects, **options)
+    return trim_fill_table(main.effects, fits=fits, **options), fits
