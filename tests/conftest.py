@@ -10,17 +10,15 @@ REPO = Path(__file__).resolve().parents[1]
 #: ../shared beside the clone (present in CI); tests that need it skip with the reason if absent.
 SHARED = REPO.parent / "shared"
 RM5_FIXTURE = SHARED / "fixtures" / "revman" / "antibiotics-for-sore-throat.rm5"
+#: The analysis defaults that ship inside the package.
+PACKAGED_DEFAULTS = REPO / "src" / "reanalyse" / "assets" / "defaults"
 
 
 def empty_project(tmp_path: Path, *, name: str = "another-review") -> Path:
-    """A scratch project with this repository's priors and Bayesian defaults, no analyses and
-    no data: what a methodologist starts another review from."""
-    import shutil
-
+    """A scratch project with no analyses and no data (the packaged priors and Bayesian
+    defaults apply): what a methodologist starts another review from."""
     root = tmp_path / "project"
     (root / "analyses").mkdir(parents=True)
-    shutil.copytree(REPO / "analyses" / "defaults", root / "analyses" / "defaults")
-    shutil.copytree(REPO / "priors", root / "priors")
     (root / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n")
     return root
 

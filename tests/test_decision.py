@@ -59,10 +59,10 @@ def test_report_notes_a_prior_driven_headline(tmp_path) -> None:
     from reanalyse.pipeline.defaults import load_defaults
     from reanalyse.pipeline.prepare import prepare_analysis
     from reanalyse.report.html import analysis_section
-    from tests.conftest import REPO
+    from tests.conftest import PACKAGED_DEFAULTS, REPO
 
     spec = load_analysis(REPO / "analyses" / "ivig_acr_eular_response.toml", root=REPO)
-    prep = prepare_analysis(spec, defaults=load_defaults(REPO / "analyses" / "defaults" /
+    prep = prepare_analysis(spec, defaults=load_defaults(PACKAGED_DEFAULTS /
                                                          "bayes.toml"), root=REPO)
     base = {"bayes_median": float("nan")}
     strong = analysis_section(tmp_path, prep, pd.Series(

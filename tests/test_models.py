@@ -62,7 +62,7 @@ def mcse(da: xr.DataArray, method: str = "mean", prob: float | None = None) -> f
 # --------------------------------------------------------------------------- specs and data
 def test_every_model_toml_loads_and_matches_its_class() -> None:
     folder = models_dir()
-    assert folder == REPO / "models"
+    assert folder == REPO / "src" / "reanalyse" / "assets" / "models"
     assert not list(folder.glob("*.py")), "models/ holds declarative specs only, no Python"
     assert (folder / "README.md").is_file()
     specs = model_specs()

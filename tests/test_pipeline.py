@@ -26,7 +26,7 @@ from reanalyse.errors import DataValidationError
 from reanalyse.exact import fit_exact
 from reanalyse.pipeline.run import run_pipeline
 from reanalyse.priors import load_prior
-from tests.conftest import REPO
+from tests.conftest import PACKAGED_DEFAULTS, REPO
 
 CHEAP = ["ivig_acr_eular_response", "ivig_disability"]
 
@@ -36,12 +36,11 @@ def make_root(tmp_path: Path, *, analyses: list[str], draws: int = 300) -> Path:
     (root / "analyses" / "defaults").mkdir(parents=True)
     for name in analyses:
         shutil.copy(REPO / "analyses" / f"{name}.toml", root / "analyses")
-    text = (REPO / "analyses" / "defaults" / "bayes.toml").read_text()
+    text = (PACKAGED_DEFAULTS / "bayes.toml").read_text()
     text = re.sub(r"draws = \d+", f"draws = {draws}", text)
     text = re.sub(r"tune = \d+", f"tune = {draws}", text)
     (root / "analyses" / "defaults" / "bayes.toml").write_text(text)
     shutil.copytree(REPO / "data", root / "data")
-    shutil.copytree(REPO / "priors", root / "priors")
     (root / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
     return root
 

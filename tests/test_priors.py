@@ -33,9 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 # --------------------------------------------------------------------------- registry folder
 
 
-def test_priors_dir_is_the_top_level_folder_and_holds_no_python():
+def test_priors_dir_is_the_packaged_folder_and_holds_no_python():
     folder = priors_dir()
-    assert folder == REPO / "priors"
+    assert folder == REPO / "src" / "reanalyse" / "assets" / "priors"
     assert (folder / "README.md").is_file()
     assert not list(folder.rglob("*.py"))
 

@@ -136,7 +136,8 @@ def test_imported_ratio_specs_carry_the_generic_thresholds(imported) -> None:  #
 
 
 def test_generic_thresholds_sign_smd_by_direction_and_name_every_problem(tmp_path: Path) -> None:
-    from reanalyse.analyses.default_thresholds import DEFAULTS_FILE, generic_thresholds
+    from reanalyse.analyses.default_thresholds import DEFAULTS_NAME, generic_thresholds
+    from reanalyse.io.resources import PROJECT_DEFAULTS
     from reanalyse.errors import DataValidationError
 
     root = _project(tmp_path)
@@ -145,9 +146,11 @@ def test_generic_thresholds_sign_smd_by_direction_and_name_every_problem(tmp_pat
     assert [t.value for t in up] == [0.2, 0.5, 0.8]
     assert [t.value for t in down] == [-0.2, -0.5, -0.8]
     assert generic_thresholds(root=root, measure="MD", higher_is_better=True) == []
-    assert generic_thresholds(root=tmp_path / "nowhere", measure="RR",
-                              higher_is_better=True) == []
-    (root / DEFAULTS_FILE).write_text(
+    # a folder without defaults of its own gets the packaged ones (GRADE's 0.8 and 1.25)
+    assert [t.value for t in generic_thresholds(root=tmp_path / "nowhere", measure="RR",
+                                                higher_is_better=True)] == [0.8, 1.25]
+    (root / PROJECT_DEFAULTS).mkdir(parents=True, exist_ok=True)
+    (root / PROJECT_DEFAULTS / DEFAULTS_NAME).write_text(
         '[[RR]]\nvalue = -1\nlabel = "x"\nsource = "y"\n\n[[SMD]]\nmagnitude = 0.2\n'
         'label = "small"\n\n[[MD]]\nvalue = 5\nlabel = "x"\nsource = "y"\n')
     with pytest.raises(DataValidationError) as err:

@@ -18,11 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reanalyse.analyses.spec import Threshold
 from reanalyse.errors import DataValidationError, Problem
+from reanalyse.io.resources import defaults_file
 
-__all__ = ["DEFAULTS_FILE", "generic_thresholds"]
+__all__ = ["DEFAULTS_NAME", "generic_thresholds"]
 
-#: Where the generic thresholds live, relative to the project root.
-DEFAULTS_FILE = Path("analyses") / "defaults" / "thresholds.toml"
+#: The generic thresholds file: packaged, or the project's own ``analyses/defaults/`` copy.
+DEFAULTS_NAME = "thresholds.toml"
 
 
 class _Ratio(BaseModel):
@@ -75,11 +76,10 @@ def _load(path: Path) -> dict[str, list[Any]]:
 
 def generic_thresholds(*, root: str | Path, measure: str,
                        higher_is_better: bool) -> list[Threshold]:
-    """The generic thresholds for ``measure`` (empty when there are none or the project has no
-    defaults file), ready for a specification's ``[[thresholds]]``."""
-    path = Path(root) / DEFAULTS_FILE
-    if not path.is_file():
-        return []
+    """The generic thresholds for ``measure`` (empty when there are none), ready for a
+    specification's ``[[thresholds]]``: from the project's ``analyses/defaults/thresholds.toml``
+    when it has one, else the packaged file."""
+    path = defaults_file(DEFAULTS_NAME, root=root)
     entries = _load(path).get(measure, [])
     out = []
     for entry in entries:

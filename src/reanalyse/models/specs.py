@@ -1,4 +1,4 @@
-"""The declarative model descriptions in the top-level ``models/*.toml``."""
+"""The declarative model descriptions, packaged as ``reanalyse/assets/models/*.toml``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from reanalyse.io.resources import asset_dir
 
 __all__ = ["MODELS_DIR_ENV", "REQUIRED_KEYS", "model_spec", "model_specs", "models_dir"]
 
@@ -20,18 +22,13 @@ REQUIRED_KEYS: tuple[str, ...] = ("id", "title", "class", "data", "measures", "l
 
 
 def models_dir() -> Path | None:
-    """The ``models/`` folder (``$REANALYSE_MODELS_DIR``, else next to ``pyproject.toml`` above
-    this package), or ``None`` when not found (an installed package without the repository)."""
+    """The model descriptions' folder: ``$REANALYSE_MODELS_DIR`` if set (``None`` when it is not
+    a folder), else the packaged ``reanalyse/assets/models``."""
     explicit = os.environ.get(MODELS_DIR_ENV)
     if explicit:
         path = Path(explicit).expanduser().resolve()
         return path if path.is_dir() else None
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "models"
-        if (parent / "pyproject.toml").is_file() and candidate.is_dir() and any(
-                candidate.glob("*.toml")):
-            return candidate
-    return None
+    return asset_dir("models")
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reanalyse import __version__
-from reanalyse.pipeline.atomic import write_bytes
+from reanalyse.io.atomic import write_bytes
 
 __all__ = ["SAMPLING_CODE", "TaskCache", "code_digest", "task_key"]
 

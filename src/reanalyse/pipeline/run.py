@@ -25,7 +25,9 @@ import xarray as xr
 from reanalyse import __version__
 from reanalyse.analyses import AnalysisSpec, find_root, load_analyses
 from reanalyse.errors import DataValidationError, Problem
-from reanalyse.pipeline import atomic
+from reanalyse.io import atomic
+from reanalyse.io.resources import defaults_file
+from reanalyse.priors import priors_dir
 from reanalyse.pipeline.cache import SAMPLING_CODE, TaskCache, code_digest, task_key
 from reanalyse.pipeline.defaults import BayesDefaults, load_defaults
 from reanalyse.pipeline.executor import Job, run_jobs
@@ -39,7 +41,8 @@ from reanalyse.results.provenance import package_versions
 
 __all__ = ["RunSummary", "run_pipeline"]
 
-DEFAULTS_FILE = Path("analyses") / "defaults" / "bayes.toml"
+#: The Bayesian defaults file: packaged, or the project's own ``analyses/defaults/`` copy.
+DEFAULTS_NAME = "bayes.toml"
 
 
 @dataclass
@@ -108,7 +111,7 @@ def run_pipeline(
     out = Path(results_dir) if results_dir is not None else base / "results"
     # ---- validate everything first: nothing is written when input is bad ----
     specs = _select(load_analyses("analyses", root=base), analyses)
-    defaults = load_defaults(base / DEFAULTS_FILE)
+    defaults = load_defaults(defaults_file(DEFAULTS_NAME, root=base))
     common = _common_inputs(base, scenario=scenario, mcmc=mcmc)
     keys_by_id = {s.id: task_key({"common": common, "spec": s.model_dump(),
                                   "files": _file_digests(base, s)}) for s in specs}
@@ -278,8 +281,9 @@ def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
 
 def _common_inputs(base: Path, *, scenario: str, mcmc: bool) -> dict[str, Any]:
     """What every analysis depends on besides its own spec and data."""
-    digests = {str(p.relative_to(base)): _digest(p) for p in
-               sorted((base / "priors").glob("*.toml")) + [base / DEFAULTS_FILE]}
+    files = [*sorted(priors_dir().glob("*.toml")), defaults_file(DEFAULTS_NAME, root=base)]
+    digests = {p.name if p.parent.name != "defaults" else f"defaults/{p.name}": _digest(p)
+               for p in files}
     return {"version": __version__, "code": code_digest(), "scenario": scenario, "mcmc": mcmc,
             "files": digests}
 

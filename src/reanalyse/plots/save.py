@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-from reanalyse.pipeline.atomic import atomic_path
+from reanalyse.io.atomic import atomic_path
 
 __all__ = ["save_figure"]
 

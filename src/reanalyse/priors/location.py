@@ -1,9 +1,12 @@
-"""Where the registry's ``priors/`` folder is."""
+"""Where the registry's folders are: the packaged ``reanalyse/assets/priors/`` and, optionally,
+a folder of one's own named by ``$REANALYSE_PRIORS_DIR`` that replaces it."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from reanalyse.io.resources import asset_dir
 
 __all__ = ["PRIORS_DIR_ENV", "priors_dir"]
 
@@ -12,11 +15,7 @@ PRIORS_DIR_ENV = "REANALYSE_PRIORS_DIR"
 
 
 def priors_dir() -> Path:
-    """The registry folder.
-
-    ``$REANALYSE_PRIORS_DIR`` if set; otherwise the first ``priors/`` folder holding ``*.toml``
-    files next to a ``pyproject.toml``, looking upward from this package's location (the
-    repository root in a source checkout or an editable install).
+    """The registry folder: ``$REANALYSE_PRIORS_DIR`` if set, else the packaged one.
 
     Returns
     -------
@@ -26,7 +25,7 @@ def priors_dir() -> Path:
     Raises
     ------
     FileNotFoundError
-        If the environment variable names a missing folder, or no folder is found.
+        If the environment variable names a missing folder.
     """
     explicit = os.environ.get(PRIORS_DIR_ENV)
     if explicit:
@@ -34,16 +33,4 @@ def priors_dir() -> Path:
         if not path.is_dir():
             raise FileNotFoundError(f"{PRIORS_DIR_ENV}={explicit!r} is not a directory")
         return path
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "priors"
-        if (
-            (parent / "pyproject.toml").is_file()
-            and candidate.is_dir()
-            and any(candidate.glob("*.toml"))
-        ):
-            return candidate
-    raise FileNotFoundError(
-        f"no priors/ registry folder found above {here.parent}; set {PRIORS_DIR_ENV} to the "
-        "folder holding the registry's *.toml files"
-    )
+    return asset_dir("priors")

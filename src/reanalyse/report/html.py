@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from reanalyse.pipeline import atomic
+from reanalyse.io import atomic
 
 if TYPE_CHECKING:
     from reanalyse.pipeline.defaults import BayesDefaults

@@ -38,12 +38,12 @@ from typing import Any
 
 import pandas as pd
 
-from reanalyse.analyses.default_thresholds import DEFAULTS_FILE, generic_thresholds
+from reanalyse.analyses.default_thresholds import DEFAULTS_NAME, generic_thresholds
 from reanalyse.analyses.root import find_root
 from reanalyse.analyses.spec import Threshold
 from reanalyse.errors import DataValidationError
 from reanalyse.measures import analysis_scale
-from reanalyse.pipeline.atomic import write_text
+from reanalyse.io.atomic import write_text
 from reanalyse.revman.model import Outcome, Review
 from reanalyse.revman.reader import read_rm5
 from reanalyse.revman.recompute import analysis_choice
@@ -216,7 +216,7 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
                     "file" + split}
     studies = list(dict.fromkeys(rows["study"]))
     thresholds = generic_thresholds(root=root, measure=measure, higher_is_better=better)
-    said = (f"Generic thresholds for {measure} from {DEFAULTS_FILE.as_posix()} (rules of thumb, "
+    said = (f"Generic thresholds for {measure} from reanalyse's {DEFAULTS_NAME} (rules of thumb, "
             "not outcome-specific): replace them where the outcome has its own."
             if thresholds else "No clinically meaningful thresholds are in the file: add "
             "[[thresholds]] with their sources.")
