@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reanalyse.analyses import load_analyses
-from reanalyse.bayes import analysis_data
+from reanalyse.bayesian import analysis_data
 from reanalyse.exact import fit_exact
 from reanalyse.models import BinomialLog, BinomialLogit, ContrastData, NormalNormal
 from reanalyse.priors import load_prior

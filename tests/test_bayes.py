@@ -1,4 +1,4 @@
-"""reanalyse.bayes and ``reanalyse bayes``: the exact engine against MCMC (acceptance), no
+"""reanalyse.bayesian and ``reanalyse bayes``: the exact engine against MCMC (acceptance), no
 silent divergences on the IIM analyses, the CLI's JSON contract and its errors."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 
 from reanalyse.analyses import load_analyses
-from reanalyse.bayes import analysis_data, bayes_analysis
+from reanalyse.bayesian import analysis_data, bayes_analysis
 from reanalyse.cli import main
 from reanalyse.exact import fit_exact
 from reanalyse.models import ContrastData, NormalNormal

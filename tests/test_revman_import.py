@@ -137,8 +137,8 @@ def test_imported_ratio_specs_carry_the_generic_thresholds(imported) -> None:  #
 
 def test_generic_thresholds_sign_smd_by_direction_and_name_every_problem(tmp_path: Path) -> None:
     from reanalyse.analyses.default_thresholds import DEFAULTS_NAME, generic_thresholds
-    from reanalyse.io.resources import PROJECT_DEFAULTS
     from reanalyse.errors import DataValidationError
+    from reanalyse.io.resources import PROJECT_DEFAULTS
 
     root = _project(tmp_path)
     up = generic_thresholds(root=root, measure="SMD", higher_is_better=True)

@@ -1,4 +1,20 @@
-"""reanalyse: Bayesian re-analysis of Cochrane-style meta-analyses."""
+"""reanalyse: Bayesian re-analysis of Cochrane-style meta-analyses.
+
+The front door (what a notebook user calls; the CLI and the pipeline call the same functions):
+
+- :func:`read_table` a study table in the canonical long format, validated;
+- :func:`pool` RevMan-exact frequentist pooling (MH, IV, Peto; DL, REML, PM; HKSJ);
+- :func:`bayes` Bayesian random-effects meta-analysis (exact engine or PyMC);
+- :func:`sensitivity_grid` posterior summaries across tau priors x effect priors;
+- :func:`read_revman` a RevMan 5 review;
+- :mod:`reanalyse.priors` the cited prior registry (``reanalyse.priors.show(id)``).
+
+Examples
+--------
+>>> import reanalyse as ra
+>>> ra.priors.show("turner2015-marginal").prior.role
+'tau'
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -7,4 +23,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - only when run from a source tree without install
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+from reanalyse import priors
+from reanalyse.api import bayes, pool, read_revman, read_table, sensitivity_grid
+from reanalyse.errors import DataValidationError
+
+__all__ = ["DataValidationError", "__version__", "bayes", "pool", "priors", "read_revman",
+           "read_table", "sensitivity_grid"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reanalyse.cli._output import dump_json
+from reanalyse.io.text import dump_json
 
 __all__ = ["register"]
 
@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _main(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from reanalyse.bayes import bayes_analysis
+    from reanalyse.bayesian import bayes_analysis
     from reanalyse.sampling import DEFAULT_SETTINGS
 
     changes = {k: getattr(args, k) for k in ("draws", "tune", "chains")

@@ -14,8 +14,8 @@ import argparse
 import sys
 from typing import Any
 
-from reanalyse.cli._output import dump_json, text_table
 from reanalyse.data import load_table
+from reanalyse.io.text import dump_json, text_table
 from reanalyse.measures import analysis_scale, is_ratio
 
 __all__ = ["DEFAULT_PRIORS", "register", "run_nma"]

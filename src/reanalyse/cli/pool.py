@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
 import pandas as pd
 
-from reanalyse.cli._output import dump_json, fmt, text_table
-from reanalyse.data import load_table
+from reanalyse import api
 from reanalyse.data.table import StudyTable
 from reanalyse.effects import study_effects
 from reanalyse.influence import case_diagnostics, leave_one_out
-from reanalyse.pooling import PooledResult, pool
+from reanalyse.io.text import dump_json, fmt, text_table
+from reanalyse.pooling import PooledResult
+from reanalyse.pooling.render import render
 from reanalyse.small_study import MIN_STUDIES, small_study_tests
 from reanalyse.trim_fill import trim_fill_table
 
@@ -68,18 +68,16 @@ def run_pool(
     timepoint: str | None = None,
     level: float = 0.95,
 ) -> PooledResult:
-    """Load ``data`` (a path, or a table already loaded), select an outcome/timepoint and pool
-    it (the ``pool`` command)."""
-    table = data if isinstance(data, StudyTable) else load_table(data)
-    if outcome is not None or timepoint is not None:
-        table = table.select(outcome=outcome, timepoint=timepoint)
-    return pool(table, measure=measure, method=method, model=model,  # type: ignore[arg-type]
-                tau2_method=tau2_method, hksj=hksj, treatment=treatment,  # type: ignore[arg-type]
-                control=control, level=level)
+    """The ``pool`` command's computation: :func:`reanalyse.pool` (kept for callers of the
+    command's function)."""
+    return api.pool(data, measure=measure, treatment=treatment,  # type: ignore[arg-type]
+                    control=control, method=method, model=model,  # type: ignore[arg-type]
+                    tau2=tau2_method, hksj=hksj, level=level,  # type: ignore[arg-type]
+                    outcome=outcome, timepoint=timepoint)
 
 
 def _main(args: argparse.Namespace) -> int:
-    table = load_table(args.data)
+    table = api.read_table(args.data)
     if args.outcome is not None or args.timepoint is not None:
         table = table.select(outcome=args.outcome, timepoint=args.timepoint)
     res = run_pool(table, measure=args.measure, treatment=args.treatment,
@@ -145,51 +143,3 @@ def _render_extra(name: str, frame: pd.DataFrame) -> str:
             for r in frame.itertuples()]
     return "Small-study effects\n" + text_table(
         ["Test", "k", "Bias", "Statistic", "df", "P", "Note"], rows)
-
-
-def _heterogeneity_limits(res: PooledResult) -> list[str]:
-    ci = res.heterogeneity_ci
-    if ci is None:
-        return []
-    pct = f"{round(ci.level * 100)}%"
-    line = (f"Heterogeneity {pct} CIs: Tau² [{fmt(ci.tau2_low, 3)}, {fmt(ci.tau2_high, 3)}] "
-            f"(Q-profile), Tau [{fmt(ci.tau_low, 3)}, {fmt(ci.tau_high, 3)}]")
-    if math.isfinite(ci.i2_low):
-        line += f"; I² [{ci.i2_low:.0f}%, {ci.i2_high:.0f}%] (Higgins-Thompson)"
-    return [line]
-
-
-def render(res: PooledResult, *, treatment: str, control: str) -> str:
-    """A RevMan-like text rendering of a pooled result."""
-    rows = []
-    for _, s in res.studies.iterrows():
-        if s["estimable"]:
-            rows.append([str(s["study"]), fmt(s["weight"], 1) + "%",
-                         f"{fmt(s['estimate'])} [{fmt(s['ci_low'])}, {fmt(s['ci_high'])}]"])
-        else:
-            rows.append([str(s["study"]), "", "Not estimable"])
-    model = "Random" if res.model == "random" else "Fixed"
-    head = f"{res.measure}, {res.method}, {model}, {round(res.level * 100)}% CI " \
-           f"({treatment} vs {control})"
-    lines = [head, text_table(["Study", "Weight", res.measure], rows), ""]
-    if not res.estimable:
-        lines.append("Total: not estimable")
-        return "\n".join(lines)
-    lines.append(f"Total ({res.k} studies): {fmt(res.estimate)} [{fmt(res.ci_low)}, "
-                 f"{fmt(res.ci_high)}]")
-    het = f"Heterogeneity: Chi² = {fmt(res.q)}, df = {res.df}"
-    if res.df > 0:
-        het += f" (P = {fmt(res.p_q, 4)}); I² = {res.i2:.0f}%"
-    if res.model == "random":
-        het = f"Heterogeneity: Tau² = {fmt(res.tau2, 3)} ({res.tau2_method}); " + het[15:]
-    lines.append(het)
-    lines.extend(_heterogeneity_limits(res))
-    stat = "t" if res.hksj else "Z"
-    lines.append(f"Test for overall effect: {stat} = {fmt(abs(res.z))} (P = {fmt(res.p_z, 4)})")
-    if res.pi_low is not None:
-        lines.append(f"Prediction interval: [{fmt(res.pi_low)}, {fmt(res.pi_high)}]")
-    if res.subgroup_test is not None and res.subgroup_test.df > 0:
-        t = res.subgroup_test
-        lines.append(f"Test for subgroup differences: Chi² = {fmt(t.q)}, df = {t.df} "
-                     f"(P = {fmt(t.p, 4)}), I² = {t.i2:.0f}%")
-    return "\n".join(lines)

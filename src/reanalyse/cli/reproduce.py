@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from reanalyse.analyses import SCENARIOS
-from reanalyse.cli._output import dump_json, fmt, text_table
+from reanalyse.io.text import dump_json, fmt, text_table
 from reanalyse.reproduce import ReproduceRow, reproduce
 
 __all__ = ["register", "render"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reanalyse.cli._output import dump_json, fmt, text_table
+from reanalyse.io.text import dump_json, fmt, text_table
 from reanalyse.revman import read_rm5
 from reanalyse.revman.importer import import_review
 from reanalyse.revman.recompute import OutcomeCheck, recompute_review

@@ -197,6 +197,23 @@ class ExactPosterior:
         m = np.sum(self._w * means)
         return float(np.sqrt(np.sum(self._w * (sds**2 + (means - m) ** 2))))
 
+    def conditional_mu(
+        self, tau: ArrayLike
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Mean and SD of the normal conditional posterior ``mu | tau, y`` at each ``tau``."""
+        cond = mu_given_tau(self._data, np.asarray(tau, dtype=np.float64).reshape(-1))
+        return cond.mean, np.sqrt(cond.var)
+
+    def exp_moment(self, parameter: Parameter, power: int = 1, *, study: Study = None) -> float:
+        """``E[exp(power * parameter)]`` for an effect parameter: the natural-scale moments of
+        a log ratio (log-normal moments of each normal component, mixed over tau)."""
+        self._check(parameter, study)
+        if parameter == "tau":
+            raise ValueError("exp_moment is for the effect parameters mu, theta and theta_new")
+        means, sds = self._components(parameter, study)
+        with np.errstate(over="ignore"):
+            return float(np.sum(self._w * np.exp(power * means + 0.5 * (power * sds) ** 2)))
+
     # -- distribution functions -------------------------------------------------------------------
     @overload
     def pdf(self, parameter: Parameter, x: float, *, study: Study = None) -> float: ...

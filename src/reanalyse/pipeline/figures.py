@@ -57,7 +57,7 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
     fig = plot_forest(title=spec.title, studies=studies,
                       fixed=(rev.estimate, rev.ci_low, rev.ci_high), fixed_label=label,
                       bayes_mu=bayes_mu, bayes_theta=bayes_theta, theta_new=theta_new,
-                      log_scale=ratio, measure=spec.measure, thresholds=thresholds)
+                      log_scale=ratio, measure=spec.measure, thresholds=thresholds).figure
     written += save_figure(fig, folder / "forest")
     if ex is not None and prep.default_tau is not None:
         prior = prep.default_tau.prior

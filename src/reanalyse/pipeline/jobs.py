@@ -70,7 +70,7 @@ def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
 
 def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Worker: fit one model and return its summaries (and its DataTree as netCDF bytes)."""
-    from reanalyse.bayes import build_model
+    from reanalyse.bayesian import build_model
     from reanalyse.models import ArmData, ContrastData
     from reanalyse.sampling import SamplerSettings
     from reanalyse.sensitivity.cell import summarise_draws
@@ -143,6 +143,10 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Worker: fit one network (Bayesian, plus the frequentist netmeta-style NMA); return the
     tables and figures as file contents."""
     import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # a worker draws to files only
 
     from reanalyse.nma import fit_nma, frequentist_nma, graph, plot_network, plot_rankogram
     from reanalyse.sampling import SamplerSettings

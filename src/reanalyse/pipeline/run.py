@@ -27,10 +27,10 @@ from reanalyse.analyses import AnalysisSpec, find_root, load_analyses
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.io import atomic
 from reanalyse.io.resources import defaults_file
-from reanalyse.priors import priors_dir
 from reanalyse.pipeline.cache import SAMPLING_CODE, TaskCache, code_digest, task_key
 from reanalyse.pipeline.defaults import BayesDefaults, load_defaults
 from reanalyse.pipeline.executor import Job, run_jobs
+from reanalyse.priors import priors_dir
 
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
@@ -107,6 +107,9 @@ def run_pipeline(
     """
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
+    import matplotlib
+
+    matplotlib.use("Agg")  # the pipeline draws to files only
     base = Path(root) if root is not None else find_root()
     out = Path(results_dir) if results_dir is not None else base / "results"
     # ---- validate everything first: nothing is written when input is bad ----

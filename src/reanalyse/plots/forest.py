@@ -6,13 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
 __all__ = ["plot_forest"]
 
@@ -28,19 +25,23 @@ def plot_forest(
     theta_new: tuple[float, float] | None,
     log_scale: bool,
     measure: str,
-    favours: tuple[str, str] = ("favours control", "favours treatment"),
+    favours: tuple[str, str] | None = None,
     thresholds: Sequence[float] = (),
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """Draw a forest plot on the natural scale (log axis for ratios).
 
     ``studies``: columns study, estimate, ci_low, ci_high, weight, estimable (natural scale).
     ``fixed``: (estimate, low, high) of the review-method pooled result. ``bayes_mu``: posterior
     median and 95% interval of mu; ``bayes_theta``: columns study, median, q025, q975 (shrunken
-    study effects); ``theta_new``: 95% predictive interval; all on the natural scale.
+    study effects); ``theta_new``: 95% predictive interval; all on the natural scale. Draws on
+    ``ax`` when given (else on a new figure sized for the rows) and returns the Axes.
     """
     rows = list(studies["study"])
     n = len(rows)
-    fig, ax = plt.subplots(figsize=(8.0, 1.6 + 0.45 * (n + 3)))
+    own = ax is None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.0, 1.6 + 0.45 * (n + 3)))
     ypos = np.arange(n, 0, -1) + 2.0
     for y, (_, s) in zip(ypos, studies.iterrows(), strict=True):
         if not bool(s.get("estimable", True)) or not math.isfinite(s["estimate"]):
@@ -89,8 +90,10 @@ def plot_forest(
     ax.set_yticks(ticks)
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_ylim(-0.7, n + 2.8)
-    ax.set_xlabel(f"{measure} ({favours[0]} | {favours[1]})")
+    # the sides are stated only when the caller knows the direction of benefit
+    ax.set_xlabel(f"{measure} ({favours[0]} | {favours[1]})" if favours else measure)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.2)
-    fig.tight_layout()
-    return fig
+    if own:
+        ax.figure.tight_layout()
+    return ax

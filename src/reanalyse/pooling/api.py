@@ -87,9 +87,10 @@ def pool(
                 message=f"{method} needs arm-level binary data, but "
                 f"{', '.join(map(str, contrast['study']))} report only a contrast; use --method IV",
                 row=int(contrast["rows"].iloc[0][0]), column="estimate")
-    return pool_effects(effects, measure=measure, method=method, model=model,
-                        tau2_method=tau2_method, hksj=hksj, level=level,
-                        study_level=study_level, by_subgroup=by_subgroup)
+    res = pool_effects(effects, measure=measure, method=method, model=model,
+                       tau2_method=tau2_method, hksj=hksj, level=level,
+                       study_level=study_level, by_subgroup=by_subgroup)
+    return replace(res, treatment=treatment, control=control)
 
 
 def pool_effects(

@@ -75,6 +75,36 @@ class PooledResult:
     excluded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     heterogeneity_ci: HeterogeneityInterval | None = None
+    treatment: str | None = None
+    control: str | None = None
+
+    def text(self) -> str:
+        """The result as RevMan lays it out: studies with weights and effects, the total,
+        heterogeneity with its intervals, and the test for the overall effect."""
+        from reanalyse.pooling.render import render
+
+        return render(self)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.text())}</pre>"
+
+    def plot_forest(self, *, ax: Any = None, title: str | None = None) -> Any:
+        """Forest plot of the studies and the pooled diamond on the natural scale (log axis for
+        ratios); draws on ``ax`` (a matplotlib Axes) or a new figure, and returns the Axes."""
+        from reanalyse.plots.forest import plot_forest
+
+        model = "Random" if self.model == "random" else "Fixed"
+        return plot_forest(
+            title=title or f"{self.treatment or 'treatment'} vs {self.control or 'control'}",
+            studies=self.studies, fixed=(self.estimate, self.ci_low, self.ci_high),
+            fixed_label=f"{self.method} {model} ({self.measure})", bayes_mu=None,
+            bayes_theta=None, theta_new=None, log_scale=self.log_scale, measure=self.measure,
+            ax=ax)
 
     @property
     def tau(self) -> float:

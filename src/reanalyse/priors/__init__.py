@@ -1,6 +1,7 @@
 """The cited prior registry: priors on tau and on the pooled effect.
 
-Registry entries live in the top-level ``priors/*.toml`` files (format: ``priors/README.md``).
+Registry entries ship with the package in ``reanalyse/assets/priors/*.toml`` (format: the
+README.md there); :func:`show` describes one.
 :func:`load_prior` is the front door: a registry id or an inline spec, checked against the role
 and the analysis' effect scale.
 
@@ -14,6 +15,7 @@ Examples
 """
 
 import reanalyse.priors.pickling  # noqa: F401  (prior objects pickle)
+from reanalyse.priors.describe import PriorCard, describe, show
 from reanalyse.priors.effect import SKEPTICAL_TAIL_PROBABILITY, EffectPrior
 from reanalyse.priors.inline import parse_inline_prior
 from reanalyse.priors.load import PriorScaleMismatchError, load_prior
@@ -30,8 +32,10 @@ __all__ = [
     "AnalysisScale",
     "EffectPrior",
     "Prior",
+    "PriorCard",
     "PriorScaleMismatchError",
     "TauPrior",
+    "describe",
     "list_priors",
     "load_prior",
     "parse_analysis_scale",
@@ -39,4 +43,5 @@ __all__ = [
     "priors_dir",
     "read_registry",
     "registry",
+    "show",
 ]

@@ -42,8 +42,8 @@ from reanalyse.analyses.default_thresholds import DEFAULTS_NAME, generic_thresho
 from reanalyse.analyses.root import find_root
 from reanalyse.analyses.spec import Threshold
 from reanalyse.errors import DataValidationError
-from reanalyse.measures import analysis_scale
 from reanalyse.io.atomic import write_text
+from reanalyse.measures import analysis_scale
 from reanalyse.revman.model import Outcome, Review
 from reanalyse.revman.reader import read_rm5
 from reanalyse.revman.recompute import analysis_choice

@@ -1,4 +1,4 @@
-"""Shared helpers for CLI output: JSON dumping and plain-text tables."""
+"""Plain text for people: numbers as RevMan shows them, left-aligned tables, strict JSON."""
 
 from __future__ import annotations
 

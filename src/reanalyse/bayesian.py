@@ -15,7 +15,7 @@ link for RR; MCMC only).
 
 Examples
 --------
->>> from reanalyse.bayes import bayes_analysis
+>>> from reanalyse.bayesian import bayes_analysis
 >>> res = bayes_analysis("data.csv", measure="RR", treatment="IVIg", control="placebo",
 ...                      tau_prior="half-normal-0.5", effect_prior="normal:0,10",
 ...                      engine="exact")                                 # doctest: +SKIP
@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
+import xarray as xr
 
 from reanalyse.data import StudyTable, load_table
 from reanalyse.effects import study_effects
@@ -45,6 +47,8 @@ from reanalyse.models import (
     NormalNormal,
     PairwiseModel,
 )
+from reanalyse.posterior import DrawsPosterior, NaturalScale, Posterior
+from reanalyse.posterior.interface import Parameter, Study
 from reanalyse.priors import EffectPrior, TauPrior, load_prior
 from reanalyse.results import FitResult, provenance_attrs
 from reanalyse.sampling import DEFAULT_SETTINGS, SamplerSettings
@@ -53,6 +57,7 @@ __all__ = ["ENGINES", "MODELS", "BayesResult", "bayes_analysis", "build_model", 
 
 Engine = Literal["mcmc", "exact"]
 ModelName = Literal["normal", "fixed", "binomial"]
+Scale = Literal["natural", "analysis"]
 ENGINES: tuple[str, ...] = ("mcmc", "exact")
 MODELS: tuple[str, ...] = ("normal", "fixed", "binomial")
 
@@ -149,6 +154,123 @@ class BayesResult:
     def status(self) -> str:
         """``ok`` or ``flagged`` (MCMC diagnostics); ``ok`` for the exact engine."""
         return self.fit.status if self.fit is not None else "ok"
+
+    # -- the posterior interface (one for both engines) ---------------------------------------
+    @property
+    def posterior(self) -> Posterior:
+        """The posterior on the analysis scale (log for OR and RR), whichever engine fitted it:
+        :class:`reanalyse.exact.ExactPosterior` or :class:`reanalyse.posterior.DrawsPosterior`."""
+        if self.exact is not None:
+            return self.exact  # type: ignore[no-any-return]
+        assert self.fit is not None
+        return DrawsPosterior(self.fit.dt["posterior"])
+
+    def _on(self, scale: Scale) -> Posterior | NaturalScale:
+        if scale == "analysis":
+            return self.posterior
+        if scale == "natural":
+            return NaturalScale(self.posterior, ratio=is_ratio(self.measure))
+        raise ValueError(f"scale must be 'natural' or 'analysis', got {scale!r}")
+
+    def mean(self, parameter: Parameter, *, study: Study = None,
+             scale: Scale = "natural") -> float:
+        """Posterior mean of ``mu``, ``tau``, ``theta`` (with ``study=``) or ``theta_new``; on
+        the natural scale (the ratio itself for OR and RR) unless ``scale="analysis"``."""
+        return self._on(scale).mean(parameter, study=study)
+
+    def sd(self, parameter: Parameter, *, study: Study = None, scale: Scale = "natural") -> float:
+        """Posterior standard deviation (natural scale unless ``scale="analysis"``)."""
+        return self._on(scale).sd(parameter, study=study)
+
+    def median(self, parameter: Parameter, *, study: Study = None,
+               scale: Scale = "natural") -> float:
+        """Posterior median (natural scale unless ``scale="analysis"``)."""
+        return float(self._on(scale).quantile(parameter, 0.5, study=study))
+
+    def quantile(self, parameter: Parameter, q: Any, *, study: Study = None,
+                 scale: Scale = "natural") -> Any:
+        """Posterior quantile(s) at probability ``q`` (a number or a sequence)."""
+        return self._on(scale).quantile(parameter, q, study=study)
+
+    def interval(self, parameter: Parameter, prob: float = 0.95, *, study: Study = None,
+                 scale: Scale = "natural") -> tuple[float, float]:
+        """Central credible interval (``theta_new``: the prediction interval for a new study)."""
+        return self._on(scale).interval(parameter, prob, study=study)
+
+    def p_greater(self, parameter: Parameter, t: Any, *, study: Study = None,
+                  scale: Scale = "natural") -> Any:
+        """P(parameter > t), ``t`` on the same scale (natural: RR 1.25, MD -0.65)."""
+        return self._on(scale).p_greater(parameter, t, study=study)
+
+    def p_less(self, parameter: Parameter, t: Any, *, study: Study = None,
+               scale: Scale = "natural") -> Any:
+        """P(parameter < t), ``t`` on the same scale (natural: ``p_less("mu", 0.8)`` is
+        P(RR < 0.8) for a risk ratio)."""
+        return self._on(scale).p_less(parameter, t, study=study)
+
+    def summary(self, *, scale: Scale = "natural") -> pd.DataFrame:
+        """Tidy summary (``parameter, study, mean, sd, q025, median, q975``), one row per
+        ``mu``, ``tau``, ``theta_new`` and study ``theta``."""
+        return self._on(scale).summary()
+
+    def to_datatree(self, *, draws: int = 4000, random_seed: int = 0) -> xr.DataTree:
+        """The result as an ``xarray.DataTree`` with provenance in its attrs: the MCMC fit as
+        sampled, or for the exact engine ``draws`` independent joint draws from the exact
+        posterior (seeded by ``random_seed``)."""
+        if self.fit is not None:
+            return self.fit.dt
+        from reanalyse.exact.draws import exact_draws
+
+        ds = exact_draws(self.exact, draws=draws, random_seed=random_seed)
+        attrs = {k: v for k, v in self.attrs.items() if isinstance(v, (str, int, float))}
+        attrs["draws_random_seed"] = random_seed
+        tree = xr.DataTree.from_dict({"posterior": ds})
+        tree.attrs.update(attrs)
+        return tree
+
+    def plot_forest(self, *, ax: Any = None, title: str | None = None) -> Any:
+        """Forest plot on the natural scale: the studies as entered, their shrunken estimates,
+        the posterior of mu (diamond) and the prediction interval for a new study; draws on
+        ``ax`` or a new figure and returns the Axes."""
+        from reanalyse.plots.forest import plot_forest
+
+        nat = self._on("natural")
+        rows = []
+        for s in self.studies:
+            rows.append({"study": s, "median": nat.quantile("theta", 0.5, study=s),
+                         "q025": nat.quantile("theta", 0.025, study=s),
+                         "q975": nat.quantile("theta", 0.975, study=s)})
+        theta = pd.DataFrame(rows)
+        y, se = self._observed()
+        ratio = is_ratio(self.measure)
+        z = 1.959963984540054
+        back = (lambda v: np.exp(v)) if ratio else (lambda v: v)
+        studies = pd.DataFrame({"study": list(self.studies), "estimate": back(y),
+                                "ci_low": back(y - z * se), "ci_high": back(y + z * se),
+                                "weight": 0.0, "estimable": True})
+        mu = (nat.quantile("mu", 0.5), *nat.interval("mu"))
+        return plot_forest(
+            title=title or f"{self.measure}: {self.model} model, {self.engine} engine",
+            studies=studies, fixed=None, fixed_label="", bayes_mu=mu, bayes_theta=theta,
+            theta_new=nat.interval("theta_new"), log_scale=ratio, measure=self.measure, ax=ax)
+
+    def _observed(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.exact is not None:
+            return np.asarray(self.exact.y), np.asarray(self.exact.se)
+        assert self.fit is not None
+        obs, const = self.fit.dt["observed_data"], self.fit.dt["constant_data"]
+        if "y" in obs and "se" in const:
+            return np.asarray(obs["y"].values), np.asarray(const["se"].values)
+        raise ValueError("this fit holds arm counts, not study estimates; plot its study "
+                         "effects with reanalyse.pool(...).plot_forest()")
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.text())}</pre>"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``reanalyse bayes --json`` (analysis scale; see the module docs)."""

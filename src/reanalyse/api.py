@@ -1,0 +1,282 @@
+"""The front door: the functions a notebook user calls, re-exported as ``reanalyse.*``.
+
+The command line and the pipeline call these same functions. Tables enter as validated study
+tables (:func:`read_table`), values users read come out on the natural scale (ratios
+back-transformed), and every result prints readably and plots itself.
+
+Examples
+--------
+>>> import reanalyse as ra
+>>> table = ra.read_table("trials.csv")                                     # doctest: +SKIP
+>>> res = ra.pool(table, measure="RR", method="MH", treatment="drug", control="placebo")
+...                                                                         # doctest: +SKIP
+>>> post = ra.bayes(table, measure="RR", treatment="drug", control="placebo",
+...                 tau_prior="half-normal:0.5", effect_prior="normal:0,2.82")  # doctest: +SKIP
+>>> post.p_less("mu", 0.8)                                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from reanalyse.data import StudyTable, load_table
+from reanalyse.measures import BINARY_MEASURES, analysis_scale, is_ratio
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from reanalyse.bayesian import BayesResult
+    from reanalyse.pooling import PooledResult
+    from reanalyse.priors import EffectPrior, TauPrior
+    from reanalyse.revman.model import Review
+    from reanalyse.sampling import SamplerSettings
+
+__all__ = ["bayes", "pool", "read_revman", "read_table", "sensitivity_grid"]
+
+Measure = Literal["MD", "SMD", "RR", "OR", "RD"]
+
+
+def read_table(source: str | Path | pd.DataFrame, *, name: str | None = None) -> StudyTable:
+    """Read and validate a study table in the canonical long format (``data/README.md``).
+
+    Parameters
+    ----------
+    source
+        A CSV path or a DataFrame with the canonical columns.
+    name
+        What problems call the table (default: the file's path).
+
+    Returns
+    -------
+    StudyTable
+
+    Raises
+    ------
+    reanalyse.errors.DataValidationError
+        Every problem at once, each with its file, row, column and rule (the CLI's messages).
+    """
+    return load_table(source, name=name)
+
+
+def _selected(table: StudyTable | str | Path | pd.DataFrame, outcome: str | None,
+              timepoint: str | None) -> StudyTable:
+    t = table if isinstance(table, StudyTable) else load_table(table)
+    if outcome is not None or timepoint is not None:
+        t = t.select(outcome=outcome, timepoint=timepoint)
+    return t
+
+
+def pool(
+    table: StudyTable | str | Path | pd.DataFrame,
+    *,
+    measure: Measure,
+    treatment: str,
+    control: str,
+    method: Literal["IV", "MH", "PETO"] | None = None,
+    model: Literal["fixed", "random"] = "fixed",
+    tau2: Literal["DL", "REML", "PM"] = "DL",
+    hksj: bool = False,
+    level: float = 0.95,
+    outcome: str | None = None,
+    timepoint: str | None = None,
+) -> PooledResult:
+    """Pool ``treatment`` versus ``control`` as RevMan 5 does (and beyond it: REML, PM, HKSJ).
+
+    Parameters
+    ----------
+    table
+        A study table (from :func:`read_table`), or a path / DataFrame to read as one.
+    measure
+        ``RR``, ``OR``, ``RD`` (binary), ``MD`` or ``SMD`` (continuous).
+    treatment, control
+        The arms compared: group 1 (experimental) and group 2 (comparator).
+    method
+        ``MH`` (Mantel-Haenszel), ``IV`` (inverse variance) or ``PETO``; by default ``MH`` for
+        binary measures and ``IV`` for continuous ones, as RevMan.
+    model, tau2, hksj
+        Fixed or random effects; the tau² estimator (DerSimonian-Laird as RevMan 5, REML,
+        Paule-Mandel); the Hartung-Knapp-Sidik-Jonkman interval.
+    level
+        Confidence level of the pooled and per-study intervals.
+    outcome, timepoint
+        Rows to pool when the table holds several.
+
+    Returns
+    -------
+    PooledResult
+        Prints as RevMan lays out an analysis; ``.plot_forest(ax=...)``; ``.summary()``.
+    """
+    from reanalyse.pooling import pool as pool_table
+
+    chosen = method or ("MH" if measure in BINARY_MEASURES else "IV")
+    return pool_table(_selected(table, outcome, timepoint), measure=measure, method=chosen,
+                      model=model, tau2_method=tau2, hksj=hksj, treatment=treatment,
+                      control=control, level=level)
+
+
+def bayes(
+    table: StudyTable | str | Path | pd.DataFrame,
+    *,
+    measure: Measure,
+    treatment: str,
+    control: str,
+    tau_prior: str | TauPrior | None,
+    effect_prior: str | EffectPrior,
+    model: Literal["normal", "fixed", "binomial"] = "normal",
+    engine: Literal["exact", "mcmc"] = "exact",
+    thresholds: Sequence[float] = (),
+    outcome: str | None = None,
+    timepoint: str | None = None,
+    random_seed: int | None = None,
+    settings: SamplerSettings | None = None,
+) -> BayesResult:
+    """Bayesian random-effects (or common-effect) meta-analysis of one comparison.
+
+    Parameters
+    ----------
+    table
+        A study table (from :func:`read_table`), or a path / DataFrame to read as one.
+    measure, treatment, control
+        As :func:`pool`; ratios are modelled on the log scale and read on the ratio scale.
+    tau_prior
+        The prior on the between-study SD: a registry id (``turner2015-marginal``; see
+        ``reanalyse.priors.show``), an inline spec (``half-normal:0.5``) or a prior object;
+        ``None`` with ``model="fixed"``.
+    effect_prior
+        The prior on mu: a registry id, an inline spec (``normal:0,2.82``, ``flat``) or a
+        prior object.
+    model
+        ``normal`` (normal-normal on the study estimates), ``fixed`` (tau = 0) or
+        ``binomial`` (exact binomial likelihood from arm counts; MCMC only).
+    engine
+        ``exact`` (numerical integration, no Monte Carlo error; the default) or ``mcmc``
+        (PyMC sampled with nutpie; needs ``random_seed``).
+    thresholds
+        Clinically meaningful values on the natural scale (RR 0.8, MD -0.65); the skeptical and
+        enthusiastic effect priors are centred by the first.
+    outcome, timepoint
+        Rows to use when the table holds several.
+    random_seed, settings
+        The MCMC seed (required for ``engine="mcmc"``) and sampler settings.
+
+    Returns
+    -------
+    BayesResult
+        ``mean``, ``median``, ``quantile``, ``interval``, ``p_greater``, ``p_less``,
+        ``summary()`` over ``mu``, ``tau``, ``theta`` and ``theta_new`` (natural scale unless
+        ``scale="analysis"``), ``to_datatree()``, ``plot_forest(ax=...)``.
+    """
+    from reanalyse.bayesian import bayes_analysis
+    from reanalyse.sampling import DEFAULT_SETTINGS
+
+    on_analysis = [_to_analysis_scale(t, measure) for t in thresholds]
+    return bayes_analysis(_selected(table, outcome, timepoint), measure=measure,
+                          treatment=treatment, control=control, tau_prior=tau_prior,
+                          effect_prior=effect_prior, model=model, engine=engine,
+                          thresholds=on_analysis, random_seed=random_seed,
+                          settings=settings or DEFAULT_SETTINGS)
+
+
+def _to_analysis_scale(value: float, measure: str) -> float:
+    if not is_ratio(measure):
+        return float(value)
+    if value <= 0:
+        raise ValueError(f"a threshold for {measure} is a ratio (such as 0.8), so it must be "
+                         f"positive; got {value!r}")
+    return math.log(value)
+
+
+def sensitivity_grid(
+    table: StudyTable | str | Path | pd.DataFrame,
+    *,
+    measure: Measure,
+    treatment: str,
+    control: str,
+    tau_priors: Sequence[str | TauPrior],
+    effect_priors: Sequence[str | EffectPrior],
+    higher_is_better: bool,
+    threshold: float | None = None,
+    outcome: str | None = None,
+    timepoint: str | None = None,
+) -> xr.Dataset:
+    """Posterior summaries across every tau prior x effect prior (exact engine, normal-normal).
+
+    Parameters
+    ----------
+    table, measure, treatment, control, outcome, timepoint
+        As :func:`bayes`.
+    tau_priors, effect_priors
+        Registry ids, inline specs or prior objects; each pair is one cell.
+    higher_is_better
+        The direction of benefit: ``True`` when effects above the null (RR > 1, MD > 0) favour
+        the treatment.
+    threshold
+        A clinically meaningful effect on the natural scale (RR 0.8, MD -0.65) for
+        P(clinically meaningful benefit) and to centre skeptical / enthusiastic priors.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``tau_prior`` x ``effect_prior`` (coords: the priors' ids); variables
+        ``mu_median``, ``mu_q025``, ``mu_q975``, ``theta_new_median``, ``theta_new_q025``,
+        ``theta_new_q975`` (natural scale), ``tau_median`` (analysis scale), ``p_benefit``,
+        ``p_meaningful`` (NaN without a threshold) and ``p_new_benefit``.
+    """
+    import xarray as xr
+
+    from reanalyse.bayesian import load_priors
+    from reanalyse.effects import study_effects
+    from reanalyse.models import ContrastData
+    from reanalyse.sensitivity import exact_cell
+
+    t = _selected(table, outcome, timepoint)
+    effects = study_effects(t, measure=measure, treatment=treatment, control=control)
+    data = ContrastData.from_effects(effects, measure=measure)
+    scale = analysis_scale(measure)
+    t_analysis = None if threshold is None else _to_analysis_scale(threshold, measure)
+    cells: dict[tuple[str, str], dict[str, float]] = {}
+    tau_ids: list[str] = []
+    effect_ids: list[str] = []
+    for tp in tau_priors:
+        for ep in effect_priors:
+            tau, effect = load_priors(tau_prior=tp, effect_prior=ep, scale=scale,
+                                      thresholds=() if t_analysis is None else (t_analysis,))
+            assert tau is not None
+            tau_id = tp if isinstance(tp, str) else tau.id
+            effect_id = ep if isinstance(ep, str) else effect.id
+            tau_ids.append(tau_id)
+            effect_ids.append(effect_id)
+            cells[(tau_id, effect_id)] = exact_cell(
+                y=np.asarray(data.y), se=np.asarray(data.se), tau_prior=tau,
+                effect_prior=effect, benefit_sign=1 if higher_is_better else -1,
+                threshold=t_analysis)
+    taus, effs = list(dict.fromkeys(tau_ids)), list(dict.fromkeys(effect_ids))
+    names = next(iter(cells.values())).keys() if cells else ()
+    ratio = is_ratio(measure)
+    out = {}
+    for v in names:
+        arr = np.array([[cells[(a, b)][v] for b in effs] for a in taus], dtype=float)
+        if ratio and v.startswith(("mu_", "theta_new_")):
+            arr = np.exp(arr)
+        out[v] = (("tau_prior", "effect_prior"), arr)
+    return xr.Dataset(out, coords={"tau_prior": taus, "effect_prior": effs},
+                      attrs={"measure": measure, "treatment": treatment, "control": control,
+                             "scale": "natural (tau_median on the analysis scale)",
+                             "higher_is_better": int(higher_is_better),
+                             "threshold": math.nan if threshold is None else float(threshold),
+                             "data_sha256": data.sha256, "engine": "exact"})
+
+
+def read_revman(path: str | Path) -> Review:
+    """Read a RevMan 5 review (``.rm5``): comparisons, outcomes, subgroups, study data, the
+    analysis settings and RevMan's stored results. ``reanalyse.revman.recompute_review`` sets
+    ours beside them."""
+    from reanalyse.revman import read_rm5
+
+    return read_rm5(path)
