@@ -16,14 +16,8 @@ Examples
 'tau'
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("reanalyse")
-except PackageNotFoundError:  # pragma: no cover - only when run from a source tree without install
-    __version__ = "0.0.0+unknown"
-
 from reanalyse import priors
+from reanalyse._version import __version__
 from reanalyse.api import bayes, pool, read_revman, read_table, sensitivity_grid
 from reanalyse.errors import DataValidationError
 

@@ -26,7 +26,15 @@ import numpy as np
 import pandas as pd
 
 from reanalyse.data import StudyTable, load_table
-from reanalyse.measures import BINARY_MEASURES, analysis_scale, is_ratio
+from reanalyse.measures import (
+    BINARY_MEASURES,
+    Measure,
+    Method,
+    Model,
+    Tau2Method,
+    analysis_scale,
+    is_ratio,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -38,8 +46,6 @@ if TYPE_CHECKING:
     from reanalyse.sampling import SamplerSettings
 
 __all__ = ["bayes", "pool", "read_revman", "read_table", "sensitivity_grid"]
-
-Measure = Literal["MD", "SMD", "RR", "OR", "RD"]
 
 
 def read_table(source: str | Path | pd.DataFrame, *, name: str | None = None) -> StudyTable:
@@ -78,9 +84,9 @@ def pool(
     measure: Measure,
     treatment: str,
     control: str,
-    method: Literal["IV", "MH", "PETO"] | None = None,
-    model: Literal["fixed", "random"] = "fixed",
-    tau2: Literal["DL", "REML", "PM"] = "DL",
+    method: Method | None = None,
+    model: Model = "fixed",
+    tau2: Tau2Method = "DL",
     hksj: bool = False,
     level: float = 0.95,
     outcome: str | None = None,

@@ -6,7 +6,6 @@ from typing import Literal, get_args
 
 __all__ = [
     "BINARY_MEASURES",
-    "CONTINUOUS_MEASURES",
     "MEASURES",
     "Measure",
     "Method",
@@ -22,7 +21,6 @@ Model = Literal["fixed", "random"]
 Tau2Method = Literal["DL", "REML", "PM"]
 
 MEASURES: tuple[str, ...] = get_args(Measure)
-CONTINUOUS_MEASURES: frozenset[str] = frozenset({"MD", "SMD"})
 BINARY_MEASURES: frozenset[str] = frozenset({"RR", "OR", "RD"})
 _RATIO = frozenset({"RR", "OR"})
 

@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from reanalyse import __version__
+from reanalyse._version import __version__
 from reanalyse.errors import DataValidationError
 
 __all__ = ["main"]

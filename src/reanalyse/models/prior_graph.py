@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from reanalyse.priors import EffectPrior, TauPrior
 
@@ -251,7 +251,3 @@ def sample_effect_prior(prior: EffectPrior, *, size: tuple[int, ...],
         return p["location"] + p["scale"] * rng.standard_t(p["df"], size=size)
     raise ValueError(f"cannot draw from effect family {prior.family!r}")  # pragma: no cover
 
-
-def log_prior_values(prior: TauPrior | EffectPrior, x: ArrayLike) -> NDArray[np.float64]:
-    """Normalised log prior density of draws (0 for the improper flat effect prior)."""
-    return prior.logpdf(x)

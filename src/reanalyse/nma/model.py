@@ -216,11 +216,6 @@ class ModelInputs:
     key: tuple[Hashable, ...] = field(default=())
 
     @property
-    def n_arm_obs(self) -> int:
-        """Arm-level observations."""
-        return len(self.coords["arm"])
-
-    @property
     def n_contrast_obs(self) -> int:
         """Contrast-level observations."""
         return len(self.coords["contrast_obs"])

@@ -139,11 +139,6 @@ class Network:
         """Whether the measure is analysed on the log scale (OR, RR)."""
         return is_ratio(self.measure)
 
-    @property
-    def study_names(self) -> tuple[str, ...]:
-        """Study labels in order."""
-        return tuple(s.name for s in self.studies)
-
     def index(self, treatment: str) -> int:
         """Position of ``treatment`` in :attr:`treatments`."""
         return self.treatments.index(treatment)

@@ -16,7 +16,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from reanalyse import __version__
+from reanalyse._version import __version__
 from reanalyse.io.atomic import write_bytes
 
 __all__ = ["SAMPLING_CODE", "TaskCache", "code_digest", "task_key"]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from reanalyse import __version__
+from reanalyse._version import __version__
 from reanalyse.analyses import AnalysisSpec, find_root, load_analyses
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.io import atomic

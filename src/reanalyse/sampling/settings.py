@@ -35,8 +35,8 @@ class SamplerSettings:
 
     Examples
     --------
-    >>> SamplerSettings(draws=1000, tune=1000, chains=4, target_accept=0.9).total_draws
-    4000
+    >>> SamplerSettings(draws=1000, tune=1000, chains=4, target_accept=0.9).chains
+    4
     """
 
     draws: int = 1000
@@ -70,11 +70,6 @@ class SamplerSettings:
             problems.append(f"ess_threshold must be >= 0, got {self.ess_threshold!r}")
         if problems:
             raise ValueError("SamplerSettings: " + "; ".join(problems))
-
-    @property
-    def total_draws(self) -> int:
-        """Posterior draws over all chains."""
-        return self.draws * self.chains
 
     @property
     def n_cores(self) -> int:
