@@ -115,3 +115,28 @@ def test_a_given_posterior_is_reused_and_must_match() -> None:
     with pytest.raises(ValueError, match="other data or priors"):
         bayes_factors(y=Y, se=SE, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=2.0,
                       posterior=post)
+
+
+def test_ml_tau_is_the_global_maximum_of_a_bimodal_likelihood() -> None:
+    # p(y | tau) with mu ~ N(0, 10^2) integrated out, y ~ N(0, diag(se^2 + tau^2) + 100 J),
+    # written out with scipy.stats here: local maxima at tau 0.14630 (log -16.32819) and 1.5801
+    # (-16.41149), -16.34785 at tau = 0. Bounded Brent on [0, upper] found the lower mode, which
+    # lost to tau = 0, and reported ml_tau 0 and min_bf01_tau0 1 (issue 14: no unimodality)
+    y = np.array([-1.77, -0.89, -6.1, -0.52, -5.88, 1.77])
+    se = np.array([1.94, 0.21, 5.16, 0.26, 1.83, 1.95])
+
+    def log_lik(tau: float) -> float:
+        cov = np.diag(se**2 + tau**2) + 100.0 * np.ones((y.size, y.size))
+        return float(stats.multivariate_normal.logpdf(y, mean=np.zeros(y.size), cov=cov))
+
+    grid = np.concatenate([[0.0], np.geomspace(1e-4, 20.0, 20001)])
+    on_grid = np.array([log_lik(t) for t in grid])
+    top = int(np.argmax(on_grid))
+    assert grid[top] == pytest.approx(0.1463, abs=1e-3)
+    assert on_grid[top] > on_grid[0] > log_lik(1.5801)
+    bf = bayes_factors(y=y, se=se, tau_prior=HalfNormal(0.5), mu_prior_mean=0.0,
+                       mu_prior_sd=10.0)
+    assert bf.ml_tau == pytest.approx(0.14630, abs=1e-5)
+    assert bf.min_bf01_tau0 == pytest.approx(math.exp(on_grid[0] - log_lik(bf.ml_tau)),
+                                             rel=1e-9)
+    assert bf.min_bf01_tau0 == pytest.approx(0.980529, abs=1e-6)

@@ -40,6 +40,8 @@ __all__ = ["BayesFactors", "bayes_factors"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _QUAD = {"epsabs": 0.0, "epsrel": 1e-10, "limit": 200}
+#: Points of the log grid of tau on which the marginal ML estimate of tau is first located
+_ML_TAU_GRID = 400
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,15 @@ def bayes_factors(
     upper = max(1.0, 4 * float(np.std(data.y)) + float(np.max(data.se)))
     while log_lik_tau(2 * upper) > log_lik_tau(upper):
         upper *= 2
-    res = optimize.minimize_scalar(lambda t: -log_lik_tau(t), bounds=(0.0, upper),
+    # p(y | tau) need not be unimodal (as the restricted likelihood, its limit under a flat prior
+    # on mu, issue 14): find the global maximum on a log grid of tau, then refine it between the
+    # grid points either side with bounded Brent
+    grid = np.concatenate([[0.0], np.geomspace(float(data.se.min()) * 1e-6, 100.0 * upper,
+                                               _ML_TAU_GRID)])
+    on_grid = mu_given_tau(data, grid).log_marginal_likelihood
+    top = int(np.argmax(np.where(np.isfinite(on_grid), on_grid, -np.inf)))
+    lo, hi = float(grid[max(top - 1, 0)]), float(grid[min(top + 1, grid.size - 1)])
+    res = optimize.minimize_scalar(lambda t: -log_lik_tau(t), bounds=(lo, hi),
                                    method="bounded", options={"xatol": 1e-10})
     log0 = log_lik_tau(0.0)
     ml_tau, log_max = (0.0, log0) if log0 >= -float(res.fun) else (float(res.x), -float(res.fun))

@@ -7,9 +7,13 @@ or in a heavy right tail; the integration range is placed from the data's standa
 spread, the prior's quantiles (``ppf``) and the support, and trimmed to where the integrand (and,
 when they are finite, its first two moments) is within ``exp(-46)`` of its maximum (the scan is
 widened, up to ``|log tau| <= 300``, while the posterior is still significant at its ends, as with
-log-t priors). The nodes and weights then serve every mixture over tau (mu, theta_i, theta_new)
-without further integration; quantiles of tau start from the Legendre series of the integrand on
-each segment and are polished by Newton steps on the exact CDF.
+log-t priors). Nothing assumes a unimodal posterior or a monotone score: the kept range runs
+from the first to the last significant scan point, so every mode and the dip between them lie
+inside it, and the segments placed around the scan's highest point only speed up the adaptive
+rule, which splits wherever its error test fails. The nodes and weights then serve every mixture
+over tau (mu, theta_i, theta_new) without further integration; quantiles of tau start from the
+Legendre series of the integrand on each segment and are polished by Newton steps on the exact
+CDF (which is monotone whatever the shape of the density).
 
 A fixed tau (including the fixed-effect model, tau = 0) is a point mass: :class:`FixedTau`.
 """

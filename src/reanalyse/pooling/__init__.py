@@ -6,7 +6,13 @@ from reanalyse.pooling.inverse_variance import inverse_variance
 from reanalyse.pooling.mantel_haenszel import mantel_haenszel
 from reanalyse.pooling.peto import peto
 from reanalyse.pooling.result import PooledResult, SubgroupTest
-from reanalyse.pooling.tau2 import dersimonian_laird, estimate_tau2, paule_mandel, reml
+from reanalyse.pooling.tau2 import (
+    dersimonian_laird,
+    estimate_tau2,
+    paule_mandel,
+    reml,
+    restricted_log_likelihood,
+)
 
 __all__ = [
     "PooledResult",
@@ -22,5 +28,6 @@ __all__ = [
     "pool",
     "pool_effects",
     "reml",
+    "restricted_log_likelihood",
     "subgroup_differences",
 ]
