@@ -294,8 +294,8 @@ def bayes_analysis(
     model
         ``normal`` (default), ``fixed`` or ``binomial`` (OR/RR from arm counts; MCMC only).
     engine
-        ``mcmc`` (default) or ``exact`` (normal / fixed models with a normal or flat effect
-        prior).
+        ``mcmc`` (default) or ``exact`` (normal / fixed models with a normal, Student-t or flat
+        effect prior).
     thresholds
         Values on the analysis scale (log for OR/RR) for P(effect > t) and P(effect < t).
     outcome, timepoint
@@ -370,9 +370,6 @@ def bayes_analysis(
 
     from reanalyse.exact import bayes_factors, fit_exact
 
-    if effect.family not in ("normal", "flat"):
-        raise ValueError(f"the exact engine takes a normal or flat effect prior, not "
-                         f"{effect.family} ({effect.id}); use --engine mcmc")
     assert isinstance(model_data, ContrastData)
     mu_prior = effect.exact_mu_prior()
     if tau is None:
