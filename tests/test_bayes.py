@@ -245,9 +245,24 @@ def test_bayes_analysis_refuses_what_it_cannot_do() -> None:
     with pytest.raises(ValueError, match="exact engine"):
         bayes_analysis(OUTCOMES, tau_prior="half-normal-0.5", effect_prior="flat",
                        model="binomial", engine="exact", **kw)
-    with pytest.raises(ValueError, match="normal or flat"):
-        bayes_analysis(OUTCOMES, tau_prior="half-normal-0.5",
-                       effect_prior="bartos-logrr-all-effect", engine="exact", **kw)
+
+
+def test_exact_engine_integrates_a_student_t_effect_prior() -> None:
+    # bartos-logrr-all-effect is t(location 0, scale 0.32, df 3): the exact posterior is the t
+    # prior's (brute-force 2-D integration), not refused and not a normal stand-in (issue 13)
+    from tests.test_exact_tprior import BruteForce, t_logpdf
+
+    res = bayes_analysis(OUTCOMES, measure="RR", treatment="IVIg", control="placebo",
+                         outcome="acr_eular_response", timepoint="week 16",
+                         tau_prior="half-normal-0.5", effect_prior="bartos-logrr-all-effect",
+                         engine="exact")
+    post = res.exact
+    assert post is not None and post.mu_prior_df == 3.0
+    brute = BruteForce(post.y, post.se, lambda mu: t_logpdf(mu, 0.0, 0.32, 3.0), 0.5)
+    assert post.p_greater("mu", 0.0) == pytest.approx(1.0 - brute.mu_cdf(0.0), abs=2e-8)
+    assert res.bayes_factors is not None
+    assert res.bayes_factors.bf01_mu0 == pytest.approx(
+        brute.likelihood_given_mu(0.0) / brute.norm, rel=1e-8)
 
 
 # --------------------------------------------------------------------------- the CLI

@@ -251,3 +251,22 @@ def test_readme_from_python_runs_from_an_installed_wheel_and_equals_the_cli(tmp_
     shown = subprocess.run([str(cli), "priors", "show", "turner2015-marginal"], cwd=work,
                            env=env, capture_output=True, text=True, check=True).stdout
     assert "Turner et al. 2015" in shown
+
+
+def test_exact_draws_follow_a_student_t_effect_prior(tmp_path: Path) -> None:
+    """Under a Student-t prior on mu the exact posterior is a mixture over (tau, lambda); the
+    joint draws must follow it (its exact mean and quantiles, within Monte Carlo error)."""
+    import reanalyse as ra
+
+    post = ra.bayes(bcg_table(tmp_path), measure="RR", treatment="BCG", control="no vaccine",
+                    tau_prior="half-normal:0.5", effect_prior="student-t:0,0.3,3",
+                    engine="exact")
+    n = 20000
+    draws = post.to_datatree(draws=n, random_seed=11)["posterior"]
+    for name in ("mu", "theta_new"):
+        x = np.asarray(draws[name].values).ravel()
+        sd = post.sd(name, scale="analysis")
+        assert abs(x.mean() - post.mean(name, scale="analysis")) < 4 * sd / math.sqrt(n)
+        q = post.quantile(name, 0.9, scale="analysis")
+        # the share of draws below the exact 90% quantile: binomial SE sqrt(0.09 / n)
+        assert abs(np.mean(x < q) - 0.9) < 4 * math.sqrt(0.09 / n)

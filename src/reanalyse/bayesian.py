@@ -416,8 +416,8 @@ def bayes_analysis(
     model
         ``normal`` (default), ``fixed`` or ``binomial`` (OR/RR from arm counts; MCMC only).
     engine
-        ``mcmc`` (default) or ``exact`` (normal / fixed models with a normal or flat effect
-        prior).
+        ``mcmc`` (default) or ``exact`` (normal / fixed models with a normal, Student-t or flat
+        effect prior).
     thresholds
         Values on the analysis scale (log for OR/RR) for P(effect > t) and P(effect < t).
     outcome, timepoint
@@ -492,21 +492,17 @@ def bayes_analysis(
 
     from reanalyse.exact import bayes_factors, fit_exact
 
-    if effect.family not in ("normal", "flat"):
-        raise ValueError(f"the exact engine takes a normal or flat effect prior, not "
-                         f"{effect.family} ({effect.id}); use --engine mcmc")
     assert isinstance(model_data, ContrastData)
-    mu_mean = effect.params["mean"] if effect.family == "normal" else 0.0
-    mu_sd = effect.params["sd"] if effect.family == "normal" else None
+    mu_prior = effect.exact_mu_prior()
     if tau is None:
-        post = fit_exact(y=model_data.y, se=model_data.se, tau_fixed=0.0, mu_prior_mean=mu_mean,
-                         mu_prior_sd=mu_sd, labels=model_data.study)
+        post = fit_exact(y=model_data.y, se=model_data.se, tau_fixed=0.0,
+                         labels=model_data.study, **mu_prior)
         factors = None
     else:
         post = fit_exact(y=model_data.y, se=model_data.se, tau_prior=tau,
-                         mu_prior_mean=mu_mean, mu_prior_sd=mu_sd, labels=model_data.study)
+                         labels=model_data.study, **mu_prior)
         factors = bayes_factors(y=model_data.y, se=model_data.se, tau_prior=tau,
-                                mu_prior_mean=mu_mean, mu_prior_sd=mu_sd, posterior=post)
+                                posterior=post, **mu_prior)
     attrs = provenance_attrs(data_hash=model_data.sha256, spec=spec.spec(), priors=priors,
                              seed=None, settings=None,
                              extra={"engine": "exact", "model": spec.kind, "measure": measure})

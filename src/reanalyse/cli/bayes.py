@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    "or the exact binomial likelihood from arm counts (OR: logit, RR: log link)")
     p.add_argument("--engine", default="mcmc", choices=["mcmc", "exact"],
                    help="MCMC with nutpie (default), or exact numerical integration "
-                   "(normal/fixed models, normal or flat effect prior)")
+                   "(normal/fixed models, normal, Student-t or flat effect prior)")
     p.add_argument("--threshold", type=float, action="append", default=[], metavar="T",
                    help="report P(effect > T) and P(effect < T); T on the analysis scale "
                    "(log for OR/RR, e.g. -0.223 for RR 0.8); repeatable. The first one centres "

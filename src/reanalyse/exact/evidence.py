@@ -1,24 +1,25 @@
 """Bayes factors of the normal-normal model for the hypotheses tau = 0 and mu = 0, as bayesmeta.
 
-With ``p(y | tau)`` the likelihood with mu integrated out against its normal prior (analytic,
-:func:`reanalyse.exact.conditional.mu_given_tau`), ``p(y | mu)`` the likelihood with tau
+With ``p(y | tau)`` the likelihood with mu integrated out against its normal or Student-t prior
+(analytic, or a finite sum over the prior's lambda rule:
+:func:`reanalyse.exact.conditional.log_likelihood_of_tau`), ``p(y | mu)`` the likelihood with tau
 integrated out against its prior (one-dimensional quadrature) and ``p(y)`` the marginal
 likelihood (the normalising constant of the exact tau posterior):
 
 - ``bf01_tau0 = p(y | tau = 0) / p(y)``: evidence for the fixed-effect model (values above 1
   favour tau = 0, below 1 heterogeneity);
 - ``bf01_mu0 = p(y | mu = 0) / p(y)``: evidence for no effect (the Savage-Dickey ratio of the
-  posterior to the prior density of mu at 0);
+  posterior to the prior density of mu at 0, the normal or Student-t prior density);
 - the minimum Bayes factors (Spiegelhalter, Abrams & Myles 2004, section 4.4), the least
   support for the hypothesis over all priors on the tested parameter:
   ``min_bf01_tau0 = p(y | tau = 0) / max_tau p(y | tau)`` and
   ``min_bf01_mu0 = p(y | mu = 0) / max_mu p(y | mu)``.
 
 The actual Bayes factors need proper priors on both mu and tau; the minimum Bayes factor for
-tau = 0 needs a proper (normal) prior on mu, the one for mu = 0 a proper prior on tau (bayesmeta,
-Röver 2020, J Stat Softw 93(6), "Bayes factors"). Factors that cannot be computed are NaN with
-a note saying why. The tau prior is normalised numerically, so an unnormalised ``logpdf`` is
-fine.
+tau = 0 needs a proper (normal or Student-t) prior on mu, the one for mu = 0 a proper prior on
+tau (bayesmeta, Röver 2020, J Stat Softw 93(6), "Bayes factors"). Factors that cannot be
+computed are NaN with a note saying why. The tau prior is normalised numerically, so an
+unnormalised ``logpdf`` is fine.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import integrate, optimize
 
-from reanalyse.exact.conditional import MetaData, mu_given_tau
+from reanalyse.exact.conditional import MetaData, log_likelihood_of_tau
 from reanalyse.exact.fit import fit_exact
 from reanalyse.exact.posterior import ExactPosterior
 from reanalyse.exact.protocols import TauDensity
@@ -131,26 +132,29 @@ def bayes_factors(
     tau_prior: TauDensity,
     mu_prior_mean: float = 0.0,
     mu_prior_sd: float | None = None,
+    mu_prior_df: float | None = None,
     posterior: ExactPosterior | None = None,
 ) -> BayesFactors:
     """Bayes factors for tau = 0 and mu = 0 under the given priors (see the module text).
 
-    ``posterior``: the exact posterior already fitted to these data under these priors, which
-    is then not fitted again (its data and prior on mu must be the ones given).
+    The prior on mu is given as to :func:`reanalyse.exact.fit_exact` (normal, Student-t with
+    ``mu_prior_df``, or flat). ``posterior``: the exact posterior already fitted to these data
+    under these priors, which is then not fitted again (its data and prior on mu must be the ones
+    given).
     """
     post = posterior
     if post is None:
         post = fit_exact(y=y, se=se, tau_prior=tau_prior, mu_prior_mean=mu_prior_mean,
-                         mu_prior_sd=mu_prior_sd)
+                         mu_prior_sd=mu_prior_sd, mu_prior_df=mu_prior_df)
     elif not (np.array_equal(post.y, np.asarray(y, dtype=float).reshape(-1))
               and np.array_equal(post.se, np.asarray(se, dtype=float).reshape(-1))
               and post.mu_prior == (None if mu_prior_sd is None
                                     else (float(mu_prior_mean), float(mu_prior_sd)))
+              and post.mu_prior_df == (None if mu_prior_df is None else float(mu_prior_df))
               and post.log_normaliser is not None):
         raise ValueError("the posterior given was fitted to other data or priors (or with tau "
                          "fixed)")
-    data = MetaData(y=post.y, se=post.se, mu_prior_mean=float(mu_prior_mean),
-                    mu_prior_sd=None if mu_prior_sd is None else float(mu_prior_sd))
+    data: MetaData = post.data
     log_c = _log_prior_constant(tau_prior)
     nan = math.nan
     notes: list[str] = []
@@ -173,7 +177,7 @@ def bayes_factors(
     log_py = post.log_normaliser - log_c
 
     def log_lik_tau(t: float) -> float:
-        return float(mu_given_tau(data, np.array([t])).log_marginal_likelihood[0])
+        return float(log_likelihood_of_tau(data, np.array([t]))[0])
 
     upper = max(1.0, 4 * float(np.std(data.y)) + float(np.max(data.se)))
     while log_lik_tau(2 * upper) > log_lik_tau(upper):
@@ -183,7 +187,7 @@ def bayes_factors(
     # grid points either side with bounded Brent
     grid = np.concatenate([[0.0], np.geomspace(float(data.se.min()) * 1e-6, 100.0 * upper,
                                                _ML_TAU_GRID)])
-    on_grid = mu_given_tau(data, grid).log_marginal_likelihood
+    on_grid = log_likelihood_of_tau(data, grid)
     top = int(np.argmax(np.where(np.isfinite(on_grid), on_grid, -np.inf)))
     lo, hi = float(grid[max(top - 1, 0)]), float(grid[min(top + 1, grid.size - 1)])
     res = optimize.minimize_scalar(lambda t: -log_lik_tau(t), bounds=(lo, hi),

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 from reanalyse.exact.conditional import MetaData
 from reanalyse.exact.posterior import ExactPosterior
 from reanalyse.exact.protocols import TauDensity
+from reanalyse.exact.scale_mixture import scale_mixture_rule
 from reanalyse.exact.tau import FixedTau, ImproperUniformTau, fit_tau_posterior
 
 __all__ = ["fit_exact", "min_studies_for_uniform_tau"]
@@ -20,10 +21,14 @@ def min_studies_for_uniform_tau(*, mu_prior_flat: bool) -> int:
     """Fewest studies for which the improper uniform prior on tau gives a proper posterior.
 
     Given tau, the marginal likelihood decays like ``tau^-(k-1)`` under a flat prior on mu and
-    like ``tau^-k`` under a normal prior, so ``p(tau | y)`` is integrable for ``k >= 3``,
-    respectively ``k >= 2``.
+    like ``tau^-k`` under a normal or Student-t prior, so ``p(tau | y)`` is integrable for
+    ``k >= 3``, respectively ``k >= 2``.
     """
     return 3 if mu_prior_flat else 2
+
+
+def _family(sd: float | None, df: float | None) -> str:
+    return "flat" if sd is None else ("normal" if df is None else "Student-t")
 
 
 def fit_exact(
@@ -34,6 +39,7 @@ def fit_exact(
     tau_fixed: float | None = None,
     mu_prior_mean: float = 0.0,
     mu_prior_sd: float | None = None,
+    mu_prior_df: float | None = None,
     labels: Sequence[str] | None = None,
     rtol: float = 1e-10,
 ) -> ExactPosterior:
@@ -42,7 +48,10 @@ def fit_exact(
     Conditional on tau, mu is normal analytically; the marginal posterior of tau,
     ``p(tau | y) ∝ p(tau) p(y | tau)``, is normalised by adaptive Gauss-Legendre quadrature on
     ``log(tau)``; every other marginal is a normal mixture over that rule (Röver 2020, J Stat Softw
-    93(6), section 2).
+    93(6), section 2). A Student-t prior on mu is integrated as a scale mixture of normals: given
+    tau and its precision multiplier lambda it is normal, and lambda is integrated by a
+    trapezoidal rule in ``log(lambda)`` fitted to the data (:mod:`reanalyse.exact.scale_mixture`),
+    so every marginal is a normal mixture over (tau, lambda).
 
     Parameters
     ----------
@@ -57,10 +66,15 @@ def fit_exact(
         exactly one of ``tau_prior`` and ``tau_fixed``.
     mu_prior_mean, mu_prior_sd
         Normal prior on mu; ``mu_prior_sd=None`` (the default) is the improper flat prior.
+    mu_prior_df
+        Degrees of freedom (``> 0``) of a Student-t prior on mu instead of the normal one:
+        ``t_df(mu_prior_mean, mu_prior_sd)``, with ``mu_prior_sd`` its scale.
+        :meth:`reanalyse.priors.EffectPrior.exact_mu_prior` gives all three keywords for a
+        registry effect prior.
     labels
         Study labels (default ``"1"``, ..., ``"k"``).
     rtol
-        Relative accuracy of the quadrature for tau.
+        Relative accuracy of the quadrature for tau (and for lambda under a Student-t prior).
 
     Returns
     -------
@@ -97,6 +111,11 @@ def fit_exact(
         problems.append("mu_prior_mean must be finite")
     if mu_prior_sd is not None and not (np.isfinite(mu_prior_sd) and mu_prior_sd > 0):
         problems.append("mu_prior_sd must be finite and > 0 (or None for a flat prior)")
+    if mu_prior_df is not None:
+        if not (np.isfinite(mu_prior_df) and mu_prior_df > 0):
+            problems.append("mu_prior_df must be finite and > 0 (or None for a normal prior)")
+        if mu_prior_sd is None:
+            problems.append("a Student-t prior on mu (mu_prior_df) needs its scale, mu_prior_sd")
     if (tau_prior is None) == (tau_fixed is None):
         problems.append("give exactly one of tau_prior and tau_fixed")
     if tau_fixed is not None and not (np.isfinite(tau_fixed) and tau_fixed >= 0):
@@ -108,11 +127,17 @@ def fit_exact(
     if problems:
         raise ValueError("; ".join(problems))
 
+    mixture = None
+    if mu_prior_df is not None:
+        assert mu_prior_sd is not None
+        mixture = scale_mixture_rule(y=y_arr, se=se_arr, location=float(mu_prior_mean),
+                                     scale=float(mu_prior_sd), df=float(mu_prior_df), rtol=rtol)
     data = MetaData(
         y=y_arr,
         se=se_arr,
         mu_prior_mean=float(mu_prior_mean),
         mu_prior_sd=None if mu_prior_sd is None else float(mu_prior_sd),
+        mu_prior_mixture=mixture,
     )
     if labels is not None:
         names = tuple(str(s) for s in labels)
@@ -130,7 +155,7 @@ def fit_exact(
             raise ValueError(
                 f"the improper uniform prior on tau gives an improper posterior with {data.k} "
                 f"stud{'y' if data.k == 1 else 'ies'} under a "
-                f"{'flat' if mu_prior_sd is None else 'normal'} prior on mu (needs k >= {need}); "
+                f"{_family(mu_prior_sd, mu_prior_df)} prior on mu (needs k >= {need}); "
                 "use a proper prior on tau"
             )
         prior: TauDensity | ImproperUniformTau = ImproperUniformTau()

@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from reanalyse.exact.conditional import (
     MetaData,
-    mu_given_tau,
+    components_given_tau,
     theta_given_tau,
     theta_new_given_tau,
 )
@@ -27,6 +27,8 @@ Study = int | str | None
 Points = NDArray[np.float64] | Sequence[float]
 _PARAMETERS: tuple[str, ...] = ("mu", "tau", "theta", "theta_new")
 _SUMMARY_PROBS = np.array([0.025, 0.5, 0.975])
+#: Relative weight below which a (tau, lambda) component of a Student-t prior's mixture is dropped.
+_PRUNE = 1e-18
 
 
 class ExactPosterior:
@@ -34,7 +36,9 @@ class ExactPosterior:
 
     Built by :func:`reanalyse.exact.fit_exact`. Every marginal is a mixture over the posterior of
     tau: ``tau`` itself is held as a quadrature rule (or a point mass when tau is fixed), and
-    ``mu``, ``theta_i`` and ``theta_new`` are mixtures of their normal conditionals given tau.
+    ``mu``, ``theta_i`` and ``theta_new`` are mixtures of their normal conditionals given tau
+    (under a Student-t prior on mu, given tau and the prior's precision multiplier lambda: the
+    mixture then runs over the (tau, lambda) nodes).
 
     Parameters are named ``"mu"`` (pooled effect), ``"tau"`` (between-study SD), ``"theta"``
     (study-specific effects, pick one with ``study=``) and ``"theta_new"`` (the effect in a new
@@ -58,14 +62,18 @@ class ExactPosterior:
         self._data = data
         self._tau = tau
         self.labels: tuple[str, ...] = tuple(labels)
-        nodes = tau.nodes
-        self._w = tau.weights
+        within, cond = components_given_tau(data, tau.nodes)
+        w = (tau.weights[:, None] * within).reshape(-1)
+        if within.shape[1] > 1:  # Student-t prior: drop the (tau, lambda) nodes of no weight
+            keep = np.flatnonzero(w > _PRUNE * w.max())
+            w, cond = w[keep] / w[keep].sum(), cond.take(keep)
+        self._w = w
         # distribution functions use the nodes holding all but 1e-13 of the mass (moments use all)
         order = np.argsort(self._w)
         dropped = order[np.cumsum(self._w[order]) <= 1e-13]
         self._keep = np.setdiff1d(np.arange(self._w.size), dropped)
         self._w_dist = self._w[self._keep] / self._w[self._keep].sum()
-        cond = mu_given_tau(data, nodes)
+        self._comp_tau = np.asarray(cond.tau, dtype=np.float64)
         self._mu_mean = cond.mean
         self._mu_sd = np.sqrt(cond.var)
         new_mean, new_var = theta_new_given_tau(cond)
@@ -93,10 +101,21 @@ class ExactPosterior:
 
     @property
     def mu_prior(self) -> tuple[float, float] | None:
-        """``(mean, sd)`` of the normal prior on mu, or ``None`` for the flat prior."""
+        """``(mean, sd)`` of the normal prior on mu (``(location, scale)`` of a Student-t prior,
+        see :attr:`mu_prior_df`), or ``None`` for the flat prior."""
         if self._data.mu_prior_sd is None:
             return None
         return (self._data.mu_prior_mean, self._data.mu_prior_sd)
+
+    @property
+    def mu_prior_df(self) -> float | None:
+        """Degrees of freedom of a Student-t prior on mu (``None`` for a normal or flat prior)."""
+        return self._data.mu_prior_df
+
+    @property
+    def data(self) -> MetaData:
+        """The studies and the prior on mu the posterior was computed from (do not modify)."""
+        return self._data
 
     @property
     def tau_fixed(self) -> float | None:
@@ -122,6 +141,8 @@ class ExactPosterior:
 
     def __repr__(self) -> str:
         prior = "flat" if self.mu_prior is None else f"N{self.mu_prior}"
+        if self.mu_prior_df is not None:
+            prior = f"t{self.mu_prior_df:g}{self.mu_prior}"
         tau = f"fixed at {self.tau_fixed}" if self.tau_fixed is not None else "with prior"
         return f"ExactPosterior(k={self.k}, mu prior {prior}, tau {tau})"
 
@@ -171,7 +192,13 @@ class ExactPosterior:
         if parameter == "theta":
             return True  # shrunken effects: conditional means and variances are bounded in tau
         if parameter == "mu" and self._data.mu_prior_sd is not None:
-            return True  # Var[mu | tau] <= prior variance
+            df = self._data.mu_prior_df
+            if df is None or power < df:
+                # normal: Var[mu | tau] <= the prior variance; Student-t: E[|mu|^power | tau, y]
+                # stays bounded in tau (it tends to the prior's, finite for power < df)
+                return True
+            # a Student-t prior without that moment: as under a flat prior, the conditional
+            # moment of mu grows with tau
         # tau itself, theta_new, and mu under a flat prior (Var[mu | tau] grows like tau^2 / k)
         return self._tau.has_moment(power)
 
@@ -197,12 +224,21 @@ class ExactPosterior:
         m = np.sum(self._w * means)
         return float(np.sqrt(np.sum(self._w * (sds**2 + (means - m) ** 2))))
 
-    def conditional_mu(
-        self, tau: ArrayLike
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Mean and SD of the normal conditional posterior ``mu | tau, y`` at each ``tau``."""
-        cond = mu_given_tau(self._data, np.asarray(tau, dtype=np.float64).reshape(-1))
-        return cond.mean, np.sqrt(cond.var)
+    def sample(self, draws: int, *, rng: np.random.Generator) -> dict[str, NDArray[np.float64]]:
+        """Joint draws of ``mu``, ``tau``, ``theta`` (shape ``(draws, k)``) and ``theta_new``:
+        a mixture component (a tau node, or a (tau, lambda) node under a Student-t prior) by its
+        weight, mu from its normal conditional, then each ``theta_i | mu, tau, y_i`` (precision
+        ``1/se_i^2 + 1/tau^2``; equal to mu when tau = 0) and ``theta_new ~ N(mu, tau^2)``."""
+        if draws < 1:
+            raise ValueError("draws must be at least 1")
+        pick = rng.choice(self._w.size, size=draws, p=self._w / self._w.sum())
+        tau = self._comp_tau[pick]
+        mu = rng.normal(self._mu_mean[pick], self._mu_sd[pick])
+        y, se2 = self._data.y[None, :], self._data.se[None, :] ** 2
+        t2 = tau[:, None] ** 2
+        b = se2 / (se2 + t2)  # shrinkage, exact and finite at tau = 0
+        theta = rng.normal(b * mu[:, None] + (1.0 - b) * y, np.sqrt(se2 * t2 / (se2 + t2)))
+        return {"mu": mu, "tau": tau, "theta": theta, "theta_new": rng.normal(mu, tau)}
 
     def exp_moment(self, parameter: Parameter, power: int = 1, *, study: Study = None) -> float:
         """``E[exp(power * parameter)]`` for an effect parameter: the natural-scale moments of

@@ -1,13 +1,28 @@
-"""The interface a prior on the between-study SD tau must offer to the exact engine."""
+"""What the exact engine takes as priors: the interface a prior on the between-study SD tau must
+offer (:class:`TauDensity`), and the prior on mu as keywords (:class:`MuPriorArgs`)."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypedDict, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["TauDensity"]
+__all__ = ["MuPriorArgs", "TauDensity"]
+
+
+class MuPriorArgs(TypedDict):
+    """The prior on mu as the keywords of :func:`reanalyse.exact.fit_exact` and
+    :func:`reanalyse.exact.bayes_factors` (pass them with ``**``).
+
+    Normal: ``mu_prior_mean``, ``mu_prior_sd`` and ``mu_prior_df=None``; Student-t: location,
+    scale and degrees of freedom; flat: ``mu_prior_sd=None`` (and ``mu_prior_df=None``).
+    :meth:`reanalyse.priors.EffectPrior.exact_mu_prior` makes them from an effect prior.
+    """
+
+    mu_prior_mean: float
+    mu_prior_sd: float | None
+    mu_prior_df: float | None
 
 
 @runtime_checkable

@@ -1,19 +1,20 @@
 """The marginal posterior of tau: ``p(tau | y) ∝ p(tau) p(y | tau)``, with mu integrated out.
 
-``p(y | tau)`` is analytic (:mod:`reanalyse.exact.conditional`); the one-dimensional normalising
-integral is computed once per fit by adaptive Gauss-Legendre quadrature in ``u = log(tau)``
-(:mod:`reanalyse.exact.quadrature`). The log scale copes with priors whose mass sits near zero
-or in a heavy right tail; the integration range is placed from the data's standard errors and
-spread, the prior's quantiles (``ppf``) and the support, and trimmed to where the integrand (and,
-when they are finite, its first two moments) is within ``exp(-46)`` of its maximum (the scan is
-widened, up to ``|log tau| <= 300``, while the posterior is still significant at its ends, as with
-log-t priors). Nothing assumes a unimodal posterior or a monotone score: the kept range runs
-from the first to the last significant scan point, so every mode and the dip between them lie
-inside it, and the segments placed around the scan's highest point only speed up the adaptive
-rule, which splits wherever its error test fails. The nodes and weights then serve every mixture
-over tau (mu, theta_i, theta_new) without further integration; quantiles of tau start from the
-Legendre series of the integrand on each segment and are polished by Newton steps on the exact
-CDF (which is monotone whatever the shape of the density).
+``p(y | tau)`` is analytic (:mod:`reanalyse.exact.conditional`; under a Student-t prior on mu, a
+finite sum over the lambda rule of :mod:`reanalyse.exact.scale_mixture`); the one-dimensional
+normalising integral is computed once per fit by adaptive Gauss-Legendre quadrature in
+``u = log(tau)`` (:mod:`reanalyse.exact.quadrature`). The log scale copes with priors whose mass
+sits near zero or in a heavy right tail; the integration range is placed from the data's standard
+errors and spread, the prior's quantiles (``ppf``) and the support, and trimmed to where the
+integrand (and, when they are finite, its first two moments) is within ``exp(-46)`` of its
+maximum (the scan is widened, up to ``|log tau| <= 300``, while the posterior is still
+significant at its ends, as with log-t priors). Nothing assumes a unimodal posterior or a
+monotone score: the kept range runs from the first to the last significant scan point, so every
+mode and the dip between them lie inside it, and the segments placed around the scan's highest
+point only speed up the adaptive rule, which splits wherever its error test fails. The nodes and
+weights then serve every mixture over tau (mu, theta_i, theta_new) without further integration;
+quantiles of tau start from the Legendre series of the integrand on each segment and are
+polished by Newton steps on the exact CDF (which is monotone whatever the shape of the density).
 
 A fixed tau (including the fixed-effect model, tau = 0) is a point mass: :class:`FixedTau`.
 """
@@ -27,7 +28,7 @@ import numpy as np
 from numpy.polynomial import legendre
 from numpy.typing import NDArray
 
-from reanalyse.exact.conditional import MetaData, mu_given_tau
+from reanalyse.exact.conditional import MetaData, log_likelihood_of_tau
 from reanalyse.exact.protocols import TauDensity
 from reanalyse.exact.quadrature import LogQuadrature, adaptive_log_quadrature, gauss_legendre
 from reanalyse.exact.roots import safeguarded_newton
@@ -64,8 +65,8 @@ class ImproperUniformTau:
     """The improper uniform prior on tau > 0 (bayesmeta's default ``tau.prior = "uniform"``).
 
     The posterior is proper only with at least 3 studies under a flat prior on mu, or at least 2
-    under a normal prior on mu (the marginal likelihood decays like ``tau^-(k-1)``, respectively
-    ``tau^-k``); :func:`reanalyse.exact.fit_exact` checks this.
+    under a normal or Student-t prior on mu (the marginal likelihood decays like ``tau^-(k-1)``,
+    respectively ``tau^-k``); :func:`reanalyse.exact.fit_exact` checks this.
     """
 
     support: tuple[float, float] = (0.0, float("inf"))
@@ -147,7 +148,7 @@ class UnnormalisedTauDensity:
             ti = t[inside]
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 lp = np.asarray(self.prior.logpdf(ti), dtype=np.float64).reshape(-1)
-                val = lp + mu_given_tau(self.data, ti).log_marginal_likelihood
+                val = lp + log_likelihood_of_tau(self.data, ti)
             out[inside] = np.where(np.isnan(val), -np.inf, val)
         return out
 

@@ -191,14 +191,12 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
     y, se = main.y_se()
     eff = prep.default_effect.prior
     assert isinstance(eff, EffectPrior)
-    mean = 0.0 if eff.family == "flat" else float(eff.mean)
-    sd = None if eff.family == "flat" else float(eff.sd)
+    mu_prior = eff.exact_mu_prior()
     prep.exact_default = fit_exact(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
-                                   mu_prior_mean=mean, mu_prior_sd=sd,
-                                   labels=list(main.effects["study"]))  # type: ignore[index]
+                                   labels=list(main.effects["study"]),  # type: ignore[index]
+                                   **mu_prior)
     prep.bayes_factors = bayes_factors(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
-                                       mu_prior_mean=mean, mu_prior_sd=sd,
-                                       posterior=prep.exact_default)
+                                       posterior=prep.exact_default, **mu_prior)
     if not grid:
         return prep
     t = primary.t if primary is not None else None

@@ -66,11 +66,18 @@ def influence_table(prep: PreparedAnalysis) -> pd.DataFrame:
                       else (False if col == "influential" else math.nan))
     tau = prep.default_tau.prior if prep.default_tau else None
     effect = prep.default_effect.prior if prep.default_effect else None
-    if not (isinstance(tau, TauPrior) and isinstance(effect, EffectPrior)
-            and effect.family in ("normal", "flat")):
+    refusal = "no exact-engine prior for this analysis"
+    if isinstance(tau, TauPrior) and isinstance(effect, EffectPrior):
+        try:
+            effect.exact_mu_prior()  # the one rule for what the exact engine integrates
+        except ValueError as err:
+            refusal = str(err)
+        else:
+            refusal = ""
+    if refusal:
         for col in INFLUENCE_COLUMNS[10:16]:
             table[col] = math.nan if col != "bayes_reading" else "unknown"
-        table["note"] = "no exact-engine prior for this analysis"
+        table["note"] = refusal
         return table[list(INFLUENCE_COLUMNS)]
     y, se = main.y_se()
     bayes = leave_one_out_exact(y=y, se=se, studies=list(main.effects["study"].astype(str)),

@@ -19,6 +19,8 @@ from reanalyse.priors.record import PriorRecord, require_model_context
 if TYPE_CHECKING:  # pragma: no cover
     from pytensor.tensor.variable import TensorVariable
 
+    from reanalyse.exact import MuPriorArgs
+
 __all__ = ["SKEPTICAL_TAIL_PROBABILITY", "EffectKind", "EffectPrior"]
 
 EffectKind = Literal["vague", "empirical", "skeptical", "enthusiastic", "user"]
@@ -175,6 +177,34 @@ class EffectPrior(PriorRecord):
             return None
         q025, q975 = self.interval(0.95)
         return {"median": float(self._scipy().median()), "q025": q025, "q975": q975}
+
+    # ----------------------------------------------------------------- exact engine
+    def exact_mu_prior(self) -> MuPriorArgs:
+        """The prior on mu as the exact engine takes it: the keywords of
+        :func:`reanalyse.exact.fit_exact` and :func:`reanalyse.exact.bayes_factors`.
+
+        The one place that maps an effect prior to the exact engine: normal -> mean and sd;
+        Student-t -> location, scale and df (integrated exactly as a scale mixture of normals,
+        never replaced by a normal); flat -> no sd.
+
+        Raises
+        ------
+        ValueError
+            For a skeptical / enthusiastic prior not yet resolved with a threshold, or a family
+            the exact engine cannot integrate.
+        """
+        self._require_concrete("the exact engine")
+        p = self.params
+        match self.family:
+            case "normal":
+                return {"mu_prior_mean": p["mean"], "mu_prior_sd": p["sd"], "mu_prior_df": None}
+            case "student-t":
+                return {"mu_prior_mean": p["location"], "mu_prior_sd": p["scale"],
+                        "mu_prior_df": p["df"]}
+            case "flat":
+                return {"mu_prior_mean": 0.0, "mu_prior_sd": None, "mu_prior_df": None}
+        raise ValueError(f"the exact engine integrates a normal, Student-t or flat effect prior, "
+                         f"not {self.family} ({self.id}); use --engine mcmc")
 
     # ----------------------------------------------------------------- PyMC
     def to_pymc(self, name: str = "mu") -> TensorVariable:

@@ -40,14 +40,7 @@ def exact_cell(
     threshold: float | None,
 ) -> dict[str, float]:
     """Summaries of the exact normal-normal posterior (no Monte Carlo error)."""
-    if effect_prior.family == "flat":
-        mean, sd = 0.0, None
-    elif effect_prior.family == "normal":
-        mean, sd = float(effect_prior.mean), float(effect_prior.sd)
-    else:
-        raise ValueError(f"the exact engine takes a normal or flat effect prior, not "
-                         f"{effect_prior.family} ({effect_prior.id})")
-    post = fit_exact(y=y, se=se, tau_prior=tau_prior, mu_prior_mean=mean, mu_prior_sd=sd)
+    post = fit_exact(y=y, se=se, tau_prior=tau_prior, **effect_prior.exact_mu_prior())
     out: dict[str, float] = {}
     for par in ("mu", "theta_new"):
         lo, med, hi = post.quantile(par, [0.025, 0.5, 0.975])

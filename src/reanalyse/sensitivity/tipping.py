@@ -43,17 +43,12 @@ def tipping_points(
     n_scan: int = 25,
 ) -> list[TippingPoint]:
     """Scan HN(s) priors for s in [scan_min, scan_max] (log-spaced) and refine each crossing."""
-
-    if effect_prior.family == "flat":
-        mean, sd = 0.0, None
-    else:
-        mean, sd = float(effect_prior.mean), float(effect_prior.sd)
+    mu_prior = effect_prior.exact_mu_prior()
     t = abs(threshold)
 
     def p_of(s: float) -> float:
         prior = load_prior(f"half-normal:{s!r}", role="tau", scale=scale)
-        post = fit_exact(y=y, se=se, tau_prior=prior, mu_prior_mean=mean,  # type: ignore[arg-type]
-                         mu_prior_sd=sd)
+        post = fit_exact(y=y, se=se, tau_prior=prior, **mu_prior)  # type: ignore[arg-type]
         if benefit_sign > 0:
             return float(post.p_greater("mu", t))
         return float(post.p_less("mu", -t))
