@@ -25,8 +25,9 @@ from reanalyse.analyses import AnalysisSpec, derivation_label, find_root, load_a
 from reanalyse.analyses.inputs import analysis_rows
 from reanalyse.analyses.scenarios import FILE, ROW, SOURCED_LABELS
 from reanalyse.conversions import se_from_ci
+from reanalyse.effects import study_effects
 from reanalyse.errors import DataValidationError, Problem
-from reanalyse.pooling import pool
+from reanalyse.pooling import method_for_effects, pool_effects
 
 __all__ = ["STATUSES", "ReproduceRow", "read_published", "reproduce", "reproduce_one"]
 
@@ -144,16 +145,16 @@ def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "
         return ReproduceRow(status="not reproducible", ours=ours, difference=diff,
                             reason="; ".join([why, *notes]), **base_row)
 
-    method = spec.method
-    if method in ("MH", "PETO") and inputs.has_contrasts:
-        method = "IV"
-        notes.append(f"{spec.method} needs arm counts; the contrast rows are pooled by inverse "
-                     "variance")
     try:
         table = inputs.table()
-        res = pool(table, measure=spec.measure, method=method, model=spec.model,  # type: ignore[arg-type]
-                   tau2_method=spec.tau2, hksj=False, treatment=spec.treatment,  # type: ignore[arg-type]
-                   control=spec.control, level=0.95)
+        eff = study_effects(table, measure=spec.measure, treatment=spec.treatment,
+                            control=spec.control)
+        method, changed = method_for_effects(spec.method, eff)
+        if changed:
+            notes.append(changed)
+        res = pool_effects(eff, measure=spec.measure, method=method, model=spec.model,
+                           tau2_method=spec.tau2, hksj=False, level=0.95,
+                           treatment=spec.treatment, control=spec.control)
     except DataValidationError as err:
         return ReproduceRow(status="not reproducible", ours=ours, difference=diff,
                             reason="; ".join(["the data could not be pooled: " + " | ".join(err.lines),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reanalyse.analyses.root import find_root, resolve
@@ -16,7 +17,7 @@ from reanalyse.analyses.spec import AnalysisSpec
 from reanalyse.data import StudyTable, load_table
 from reanalyse.measures import BINARY_MEASURES
 
-__all__ = ["AnalysisRows", "analysis_rows"]
+__all__ = ["AnalysisRows", "analysis_rows", "row_kinds"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,7 @@ class AnalysisRows:
     @property
     def has_contrasts(self) -> bool:
         """Some unit enters as a contrast (estimate and SE/CI) rather than arm data."""
-        return bool(len(self.frame)) and bool((self.frame.apply(_row_kind, axis=1)
-                                               == "contrast").any())
+        return bool((row_kinds(self.frame) == "contrast").any())
 
     def table(self) -> StudyTable:
         """The rows as a validated study table."""
@@ -67,16 +67,17 @@ def analysis_rows(spec: AnalysisSpec, *, scenario: str = "sourced",
                         unusable=unusable)
 
 
-def _is_contrast(row: pd.Series) -> bool:
-    return str(row.get("estimate", "")).strip() != ""
+def row_kinds(frame: pd.DataFrame) -> pd.Series:
+    """The kind of each raw (text) row: ``contrast`` (an estimate), ``binary`` (events or a
+    total) or ``continuous``, the rule :func:`reanalyse.data.load_table` applies to parsed rows."""
+    def filled(col: str) -> pd.Series:
+        if col not in frame.columns:
+            return pd.Series(False, index=frame.index)
+        return frame[col].astype(str).str.strip() != ""
 
-
-def _row_kind(row: pd.Series) -> str:
-    if _is_contrast(row):
-        return "contrast"
-    if str(row.get("events", "")).strip() or str(row.get("total", "")).strip():
-        return "binary"
-    return "continuous"
+    contrast, binary = filled("estimate"), filled("events") | filled("total")
+    kinds = np.where(contrast, "contrast", np.where(binary, "binary", "continuous"))
+    return pd.Series(kinds, index=frame.index, dtype=object)
 
 
 def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -87,9 +88,10 @@ def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[s
     out: list[pd.DataFrame] = []
     units: list[str] = []
     unusable: list[str] = []
+    all_kinds = row_kinds(rows)
     for t, c in spec.pairs:
         for study, g in rows.groupby("study", sort=False):
-            kinds = g.apply(_row_kind, axis=1)
+            kinds = all_kinds.loc[g.index]
             arms = g[kinds != "contrast"]
             a1, a2 = arms[arms["treatment"] == t], arms[arms["treatment"] == c]
             con = g[kinds == "contrast"]
@@ -97,7 +99,7 @@ def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[s
                       | ((con["treatment"] == c) & (con["comparator"] == t))]
             unit = f"{study} ({t} vs {c})" if multi else str(study)
             arm_ok = (len(a1) == 1 and len(a2) == 1
-                      and {_row_kind(a1.iloc[0]), _row_kind(a2.iloc[0])} == {wanted})
+                      and {all_kinds.loc[a1.index[0]], all_kinds.loc[a2.index[0]]} == {wanted})
             fits = con[con["measure"].isin(["", spec.measure])] if len(con) else con
             if arm_ok:
                 pick = pd.concat([a1, a2])

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from reanalyse.data.table import SOURCE_FILE, SOURCE_ROW
@@ -77,23 +78,33 @@ def provenance_problems(frame: pd.DataFrame, *, name: str = "<table>") -> list[P
                                     message=f"every row needs '{col}'"))
     if problems:
         return problems
-    for i, (_, row) in enumerate(frame.iterrows()):
-        file = str(row[FILE]) if FILE in frame.columns else name
-        where = int(row[ROW]) if ROW in frame.columns else i + 2
-        if not str(row["source"]).strip():
+    # the checks run on whole columns; problems are then listed row by row, as a reader scans
+    files = (frame[FILE].astype(str).to_numpy() if FILE in frame.columns
+             else np.full(len(frame), name, dtype=object))
+    rows = (frame[ROW].astype(int).to_numpy() if ROW in frame.columns
+            else np.arange(2, len(frame) + 2))
+    source = frame["source"].astype(str).str.strip()
+    derivation = frame["derivation"].astype(str)
+    label = derivation.map(derivation_label)
+    no_source = (source == "").to_numpy()
+    bad_label = (~label.isin(LABELS)).to_numpy()
+    no_details = (~bad_label & (label != "reported").to_numpy()
+                  & ~derivation.str.contains(":", regex=False).to_numpy())
+    for i in np.flatnonzero(no_source | bad_label | no_details):
+        file, where = str(files[i]), int(rows[i])
+        if no_source[i]:
             problems.append(Problem(file=file, row=where, column="source", rule="no source",
                                     message="the row names no source"))
-        label = derivation_label(row["derivation"])
-        if label not in LABELS:
+        if bad_label[i]:
             problems.append(Problem(
                 file=file, row=where, column="derivation", rule="derivation label",
                 message=f"derivation must start with one of {', '.join(LABELS)}, got "
-                f"'{str(row['derivation'])[:40]}'"))
-        elif label != "reported" and ":" not in str(row["derivation"]):
+                f"'{derivation.iloc[i][:40]}'"))
+        elif no_details[i]:
             problems.append(Problem(
                 file=file, row=where, column="derivation", rule="derivation details",
-                message=f"a '{label}' row must say how after a colon (formula, assumption or "
-                "the published result it was solved from)"))
+                message=f"a '{label.iloc[i]}' row must say how after a colon (formula, "
+                "assumption or the published result it was solved from)"))
     return problems
 
 
@@ -132,9 +143,10 @@ def select_scenario(frame: pd.DataFrame, scenario: str = "sourced", *,
         out = frame.loc[sourced]
     else:
         key = [c for c in _KEY if c in frame.columns]
-        keys = frame[key].astype(str).apply(lambda r: tuple(s.strip() for s in r), axis=1)
-        replaced = set(keys[~sourced])
-        out = frame.loc[~(sourced & keys.isin(replaced))]
+        stripped = pd.DataFrame({c: frame[c].astype(str).str.strip() for c in key})
+        keys = pd.MultiIndex.from_frame(stripped)
+        replaced = keys[~sourced.to_numpy()]
+        out = frame.loc[~(sourced.to_numpy() & keys.isin(replaced))]
     out = out.reset_index(drop=True)
     out.attrs["scenario"] = scenario
     return out

@@ -230,29 +230,8 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     kind[is_binary] = "binary"
     kind[is_cont] = "continuous"
 
-    for i in range(n_rows):
-        r = i
-        k = kind.iloc[i]
-        if text["study"].iloc[i] == "":
-            add("missing value", "study is empty", r, "study")
-        if text["treatment"].iloc[i] == "":
-            add("missing value", "treatment is empty", r, "treatment")
-        if k == "":
-            add("row kind", "no data in this row: fill (n, mean, sd), (events, total) or "
-                "(estimate with se or ci_low/ci_high)", r)
-            continue
-        for col in REQUIRED[k]:
-            if col in ("study", "treatment"):
-                continue
-            if col in TEXT_COLUMNS:
-                if text[col].iloc[i] == "":
-                    rule = "missing column" if col not in raw.columns else "missing value"
-                    add(rule, f"a {k} row needs '{col}'", r, col)
-            elif not present(col).iloc[i]:
-                rule = "missing column" if col not in raw.columns else "missing value"
-                add(rule, f"a {k} row needs '{col}'", r, col)
-        _check_values(k, i, r, num, text, add)
-
+    for i, seq, rule, message, column in sorted(_row_problems(raw, kind, num, text, present)):
+        add(rule, message, i, column)
     frame = pd.concat([text, num[list(NUMERIC_COLUMNS)]], axis=1)
     frame[KIND] = kind.astype(str)
     frame[ROW] = rows
@@ -265,60 +244,90 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     return StudyTable(frame=frame, name=label)
 
 
-def _check_values(kind: str, i: int, r: int, num: pd.DataFrame, text: pd.DataFrame, add) -> None:  # type: ignore[no-untyped-def]
-    def val(col: str) -> float:
-        return float(num[col].iloc[i])
+def _row_problems(raw: pd.DataFrame, kind: pd.Series, num: pd.DataFrame, text: pd.DataFrame,
+                  present) -> list[tuple[int, int, str, str, str | None]]:  # type: ignore[no-untyped-def]
+    """Every per-row problem as ``(position, order within the row, rule, message, column)``.
 
-    def ok(col: str) -> bool:
-        return not math.isnan(val(col))
+    Each rule is checked on whole columns; sorting by position and order lists them row by row
+    in the order a reader meets them (names, the row's kind, missing values, then values).
+    """
+    out: list[tuple[int, int, str, str, str | None]] = []
+    seq = iter(range(1_000_000))
 
-    if kind == "continuous":
-        if ok("n") and val("n") <= 0:
-            add("n <= 0", f"n must be positive, got {val('n'):g}", r, "n")
-        if ok("sd") and val("sd") <= 0:
-            add("sd <= 0", f"sd must be positive, got {val('sd'):g}", r, "sd")
-    elif kind == "binary":
+    def each(mask: object, rule: str, message, column: str | None) -> None:  # type: ignore[no-untyped-def]
+        order = next(seq)
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            out.append((int(i), order, rule, message(int(i)) if callable(message) else message,
+                        column))
+
+    k = kind.to_numpy()
+    cont, binary, contrast = k == "continuous", k == "binary", k == "contrast"
+    each(text["study"].to_numpy() == "", "missing value", "study is empty", "study")
+    each(text["treatment"].to_numpy() == "", "missing value", "treatment is empty", "treatment")
+    each(k == "", "row kind", "no data in this row: fill (n, mean, sd), (events, total) or "
+         "(estimate with se or ci_low/ci_high)", None)
+    for row_kind, mask in (("continuous", cont), ("binary", binary), ("contrast", contrast)):
+        for col in REQUIRED[row_kind]:
+            if col in ("study", "treatment"):
+                continue
+            lacking = (text[col].to_numpy() == "") if col in TEXT_COLUMNS else \
+                ~present(col).to_numpy()
+            rule = "missing column" if col not in raw.columns else "missing value"
+            each(mask & lacking, rule, f"a {row_kind} row needs '{col}'", col)
+
+    v = {c: num[c].to_numpy(dtype=float) for c in NUMERIC_COLUMNS}
+    ok = {c: ~np.isnan(x) for c, x in v.items()}
+
+    def g(col: str):  # type: ignore[no-untyped-def]
+        return lambda i: f"{v[col][i]:g}"
+
+    with np.errstate(invalid="ignore"):
+        each(cont & ok["n"] & (v["n"] <= 0), "n <= 0",
+             lambda i: f"n must be positive, got {g('n')(i)}", "n")
+        each(cont & ok["sd"] & (v["sd"] <= 0), "sd <= 0",
+             lambda i: f"sd must be positive, got {g('sd')(i)}", "sd")
         for col in _INTEGER_COLUMNS:
-            if ok(col) and val(col) != round(val(col)):
-                add("not a count", f"{col} must be a whole number, got {val(col):g}", r, col)
-        if ok("total") and val("total") <= 0:
-            add("total <= 0", f"total must be positive, got {val('total'):g}", r, "total")
-        if ok("events") and val("events") < 0:
-            add("events < 0", f"events must not be negative, got {val('events'):g}", r, "events")
-        if ok("events") and ok("total") and val("events") > val("total"):
-            add("events > total", f"events ({val('events'):g}) exceed total ({val('total'):g})",
-                r, "events")
-    elif kind == "contrast":
-        measure = text["measure"].iloc[i]
-        if measure and measure not in MEASURES:
-            add("unknown measure", f"measure '{measure}' is not one of {', '.join(MEASURES)}",
-                r, "measure")
-        if text["comparator"].iloc[i] and text["comparator"].iloc[i] == text["treatment"].iloc[i]:
-            add("self-comparison", "treatment and comparator are the same", r, "comparator")
-        has_se, has_lo, has_hi = ok("se"), ok("ci_low"), ok("ci_high")
-        if not has_se and not (has_lo and has_hi):
-            missing = "ci_high" if has_lo else "ci_low" if has_hi else "se"
-            add("missing value", "a contrast needs se, or both ci_low and ci_high", r, missing)
-        if has_se and val("se") <= 0:
-            add("se <= 0", f"se must be positive, got {val('se'):g}", r, "se")
-        ratio = is_ratio(measure)
-        if ratio:
-            for col in ("estimate", "ci_low", "ci_high"):
-                if ok(col) and val(col) <= 0:
-                    add("ratio <= 0", f"a {measure} must be positive on the natural scale, "
-                        f"got {val(col):g}", r, col)
-        if ok("ci_level"):
-            lvl = val("ci_level")
-            if not (0 < lvl < 1 or 1 < lvl < 100):
-                add("ci level", f"ci_level must be a probability (0.95) or a percent (95), "
-                    f"got {lvl:g}", r, "ci_level")
-        if has_lo and has_hi and ok("estimate"):
-            lo, hi, est = val("ci_low"), val("ci_high"), val("estimate")
-            if lo >= hi:
-                add("CI order", f"ci_low ({lo:g}) must be below ci_high ({hi:g})", r, "ci_low")
-            elif not lo <= est <= hi:
-                add("CI excludes estimate", f"the CI {lo:g} to {hi:g} does not contain the "
-                    f"estimate {est:g}", r, "estimate")
+            each(binary & ok[col] & (v[col] != np.round(v[col])), "not a count",
+                 lambda i, c=col: f"{c} must be a whole number, got {g(c)(i)}", col)
+        each(binary & ok["total"] & (v["total"] <= 0), "total <= 0",
+             lambda i: f"total must be positive, got {g('total')(i)}", "total")
+        each(binary & ok["events"] & (v["events"] < 0), "events < 0",
+             lambda i: f"events must not be negative, got {g('events')(i)}", "events")
+        each(binary & ok["events"] & ok["total"] & (v["events"] > v["total"]), "events > total",
+             lambda i: f"events ({g('events')(i)}) exceed total ({g('total')(i)})", "events")
+        measure = text["measure"].to_numpy()
+        known = np.isin(measure, list(MEASURES))
+        each(contrast & (measure != "") & ~known, "unknown measure",
+             lambda i: f"measure '{measure[i]}' is not one of {', '.join(MEASURES)}", "measure")
+        comparator, treatment = text["comparator"].to_numpy(), text["treatment"].to_numpy()
+        each(contrast & (comparator != "") & (comparator == treatment), "self-comparison",
+             "treatment and comparator are the same", "comparator")
+        has_se, has_lo, has_hi = ok["se"], ok["ci_low"], ok["ci_high"]
+        lacking_ci = contrast & ~has_se & ~(has_lo & has_hi)
+        for missing, mask in (("ci_high", has_lo), ("ci_low", ~has_lo & has_hi),
+                              ("se", ~has_lo & ~has_hi)):
+            each(lacking_ci & mask, "missing value",
+                 "a contrast needs se, or both ci_low and ci_high", missing)
+        each(contrast & has_se & (v["se"] <= 0), "se <= 0",
+             lambda i: f"se must be positive, got {g('se')(i)}", "se")
+        ratio = np.array([is_ratio(m) for m in measure], dtype=bool)
+        for col in ("estimate", "ci_low", "ci_high"):
+            each(contrast & ratio & ok[col] & (v[col] <= 0), "ratio <= 0",
+                 lambda i, c=col: f"a {measure[i]} must be positive on the natural scale, "
+                 f"got {g(c)(i)}", col)
+        lvl = v["ci_level"]
+        each(contrast & ok["ci_level"] & ~(((lvl > 0) & (lvl < 1)) | ((lvl > 1) & (lvl < 100))),
+             "ci level", lambda i: f"ci_level must be a probability (0.95) or a percent (95), "
+             f"got {g('ci_level')(i)}", "ci_level")
+        both = contrast & has_lo & has_hi & ok["estimate"]
+        lo, hi, est = v["ci_low"], v["ci_high"], v["estimate"]
+        each(both & (lo >= hi), "CI order",
+             lambda i: f"ci_low ({g('ci_low')(i)}) must be below ci_high ({g('ci_high')(i)})",
+             "ci_low")
+        each(both & (lo < hi) & ~((lo <= est) & (est <= hi)), "CI excludes estimate",
+             lambda i: f"the CI {g('ci_low')(i)} to {g('ci_high')(i)} does not contain the "
+             f"estimate {g('estimate')(i)}", "estimate")
+    return out
 
 
 def _check_structure(frame: pd.DataFrame, add) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ from reanalyse.pipeline.defaults import (
     resolve_tau_prior,
     unit_information_sd,
 )
-from reanalyse.pooling import PooledResult, pool
+from reanalyse.pooling import PooledResult, method_for_effects, pool_effects
 from reanalyse.priors import EffectPrior
 from reanalyse.sensitivity import TippingPoint, exact_cell, tipping_points
 from reanalyse.thresholds import ScaledThreshold, analysis_thresholds, primary_threshold
@@ -117,18 +117,16 @@ def _frequentist(spec: AnalysisSpec, rows: AnalysisRows) -> ScenarioData:
         sd.problem = f"no usable data in the '{rows.scenario}' scenario"
         return sd
     table = rows.table()
-    method = spec.method
-    if method in ("MH", "PETO") and rows.has_contrasts:
-        method = "IV"
     try:
-        sd.review = pool(table, measure=spec.measure, method=method,  # type: ignore[arg-type]
-                         model=spec.model, tau2_method=spec.tau2,  # type: ignore[arg-type]
-                         treatment=spec.treatment, control=spec.control)
-        sd.random_dl = pool(table, measure=spec.measure, method=method,  # type: ignore[arg-type]
-                            model="random", tau2_method="DL", treatment=spec.treatment,
-                            control=spec.control)
+        # the study effects once; both pooled results are computed from them
         eff = study_effects(table, measure=spec.measure, treatment=spec.treatment,
                             control=spec.control)
+        method, _ = method_for_effects(spec.method, eff)
+        arms = {"treatment": spec.treatment, "control": spec.control}
+        sd.review = pool_effects(eff, measure=spec.measure, method=method, model=spec.model,
+                                 tau2_method=spec.tau2, **arms)
+        sd.random_dl = pool_effects(eff, measure=spec.measure, method=method, model="random",
+                                    tau2_method="DL", **arms)
     except DataValidationError as err:
         sd.problem = " | ".join(err.lines)
         return sd

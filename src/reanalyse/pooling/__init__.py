@@ -1,6 +1,12 @@
 """Frequentist pooling, exactly as RevMan 5 (plus REML, Paule-Mandel, HKSJ and prediction)."""
 
-from reanalyse.pooling.api import pool, pool_effects, subgroup_differences
+from reanalyse.pooling.api import (
+    ARM_METHODS,
+    method_for_effects,
+    pool,
+    pool_effects,
+    subgroup_differences,
+)
 from reanalyse.pooling.heterogeneity import cochran_q, i_squared
 from reanalyse.pooling.inverse_variance import inverse_variance
 from reanalyse.pooling.mantel_haenszel import mantel_haenszel
@@ -15,6 +21,7 @@ from reanalyse.pooling.tau2 import (
 )
 
 __all__ = [
+    "ARM_METHODS",
     "PooledResult",
     "SubgroupTest",
     "cochran_q",
@@ -23,6 +30,7 @@ __all__ = [
     "i_squared",
     "inverse_variance",
     "mantel_haenszel",
+    "method_for_effects",
     "paule_mandel",
     "peto",
     "pool",

@@ -33,7 +33,7 @@ from reanalyse.pooling.peto import peto
 from reanalyse.pooling.result import PooledResult, SubgroupTest
 from reanalyse.pooling.tau2 import estimate_tau2
 
-__all__ = ["pool", "pool_effects"]
+__all__ = ["ARM_METHODS", "method_for_effects", "pool", "pool_effects"]
 
 _NAN = float("nan")
 
@@ -79,7 +79,7 @@ def pool(
         When the data do not fit the measure or method.
     """
     effects = study_effects(table, measure=measure, treatment=treatment, control=control)
-    if method in ("MH", "PETO"):
+    if method in ARM_METHODS:
         contrast = effects[effects["kind"] == "contrast"]
         if len(contrast):
             raise DataValidationError.single(
@@ -87,10 +87,28 @@ def pool(
                 message=f"{method} needs arm-level binary data, but "
                 f"{', '.join(map(str, contrast['study']))} report only a contrast; use --method IV",
                 row=int(contrast["rows"].iloc[0][0]), column="estimate")
-    res = pool_effects(effects, measure=measure, method=method, model=model,
-                       tau2_method=tau2_method, hksj=hksj, level=level,
-                       study_level=study_level, by_subgroup=by_subgroup)
-    return replace(res, treatment=treatment, control=control)
+    return pool_effects(effects, measure=measure, method=method, model=model,
+                        tau2_method=tau2_method, hksj=hksj, level=level,
+                        study_level=study_level, by_subgroup=by_subgroup, treatment=treatment,
+                        control=control)
+
+
+#: Methods that pool arm counts (a study reported only as a contrast cannot enter them).
+ARM_METHODS: tuple[str, ...] = ("MH", "PETO")
+
+
+def method_for_effects(method: str, effects: pd.DataFrame) -> tuple[str, str | None]:
+    """The method a review's analysis can use on these study effects, and why it changed.
+
+    Mantel-Haenszel and Peto pool arm counts; when any study enters only as a contrast
+    (estimate and SE), the analysis is pooled by inverse variance instead, as RevMan pools
+    generic inverse-variance data. Returns ``(method, note)``; ``note`` is ``None`` when the
+    method is kept.
+    """
+    if method in ARM_METHODS and bool((effects["kind"] == "contrast").any()):
+        return "IV", (f"{method} needs arm counts; the contrast rows are pooled by inverse "
+                      "variance")
+    return method, None
 
 
 def pool_effects(
@@ -104,13 +122,17 @@ def pool_effects(
     level: float = 0.95,
     study_level: float | None = None,
     by_subgroup: bool = True,
+    treatment: str | None = None,
+    control: str | None = None,
 ) -> PooledResult:
-    """Pool a table of study effects as made by :func:`reanalyse.effects.study_effects`."""
+    """Pool a table of study effects as made by :func:`reanalyse.effects.study_effects`
+    (``treatment`` and ``control`` name the arms in the result)."""
     _check_options(measure=measure, method=method, model=model, tau2_method=tau2_method)
     level = normalise_level(level)
     study_level = normalise_level(study_level) if study_level is not None else level
     overall = _pool_one(effects, measure=measure, method=method, model=model,
                         tau2_method=tau2_method, hksj=hksj, level=level, study_level=study_level)
+    overall = replace(overall, treatment=treatment, control=control)
     labels = [s for s in dict.fromkeys(effects["subgroup"]) if s] if "subgroup" in effects else []
     if not by_subgroup or not labels:
         return overall
