@@ -85,44 +85,46 @@ def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[s
     notes on rows that cannot enter this analysis."""
     wanted = "binary" if spec.measure in BINARY_MEASURES else "continuous"
     multi = len(spec.pairs) > 1
+    kinds = row_kinds(rows).to_numpy()
+    study = rows["study"].to_numpy(dtype=object)
+    treatment = rows["treatment"].to_numpy(dtype=object)
+    comparator = rows["comparator"].to_numpy(dtype=object)
+    measure = rows["measure"].to_numpy(dtype=object)
+    by_study: dict[object, list[int]] = {}
+    for i, name in enumerate(study):
+        by_study.setdefault(name, []).append(i)
     out: list[pd.DataFrame] = []
     units: list[str] = []
     unusable: list[str] = []
-    all_kinds = row_kinds(rows)
     for t, c in spec.pairs:
-        for study, g in rows.groupby("study", sort=False):
-            kinds = all_kinds.loc[g.index]
-            arms = g[kinds != "contrast"]
-            a1, a2 = arms[arms["treatment"] == t], arms[arms["treatment"] == c]
-            con = g[kinds == "contrast"]
-            con = con[((con["treatment"] == t) & (con["comparator"] == c))
-                      | ((con["treatment"] == c) & (con["comparator"] == t))]
-            unit = f"{study} ({t} vs {c})" if multi else str(study)
-            arm_ok = (len(a1) == 1 and len(a2) == 1
-                      and {all_kinds.loc[a1.index[0]], all_kinds.loc[a2.index[0]]} == {wanted})
-            fits = con[con["measure"].isin(["", spec.measure])] if len(con) else con
+        for name, where in by_study.items():
+            arms = [i for i in where if kinds[i] != "contrast"]
+            a1 = [i for i in arms if treatment[i] == t]
+            a2 = [i for i in arms if treatment[i] == c]
+            con = [i for i in where if kinds[i] == "contrast"
+                   and {treatment[i], comparator[i]} == {t, c} and treatment[i] != comparator[i]]
+            unit = f"{name} ({t} vs {c})" if multi else str(name)
+            arm_ok = len(a1) == 1 and len(a2) == 1 and {kinds[a1[0]], kinds[a2[0]]} == {wanted}
+            fits = [i for i in con if measure[i] in ("", spec.measure)]
             if arm_ok:
-                pick = pd.concat([a1, a2])
+                picked = [a1[0], a2[0]]
             elif len(fits) == 1:
-                pick = fits
+                picked = fits
             else:
-                if len(a1) and len(a2):
+                if a1 and a2:
                     unusable.append(f"{unit}: arm data are not {wanted}")
-                elif len(con):
-                    stated = ", ".join(sorted(set(con["measure"])))
+                elif con:
+                    stated = ", ".join(sorted({str(measure[i]) for i in con}))
                     unusable.append(f"{unit}: only a {stated} contrast, not convertible to "
                                     f"{spec.measure} without further data")
                 continue
-            pick = pick.copy()
+            pick = rows.iloc[picked].copy()
             mapping = {t: spec.treatment, c: spec.control}
             pick["treatment"] = pick["treatment"].map(mapping)
-            if "comparator" in pick.columns:
-                pick["comparator"] = pick["comparator"].map(lambda v, m=mapping: m.get(v, v))
+            pick["comparator"] = pick["comparator"].map(lambda v, m=mapping: m.get(v, v))
             pick["study"] = unit
             pick["timepoint"] = spec.timepoint or ""
             out.append(pick)
             units.append(unit)
     frame = pd.concat(out, ignore_index=True) if out else rows.iloc[0:0].copy()
     return frame, units, unusable
-
-

@@ -201,41 +201,50 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     if raw.empty:
         raise DataValidationError.single(file=label, rule="empty", message="the table has no rows")
 
-    text = pd.DataFrame(index=raw.index)
-    for col in TEXT_COLUMNS:
-        text[col] = raw[col].astype(str).str.strip() if col in raw.columns else ""
-    num = pd.DataFrame(index=raw.index)
+    # columns as numpy arrays (the tables are small: pandas' per-operation cost dominated)
+    text = {col: (np.char.strip(raw[col].to_numpy(dtype=str)) if col in raw.columns
+                  else np.full(n_rows, "", dtype=object)).astype(object)
+            for col in TEXT_COLUMNS}
+    num: dict[str, np.ndarray] = {}
+    bad_cells: dict[str, np.ndarray] = {}
     for col in NUMERIC_COLUMNS:
         if col not in raw.columns:
-            num[col] = np.nan
-            num[f"_bad_{col}"] = False
+            num[col] = np.full(n_rows, np.nan)
+            bad_cells[col] = np.zeros(n_rows, dtype=bool)
             continue
-        values = raw[col].astype(str).str.strip()
-        parsed = pd.to_numeric(values.where(values != "", None), errors="coerce").astype(float)
-        bad = (values != "") & (parsed.isna() | ~np.isfinite(parsed.fillna(0.0)))
-        for i in np.flatnonzero(bad.to_numpy()):
-            add("non-numeric", f"'{values.iloc[i]}' is not a finite number", int(i), col)
-        num[col] = parsed.where(~bad, np.nan)
+        values = np.char.strip(raw[col].to_numpy(dtype=str))
+        parsed = np.full(n_rows, np.nan)
+        bad = np.zeros(n_rows, dtype=bool)
+        for i in np.flatnonzero(values != ""):
+            try:
+                x = float(values[i])
+            except ValueError:
+                x = math.nan
+            if math.isfinite(x):
+                parsed[i] = x
+            else:
+                bad[i] = True
+        for i in np.flatnonzero(bad):
+            add("non-numeric", f"'{values[i]}' is not a finite number", int(i), col)
+        num[col] = parsed
         # remember which cells were present but bad so that "missing" is not reported twice
-        num[f"_bad_{col}"] = bad
+        bad_cells[col] = bad
 
-    def present(col: str) -> pd.Series:
-        return num[col].notna() | num[f"_bad_{col}"]
+    def present(col: str) -> np.ndarray:
+        return ~np.isnan(num[col]) | bad_cells[col]
 
-    kind = pd.Series("", index=raw.index, dtype=object)
     is_contrast = present("estimate")
     is_binary = ~is_contrast & (present("events") | present("total"))
     is_cont = ~is_contrast & ~is_binary & (present("mean") | present("sd") | present("n"))
-    kind[is_contrast] = "contrast"
-    kind[is_binary] = "binary"
-    kind[is_cont] = "continuous"
+    kind = np.where(is_contrast, "contrast",
+                    np.where(is_binary, "binary", np.where(is_cont, "continuous", ""))
+                    ).astype(object)
 
-    for i, seq, rule, message, column in sorted(_row_problems(raw, kind, num, text, present)):
+    for i, _, rule, message, column in sorted(_row_problems(raw, kind, num, text, present)):
         add(rule, message, i, column)
-    frame = pd.concat([text, num[list(NUMERIC_COLUMNS)]], axis=1)
-    frame[KIND] = kind.astype(str)
-    frame[ROW] = rows
-    frame[_POSITION] = np.arange(n_rows)
+
+    frame = pd.DataFrame({**text, **{c: num[c] for c in NUMERIC_COLUMNS}, KIND: kind,
+                          ROW: rows, _POSITION: np.arange(n_rows)})
     _check_structure(frame[frame[KIND] != ""], add)
     problems.sort(key=lambda p: (p.file, p.row or 0))
     if problems:
@@ -244,7 +253,8 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     return StudyTable(frame=frame, name=label)
 
 
-def _row_problems(raw: pd.DataFrame, kind: pd.Series, num: pd.DataFrame, text: pd.DataFrame,
+def _row_problems(raw: pd.DataFrame, kind: np.ndarray, num: dict[str, np.ndarray],
+                  text: dict[str, np.ndarray],
                   present) -> list[tuple[int, int, str, str, str | None]]:  # type: ignore[no-untyped-def]
     """Every per-row problem as ``(position, order within the row, rule, message, column)``.
 
@@ -260,22 +270,21 @@ def _row_problems(raw: pd.DataFrame, kind: pd.Series, num: pd.DataFrame, text: p
             out.append((int(i), order, rule, message(int(i)) if callable(message) else message,
                         column))
 
-    k = kind.to_numpy()
+    k = kind
     cont, binary, contrast = k == "continuous", k == "binary", k == "contrast"
-    each(text["study"].to_numpy() == "", "missing value", "study is empty", "study")
-    each(text["treatment"].to_numpy() == "", "missing value", "treatment is empty", "treatment")
+    each(text["study"] == "", "missing value", "study is empty", "study")
+    each(text["treatment"] == "", "missing value", "treatment is empty", "treatment")
     each(k == "", "row kind", "no data in this row: fill (n, mean, sd), (events, total) or "
          "(estimate with se or ci_low/ci_high)", None)
     for row_kind, mask in (("continuous", cont), ("binary", binary), ("contrast", contrast)):
         for col in REQUIRED[row_kind]:
             if col in ("study", "treatment"):
                 continue
-            lacking = (text[col].to_numpy() == "") if col in TEXT_COLUMNS else \
-                ~present(col).to_numpy()
+            lacking = (text[col] == "") if col in TEXT_COLUMNS else ~present(col)
             rule = "missing column" if col not in raw.columns else "missing value"
             each(mask & lacking, rule, f"a {row_kind} row needs '{col}'", col)
 
-    v = {c: num[c].to_numpy(dtype=float) for c in NUMERIC_COLUMNS}
+    v = {c: np.asarray(num[c], dtype=float) for c in NUMERIC_COLUMNS}
     ok = {c: ~np.isnan(x) for c, x in v.items()}
 
     def g(col: str):  # type: ignore[no-untyped-def]
@@ -295,11 +304,11 @@ def _row_problems(raw: pd.DataFrame, kind: pd.Series, num: pd.DataFrame, text: p
              lambda i: f"events must not be negative, got {g('events')(i)}", "events")
         each(binary & ok["events"] & ok["total"] & (v["events"] > v["total"]), "events > total",
              lambda i: f"events ({g('events')(i)}) exceed total ({g('total')(i)})", "events")
-        measure = text["measure"].to_numpy()
+        measure = text["measure"]
         known = np.isin(measure, list(MEASURES))
         each(contrast & (measure != "") & ~known, "unknown measure",
              lambda i: f"measure '{measure[i]}' is not one of {', '.join(MEASURES)}", "measure")
-        comparator, treatment = text["comparator"].to_numpy(), text["treatment"].to_numpy()
+        comparator, treatment = text["comparator"], text["treatment"]
         each(contrast & (comparator != "") & (comparator == treatment), "self-comparison",
              "treatment and comparator are the same", "comparator")
         has_se, has_lo, has_hi = ok["se"], ok["ci_low"], ok["ci_high"]
@@ -331,33 +340,44 @@ def _row_problems(raw: pd.DataFrame, kind: pd.Series, num: pd.DataFrame, text: p
 
 
 def _check_structure(frame: pd.DataFrame, add) -> None:  # type: ignore[no-untyped-def]
-    place = ["outcome", "timepoint", "subgroup"]
-    arms = frame[frame[KIND] != "contrast"]
-    key = ["study", "treatment", *place]
-    dup = arms[arms.duplicated(key, keep="first")]
-    for _, row in dup.iterrows():
-        first = arms[(arms[key] == row[key]).all(axis=1)][ROW].iloc[0]
-        add("duplicated study-arm", f"study '{row['study']}' has arm '{row['treatment']}' "
-            f"twice{_where(row)} (first at row {first})", int(row[_POSITION]), "treatment")
-    con = frame[frame[KIND] == "contrast"]
-    ckey = ["study", "treatment", "comparator", *place]
-    for _, row in con[con.duplicated(ckey, keep="first")].iterrows():
-        add("duplicated contrast", f"study '{row['study']}' has the contrast "
-            f"'{row['treatment']}' vs '{row['comparator']}' twice{_where(row)}",
-            int(row[_POSITION]), "comparator")
-    for _, group in arms.groupby(["study", *place], sort=False):
-        if group["treatment"].nunique() < 2:
-            row = group.iloc[0]
-            add("single arm", f"study '{row['study']}' has only the arm '{row['treatment']}'"
-                f"{_where(row)}; a comparison needs two arms (or give a contrast row instead)",
-                int(row[_POSITION]), "study")
-        kinds = set(group[KIND])
-        if len(kinds) > 1:
-            row = group.iloc[0]
-            add("mixed arm kinds", f"study '{row['study']}' mixes continuous and binary arms"
-                f"{_where(row)}", int(row[_POSITION]), "study")
+    """Duplicated arms or contrasts, single-arm studies and studies mixing arm kinds (plain
+    Python over the rows: the tables are small)."""
+    place = ("outcome", "timepoint", "subgroup")
+    cols = {c: frame[c].tolist() for c in ("study", "treatment", "comparator", *place,
+                                           KIND, ROW, _POSITION)}
+    n = len(frame)
 
+    def where(i: int) -> str:
+        bits = [f"{c} '{cols[c][i]}'" for c in place if cols[c][i]]
+        return f" for {', '.join(bits)}" if bits else ""
 
-def _where(row: pd.Series) -> str:
-    bits = [f"{c} '{row[c]}'" for c in ("outcome", "timepoint", "subgroup") if row[c]]
-    return f" for {', '.join(bits)}" if bits else ""
+    first_arm: dict[tuple[object, ...], int] = {}
+    seen_contrast: set[tuple[object, ...]] = set()
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i in range(n):
+        spot = tuple(cols[c][i] for c in place)
+        if cols[KIND][i] == "contrast":
+            key = (cols["study"][i], cols["treatment"][i], cols["comparator"][i], *spot)
+            if key in seen_contrast:
+                add("duplicated contrast", f"study '{cols['study'][i]}' has the contrast "
+                    f"'{cols['treatment'][i]}' vs '{cols['comparator'][i]}' twice{where(i)}",
+                    int(cols[_POSITION][i]), "comparator")
+            seen_contrast.add(key)
+            continue
+        key = (cols["study"][i], cols["treatment"][i], *spot)
+        if key in first_arm:
+            add("duplicated study-arm", f"study '{cols['study'][i]}' has arm "
+                f"'{cols['treatment'][i]}' twice{where(i)} (first at row "
+                f"{cols[ROW][first_arm[key]]})", int(cols[_POSITION][i]), "treatment")
+        else:
+            first_arm[key] = i
+        groups.setdefault((cols["study"][i], *spot), []).append(i)
+    for members in groups.values():
+        i = members[0]
+        if len({cols["treatment"][j] for j in members}) < 2:
+            add("single arm", f"study '{cols['study'][i]}' has only the arm "
+                f"'{cols['treatment'][i]}'{where(i)}; a comparison needs two arms (or give a "
+                "contrast row instead)", int(cols[_POSITION][i]), "study")
+        if len({cols[KIND][j] for j in members}) > 1:
+            add("mixed arm kinds", f"study '{cols['study'][i]}' mixes continuous and binary "
+                f"arms{where(i)}", int(cols[_POSITION][i]), "study")
