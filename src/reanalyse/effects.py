@@ -214,54 +214,59 @@ def study_effects(
         raise DataValidationError(problems)
 
     wanted_kind = "binary" if measure in BINARY_MEASURES else "continuous"
+    # plain Python over the columns: a comparison has few rows, and pandas' per-operation cost
+    # dominated when each study was filtered as a DataFrame
+    col = {c: f[c].tolist() for c in ("study", "subgroup", "treatment", "comparator",
+                                       "measure", KIND, ROW)}
+    groups: dict[tuple[object, object], list[int]] = {}
+    for i, key in enumerate(zip(col["study"], col["subgroup"], strict=True)):
+        groups.setdefault(key, []).append(i)
+    kinds, treat, comp = col[KIND], col["treatment"], col["comparator"]
     records: list[dict[str, object]] = []
-    for (study, subgroup), rows in f.groupby(["study", "subgroup"], sort=False):
-        arms = rows[rows[KIND] != "contrast"]
-        arm_1 = arms[arms["treatment"] == treatment]
-        arm_2 = arms[arms["treatment"] == control]
-        contrasts = rows[rows[KIND] == "contrast"]
-        forward = contrasts[(contrasts["treatment"] == treatment)
-                            & (contrasts["comparator"] == control)]
-        backward = contrasts[(contrasts["treatment"] == control)
-                             & (contrasts["comparator"] == treatment)]
+    for (study, subgroup), where in groups.items():
+        arm_1 = [i for i in where if kinds[i] != "contrast" and treat[i] == treatment]
+        arm_2 = [i for i in where if kinds[i] != "contrast" and treat[i] == control]
+        contrasts = [i for i in where if kinds[i] == "contrast"]
+        forward = [i for i in contrasts if treat[i] == treatment and comp[i] == control]
+        backward = [i for i in contrasts if treat[i] == control and comp[i] == treatment]
         has_arms = len(arm_1) == 1 and len(arm_2) == 1
         has_contrast = len(forward) + len(backward) > 0
         if has_arms and has_contrast:
-            row = (forward if len(forward) else backward).iloc[0]
+            i = (forward or backward)[0]
             add("arms and contrast", f"study '{study}' gives both arm data and a contrast for "
-                f"'{treatment}' vs '{control}'; keep one", int(row[ROW]), "estimate")
+                f"'{treatment}' vs '{control}'; keep one", int(col[ROW][i]), "estimate")
             continue
         if len(forward) + len(backward) > 1:
-            row = contrasts.iloc[0]
             add("duplicated contrast", f"study '{study}' states the contrast '{treatment}' vs "
-                f"'{control}' more than once", int(row[ROW]), "comparator")
+                f"'{control}' more than once", int(col[ROW][contrasts[0]]), "comparator")
             continue
         if has_arms:
-            for arm in (arm_1, arm_2):
-                kind = arm[KIND].iloc[0]
-                if kind != wanted_kind:
+            one, two = arm_1[0], arm_2[0]
+            for i in (one, two):
+                if kinds[i] != wanted_kind:
                     add("measure does not fit", f"{measure} needs {wanted_kind} arms, but "
-                        f"study '{study}' has {kind} data", int(arm[ROW].iloc[0]),
-                        "events" if kind == "binary" else "mean")
-            if arm_1[KIND].iloc[0] != wanted_kind or arm_2[KIND].iloc[0] != wanted_kind:
+                        f"study '{study}' has {kinds[i]} data", int(col[ROW][i]),
+                        "events" if kinds[i] == "binary" else "mean")
+            if kinds[one] != wanted_kind or kinds[two] != wanted_kind:
                 continue
             rec: dict[str, object] = {"study": study, "subgroup": subgroup, "kind": wanted_kind,
-                                      "rows": (int(arm_1[ROW].iloc[0]), int(arm_2[ROW].iloc[0]))}
+                                      "rows": (int(col[ROW][one]), int(col[ROW][two]))}
             for field in _ARM_FIELDS[wanted_kind]:
-                rec[f"{field}_1"] = float(arm_1[field].iloc[0])
-                rec[f"{field}_2"] = float(arm_2[field].iloc[0])
+                values = f[field]
+                rec[f"{field}_1"] = float(values.iat[one])
+                rec[f"{field}_2"] = float(values.iat[two])
             records.append(rec)
         elif has_contrast:
-            sign = 1.0 if len(forward) else -1.0
-            row = (forward if len(forward) else backward).iloc[0]
-            stated = row["measure"] or measure
+            sign = 1.0 if forward else -1.0
+            i = (forward or backward)[0]
+            stated = col["measure"][i] or measure
             if stated != measure:
                 add("measure does not fit", f"study '{study}' reports a {stated}, but the "
-                    f"analysis uses {measure}", int(row[ROW]), "measure")
+                    f"analysis uses {measure}", int(col[ROW][i]), "measure")
                 continue
-            te, se = _contrast_effect(row, measure=measure)
+            te, se = _contrast_effect(f.iloc[i], measure=measure)
             records.append({"study": study, "subgroup": subgroup, "kind": "contrast",
-                            "rows": (int(row[ROW]),), "te": sign * te, "se": se})
+                            "rows": (int(col[ROW][i]),), "te": sign * te, "se": se})
     if problems:
         raise DataValidationError(problems)
     if not records:

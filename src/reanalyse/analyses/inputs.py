@@ -5,6 +5,7 @@ Shared by ``reproduce`` and the pipeline, so that both pool exactly the same row
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +54,9 @@ def analysis_rows(spec: AnalysisSpec, *, scenario: str = "sourced",
     paths = [resolve(spec.data, base)]
     if scenario != "sourced" and spec.reconstruction_data:
         paths.append(resolve(spec.reconstruction_data, base))
-    union = pd.concat([read_rows(p, name=str(p.relative_to(base)) if p.is_relative_to(base)
-                                 else str(p)) for p in paths], ignore_index=True)
-    rows = select_scenario(union, scenario, name=spec.data)
-    for col in ("timepoint", "comparator", "measure", "subgroup"):  # optional columns
-        if col not in rows.columns:
-            rows[col] = ""
+    files = tuple((str(p), *_version(p), str(p.relative_to(base)) if p.is_relative_to(base)
+                   else str(p)) for p in paths)
+    rows = _scenario_rows(files, scenario, spec.data)
     rows = rows[rows["outcome"] == spec.outcome]
     if spec.timepoint is not None:
         rows = rows[rows["timepoint"] == spec.timepoint]
@@ -78,6 +76,28 @@ def row_kinds(frame: pd.DataFrame) -> pd.Series:
     contrast, binary = filled("estimate"), filled("events") | filled("total")
     kinds = np.where(contrast, "contrast", np.where(binary, "binary", "continuous"))
     return pd.Series(kinds, index=frame.index, dtype=object)
+
+
+def _version(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)  # read_rows then names the missing file
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _scenario_rows(files: tuple[tuple[str, int, int, str], ...], scenario: str,
+                   name: str) -> pd.DataFrame:
+    """The rows of the union of ``files`` that ``scenario`` may use, checked once per version of
+    the files (every analysis of a review reads the same files). Callers must not modify it."""
+    union = pd.concat([read_rows(path, name=label) for path, _, _, label in files],
+                      ignore_index=True)
+    rows = select_scenario(union, scenario, name=name)
+    for col in ("timepoint", "comparator", "measure", "subgroup"):  # optional columns
+        if col not in rows.columns:
+            rows[col] = ""
+    return rows
 
 
 def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[str], list[str]]:

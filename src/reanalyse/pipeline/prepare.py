@@ -26,7 +26,7 @@ from reanalyse.pipeline.defaults import (
 )
 from reanalyse.pooling import PooledResult, method_for_effects, pool_effects
 from reanalyse.priors import EffectPrior
-from reanalyse.sensitivity import TippingPoint, exact_cell, tipping_points
+from reanalyse.sensitivity import TippingPoint, exact_cell, summarise_exact, tipping_points
 from reanalyse.thresholds import ScaledThreshold, analysis_thresholds, primary_threshold
 from reanalyse.trim_fill import TrimFill
 
@@ -198,15 +198,23 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
     if not grid:
         return prep
     t = primary.t if primary is not None else None
+    # a cell depends on the data, not on the scenario's name: scenarios with the same studies
+    # share their cells, and the headline posterior is the default priors' cell
+    fitted: dict[tuple[bytes, bytes, str, str], dict[str, float]] = {
+        (y.tobytes(), se.tobytes(), prep.default_tau.id, prep.default_effect.id):
+            summarise_exact(prep.exact_default, benefit_sign=sign, threshold=t)}
     for sc, sdata in data.items():
         if sdata.k == 0:
             continue
         ys, ses = sdata.y_se()
         for tp in prep.tau_priors:
             for ep in prep.effect_priors:
-                prep.exact_cells[(tp.id, ep.id, "normal", sc)] = exact_cell(
-                    y=ys, se=ses, tau_prior=tp.prior, effect_prior=ep.prior,  # type: ignore[arg-type]
-                    benefit_sign=sign, threshold=t)
+                key = (ys.tobytes(), ses.tobytes(), tp.id, ep.id)
+                if key not in fitted:
+                    fitted[key] = exact_cell(y=ys, se=ses, tau_prior=tp.prior,  # type: ignore[arg-type]
+                                             effect_prior=ep.prior,  # type: ignore[arg-type]
+                                             benefit_sign=sign, threshold=t)
+                prep.exact_cells[(tp.id, ep.id, "normal", sc)] = dict(fitted[key])
     if primary is not None:
         factor = uisd if scale == "MD" and uisd else 1.0
         prep.tipping = tipping_points(

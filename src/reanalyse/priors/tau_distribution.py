@@ -55,20 +55,44 @@ def params_on_tau(
     raise ValueError(f"family {family!r} cannot be stated on tau2")
 
 
-def _frozen_scipy(family: str, p: Mapping[str, float]) -> stats.rv_continuous:
+@dataclass(frozen=True)
+class _Scipy:
+    """A scipy distribution with its shape, loc and scale arguments, called unfrozen: freezing
+    (``stats.halfnorm(scale=s)``) builds a new distribution object each time, which cost more
+    than the whole posterior when a prior is made per evaluation (tipping points, grids)."""
+
+    dist: stats.rv_continuous
+    shapes: tuple[float, ...] = ()
+    loc: float = 0.0
+    scale: float = 1.0
+
+    def logpdf(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.dist.logpdf(x, *self.shapes, loc=self.loc, scale=self.scale)
+
+    def cdf(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.dist.cdf(x, *self.shapes, loc=self.loc, scale=self.scale)
+
+    def sf(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.dist.sf(x, *self.shapes, loc=self.loc, scale=self.scale)
+
+    def ppf(self, q: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.dist.ppf(q, *self.shapes, loc=self.loc, scale=self.scale)
+
+
+def _scipy(family: str, p: Mapping[str, float]) -> _Scipy:
     if family == "half-normal":
-        return stats.halfnorm(scale=p["scale"])
+        return _Scipy(stats.halfnorm, scale=p["scale"])
     if family == "half-cauchy":
-        return stats.halfcauchy(scale=p["scale"])
+        return _Scipy(stats.halfcauchy, scale=p["scale"])
     if family == "uniform":
-        return stats.uniform(loc=p["lower"], scale=p["upper"] - p["lower"])
+        return _Scipy(stats.uniform, loc=p["lower"], scale=p["upper"] - p["lower"])
     if family == "inverse-gamma":
-        return stats.invgamma(p["shape"], scale=p["scale"])
+        return _Scipy(stats.invgamma, (p["shape"],), scale=p["scale"])
     if family == "lognormal":
-        return stats.lognorm(s=p["sigma"], scale=math.exp(p["mu"]))
+        return _Scipy(stats.lognorm, (p["sigma"],), scale=math.exp(p["mu"]))
     if family == "log-t":
         # the distribution of log tau; tau = exp(.)
-        return stats.t(p["df"], loc=p["location"], scale=p["scale"])
+        return _Scipy(stats.t, (p["df"],), loc=p["location"], scale=p["scale"])
     raise ValueError(f"unknown tau family {family!r}")
 
 
@@ -86,11 +110,11 @@ class TauDistribution:
 
     family: str
     params: Mapping[str, float]
-    _dist: stats.rv_continuous = field(init=False, repr=False, compare=False)
+    _dist: _Scipy = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-        object.__setattr__(self, "_dist", _frozen_scipy(self.family, self.params))
+        object.__setattr__(self, "_dist", _scipy(self.family, self.params))
 
     @property
     def _is_log_t(self) -> bool:

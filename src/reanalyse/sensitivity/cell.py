@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from reanalyse.exact import fit_exact
+from reanalyse.exact import ExactPosterior, fit_exact
 from reanalyse.priors import EffectPrior, TauPrior
 
-__all__ = ["CELL_VARIABLES", "exact_cell", "summarise_draws"]
+__all__ = ["CELL_VARIABLES", "exact_cell", "summarise_draws", "summarise_exact"]
 
 CELL_VARIABLES: tuple[str, ...] = (
     "mu_median", "mu_q025", "mu_q975", "theta_new_median", "theta_new_q025", "theta_new_q975",
@@ -41,6 +41,13 @@ def exact_cell(
 ) -> dict[str, float]:
     """Summaries of the exact normal-normal posterior (no Monte Carlo error)."""
     post = fit_exact(y=y, se=se, tau_prior=tau_prior, **effect_prior.exact_mu_prior())
+    return summarise_exact(post, benefit_sign=benefit_sign, threshold=threshold)
+
+
+def summarise_exact(post: ExactPosterior, *, benefit_sign: int,
+                    threshold: float | None) -> dict[str, float]:
+    """The cell's summaries of an exact posterior already fitted (the headline fit is one of
+    the grid's cells)."""
     out: dict[str, float] = {}
     for par in ("mu", "theta_new"):
         lo, med, hi = post.quantile(par, [0.025, 0.5, 0.975])
