@@ -1,4 +1,5 @@
-"""Generic clinically meaningful thresholds by measure, from ``analyses/defaults/thresholds.toml``.
+"""Generic clinically meaningful thresholds by measure, from the packaged ``thresholds.toml``
+(or a project's own ``analyses/defaults/thresholds.toml``).
 
 ``reanalyse revman --import`` writes them into each imported specification, so that an imported
 review has P(clinically meaningful benefit) and the skeptical and enthusiastic priors from the

@@ -1,4 +1,5 @@
-"""The Bayesian defaults of a run (``analyses/defaults/bayes.toml``) and the priors they resolve to.
+"""The Bayesian defaults of a run (the packaged ``bayes.toml``, or a project's own
+``analyses/defaults/bayes.toml``) and the priors they resolve to.
 
 Priors are named by registry id (or inline spec) per analysis scale. Two kinds are resolved
 against the analysis itself: ``skeptical`` / ``enthusiastic`` effect priors take the analysis'
@@ -64,7 +65,7 @@ class BayesDefaults(_Strict):
     def for_scale(self, scale: str) -> ScaleDefaults:
         """Defaults for an analysis scale (``logRR``, ``logOR``, ``SMD``, ``MD``, ``RD``)."""
         if scale not in self.scale:
-            raise KeyError(f"no Bayesian defaults for scale {scale!r} in analyses/defaults")
+            raise KeyError(f"no Bayesian defaults for scale {scale!r} in the Bayesian defaults")
         return self.scale[scale]
 
 

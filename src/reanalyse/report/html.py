@@ -254,7 +254,7 @@ def _methods(analyses: dict[str, dict[str, Any]], defaults: BayesDefaults) -> st
         "from their conditional posterior) computed exactly by numerical integration "
         "(as bayesmeta) and by MCMC (PyMC with nutpie), and for binary outcomes the exact "
         "binomial likelihood by MCMC. Priors per effect scale come from "
-        "<code>analyses/defaults/bayes.toml</code>; each is listed below with its citation. "
+        "the Bayesian defaults (<code>bayes.toml</code>); each is listed below with its citation. "
         f"MCMC: {s.chains} chains of {s.draws} draws after {s.tune} tuning steps, target "
         f"acceptance {s.target_accept}, seed {s.seed}; a run with R-hat above 1.01, bulk or "
         "tail ESS below 400, or any divergence is retried at higher target acceptance and "

@@ -19,7 +19,7 @@ plot's labels (``GRAPH_LABEL_1`` left, ``GRAPH_LABEL_2`` right): "Favours antibi
 with antibiotics as group 1 means lower values favour the treatment. An outcome whose labels name
 neither group (nor "experimental"/"control") is skipped with that reason, so nothing is guessed.
 Clinically meaningful thresholds are not in the file either: each RR, OR and SMD specification
-gets the generic rules of thumb of ``analyses/defaults/thresholds.toml`` (GRADE's 25% relative
+gets the generic rules of thumb of the packaged ``thresholds.toml`` (GRADE's 25% relative
 change; Cohen's 0.2 / 0.5 / 0.8), labelled generic, to be replaced where the outcome has its own;
 MD and RD specifications get none (an MD is in the outcome's units) and say so.
 """
@@ -323,7 +323,7 @@ def _readme(review: Review, path: Path, digest: str, results: list[ImportedOutco
              ("- `../../analyses/` holds one specification per imported outcome; the direction "
               "of benefit is read from the forest-plot labels; RR, OR and SMD analyses carry "
               "the generic clinically meaningful thresholds of "
-              "`analyses/defaults/thresholds.toml` (rules of thumb, to be replaced where an "
+              "the packaged `thresholds.toml` (rules of thumb, to be replaced where an "
               "outcome has its own), MD and RD analyses none yet."), "",
              f"Imported: {len(ok)} outcomes. Skipped: {len(skipped)}.", ""]
     if skipped:
