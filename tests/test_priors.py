@@ -559,3 +559,26 @@ def test_resolved_skeptical_to_pymc_and_outside_model_error():
     assert float(pm.logp(rv, 0.1).eval()) == pytest.approx(float(prior.logpdf(0.1)))
     with pytest.raises(RuntimeError, match="pm.Model"):
         registry()["half-normal-0.5"].to_pymc()
+
+
+def test_priors_are_built_directly_without_strings() -> None:
+    from scipy import stats
+
+    from reanalyse.priors import EffectPrior, TauPrior
+
+    hn = TauPrior.half_normal(0.5)
+    assert hn.id == "half-normal:0.5" and hn.family == "half-normal" and hn.origin == "inline"
+    # the implied quantiles are scipy's half-normal (0.5) ones
+    assert hn.median == pytest.approx(float(stats.halfnorm.ppf(0.5, scale=0.5)), rel=1e-12)
+    # the same prior as the inline spec the command line parses
+    assert hn == parse_inline_prior("half-normal:0.5")
+    turner = TauPrior.lognormal(-2.56, 1.74, on="tau2")
+    # log tau^2 ~ N(-2.56, 1.74^2) is log tau ~ N(-1.28, 0.87^2): median exp(-1.28)
+    assert turner.median == pytest.approx(math.exp(-1.28), rel=1e-12)
+    assert TauPrior.uniform(0, 2).support == (0.0, 2.0)
+    t = EffectPrior.student_t(0.0, 0.43, 5)
+    assert float(t.logpdf(0.1)) == pytest.approx(float(stats.t.logpdf(0.1, 5, scale=0.43)))
+    assert EffectPrior.flat().family == "flat"
+    assert EffectPrior.normal(0.0, 2.82).exact_mu_prior()["mu_prior_sd"] == 2.82
+    with pytest.raises(ValueError, match="scale"):
+        TauPrior.half_normal(-1.0)

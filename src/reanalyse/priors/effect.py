@@ -114,6 +114,29 @@ class EffectPrior(PriorRecord):
             self, params={"mean": mean, "sd": sd}, threshold=float(threshold)
         )
 
+    @classmethod
+    def normal(cls, mean: float, sd: float) -> EffectPrior:
+        """Normal prior on the pooled effect (analysis scale: log for ratios)."""
+        return cls._user("normal", mean=mean, sd=sd)
+
+    @classmethod
+    def student_t(cls, location: float, scale: float, df: float) -> EffectPrior:
+        """Student-t prior on the pooled effect."""
+        return cls._user("student-t", location=location, scale=scale, df=df)
+
+    @classmethod
+    def flat(cls) -> EffectPrior:
+        """The improper flat prior on the pooled effect."""
+        return cls._user("flat")
+
+    @classmethod
+    def _user(cls, family: str, **params: float) -> EffectPrior:
+        from reanalyse.priors.inline import build_prior
+
+        prior = build_prior(family, params, stated_on="effect")
+        assert isinstance(prior, cls)
+        return prior
+
     def _require_concrete(self, what: str) -> None:
         if self.needs_threshold:
             raise ValueError(

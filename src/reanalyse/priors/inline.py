@@ -9,7 +9,7 @@ from reanalyse.priors.families import FAMILY_PARAMS, param_problems
 from reanalyse.priors.scales import ANY_SCALE
 from reanalyse.priors.tau import TauPrior
 
-__all__ = ["INLINE_FORMS", "is_inline_spec", "parse_inline_prior"]
+__all__ = ["INLINE_FORMS", "build_prior", "is_inline_spec", "parse_inline_prior"]
 
 #: Inline head -> (family, parameter the numbers are stated on).
 INLINE_FORMS: dict[str, tuple[str, str]] = {
@@ -89,27 +89,37 @@ def parse_inline_prior(spec: str) -> TauPrior | EffectPrior:
         if not math.isfinite(value):
             raise ValueError(f"inline prior {spec!r}: {name} must be finite")
         values[name] = value
+    return build_prior(family, values, stated_on=stated_on, name=text)
+
+
+def _head(family: str, stated_on: str) -> str:
+    for head, form in INLINE_FORMS.items():
+        if form == (family, stated_on):
+            return head
+    raise ValueError(f"no prior family {family!r} stated on {stated_on!r}")
+
+
+def build_prior(family: str, params: dict[str, float], *, stated_on: str,
+                name: str | None = None) -> TauPrior | EffectPrior:
+    """A user prior built directly from its family and parameters (no registry citation).
+
+    ``stated_on`` is ``tau`` or ``tau2`` for a tau prior, ``effect`` for an effect prior. The
+    id is the inline spec that would build the same prior (``half-normal:0.5``), unless
+    ``name`` gives one. ``TauPrior.half_normal(0.5)`` and the other named constructors call
+    this; :func:`parse_inline_prior` does too, after reading the numbers from the string.
+    """
+    values = {k: float(v) for k, v in params.items()}
+    names = FAMILY_PARAMS[family]
+    if set(values) != set(names):
+        raise ValueError(f"a {family} prior takes {', '.join(names) or 'no parameters'}, got "
+                         f"{', '.join(values) or 'none'}")
+    label = name or (_head(family, stated_on) + (
+        ":" + ",".join(repr(values[n]) for n in names) if names else ""))
     problems = param_problems(family, values, stated_on=stated_on)
     if problems:
-        raise ValueError(f"inline prior {spec!r}: " + "; ".join(problems))
+        raise ValueError(f"prior {label!r}: " + "; ".join(problems))
+    common = {"id": label, "family": family, "params": values, "scale": (ANY_SCALE,),
+              "citation": _INLINE_CITATION, "rationale": _INLINE_RATIONALE, "origin": "inline"}
     if stated_on == "effect":
-        return EffectPrior(
-            id=text,
-            family=family,
-            params=values,
-            kind="user",
-            scale=(ANY_SCALE,),
-            citation=_INLINE_CITATION,
-            rationale=_INLINE_RATIONALE,
-            origin="inline",
-        )
-    return TauPrior(
-        id=text,
-        family=family,
-        params=values,
-        stated_on=stated_on,  # type: ignore[arg-type]
-        scale=(ANY_SCALE,),
-        citation=_INLINE_CITATION,
-        rationale=_INLINE_RATIONALE,
-        origin="inline",
-    )
+        return EffectPrior(kind="user", **common)  # type: ignore[arg-type]
+    return TauPrior(stated_on=stated_on, **common)  # type: ignore[arg-type]

@@ -91,6 +91,47 @@ class TauPrior(PriorRecord):
             ),
         )
 
+    # ----------------------------------------------------------------- built directly
+    @classmethod
+    def half_normal(cls, scale: float) -> TauPrior:
+        """Half-normal prior on tau with this scale (``TauPrior.half_normal(0.5)``)."""
+        return cls._user("half-normal", scale=scale)
+
+    @classmethod
+    def half_cauchy(cls, scale: float) -> TauPrior:
+        """Half-Cauchy prior on tau with this scale."""
+        return cls._user("half-cauchy", scale=scale)
+
+    @classmethod
+    def uniform(cls, lower: float, upper: float) -> TauPrior:
+        """Uniform prior on tau over [lower, upper]."""
+        return cls._user("uniform", lower=lower, upper=upper)
+
+    @classmethod
+    def inverse_gamma(cls, shape: float, scale: float) -> TauPrior:
+        """Inverse-gamma prior on tau."""
+        return cls._user("inverse-gamma", shape=shape, scale=scale)
+
+    @classmethod
+    def lognormal(cls, mu: float, sigma: float, *, on: Literal["tau", "tau2"] = "tau"
+                  ) -> TauPrior:
+        """Log-normal prior: ``log(tau) ~ N(mu, sigma^2)``, or on ``tau2`` as Turner 2015."""
+        return cls._user("lognormal", stated_on=on, mu=mu, sigma=sigma)
+
+    @classmethod
+    def log_t(cls, location: float, scale: float, df: float, *,
+              on: Literal["tau", "tau2"] = "tau") -> TauPrior:
+        """Log-t prior on tau (or on tau2, as Rhodes 2015)."""
+        return cls._user("log-t", stated_on=on, location=location, scale=scale, df=df)
+
+    @classmethod
+    def _user(cls, family: str, *, stated_on: str = "tau", **params: float) -> TauPrior:
+        from reanalyse.priors.inline import build_prior
+
+        prior = build_prior(family, params, stated_on=stated_on)
+        assert isinstance(prior, cls)
+        return prior
+
     # ----------------------------------------------------------------- distribution of tau
     @property
     def params_on_tau(self) -> Mapping[str, float]:

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import optimize
 
 from reanalyse.exact import fit_exact
-from reanalyse.priors import EffectPrior, load_prior
+from reanalyse.priors import EffectPrior, TauPrior
 
 __all__ = ["TippingPoint", "tipping_points"]
 
@@ -47,8 +47,7 @@ def tipping_points(
     t = abs(threshold)
 
     def p_of(s: float) -> float:
-        prior = load_prior(f"half-normal:{s!r}", role="tau", scale=scale)
-        post = fit_exact(y=y, se=se, tau_prior=prior, **mu_prior)  # type: ignore[arg-type]
+        post = fit_exact(y=y, se=se, tau_prior=TauPrior.half_normal(s), **mu_prior)
         if benefit_sign > 0:
             return float(post.p_greater("mu", t))
         return float(post.p_less("mu", -t))
