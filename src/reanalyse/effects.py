@@ -33,6 +33,7 @@ __all__ = [
     "CORRECTION",
     "EffectSizes",
     "binary_effect",
+    "contrast_effect",
     "double_zero",
     "mean_difference",
     "peto_components",
@@ -264,7 +265,7 @@ def study_effects(
                 add("measure does not fit", f"study '{study}' reports a {stated}, but the "
                     f"analysis uses {measure}", int(col[ROW][i]), "measure")
                 continue
-            te, se = _contrast_effect(f.iloc[i], measure=measure)
+            te, se = contrast_effect(f.iloc[i], measure=measure)
             records.append({"study": study, "subgroup": subgroup, "kind": "contrast",
                             "rows": (int(col[ROW][i]),), "te": sign * te, "se": se})
     if problems:
@@ -306,7 +307,9 @@ def study_effects(
     return out
 
 
-def _contrast_effect(row: pd.Series, *, measure: str) -> tuple[float, float]:
+def contrast_effect(row: pd.Series, *, measure: str) -> tuple[float, float]:
+    """A contrast row's effect and SE on the analysis scale: the estimate (log of a ratio) and
+    its SE as given, or from its CI limits at the row's level (0.95 when empty)."""
     est = float(row["estimate"])
     ratio = is_ratio(measure)
     te = float(np.log(est)) if ratio else est

@@ -11,16 +11,14 @@ Graph questions live in :mod:`reanalyse.nma.graph`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
-from reanalyse.conversions import se_from_ci
 from reanalyse.data.table import KIND, ROW, StudyTable
+from reanalyse.effects import contrast_effect
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import BINARY_MEASURES, MEASURES, is_ratio
 
@@ -315,7 +313,6 @@ def _contrast_study(  # type: ignore[no-untyped-def]
 ) -> NetworkStudy | None:
     contrasts: dict[tuple[str, str], tuple[float, float]] = {}
     ok = True
-    ratio = is_ratio(measure)
     for _, row in rows.iterrows():
         stated = row["measure"] or measure
         if stated != measure:
@@ -323,15 +320,8 @@ def _contrast_study(  # type: ignore[no-untyped-def]
                 f"uses {measure}", int(row[ROW]), "measure")
             ok = False
             continue
-        est = float(row["estimate"])
-        te = math.log(est) if ratio else est
-        if np.isfinite(row["se"]):
-            se = float(row["se"])
-        else:
-            level = float(row["ci_level"]) if np.isfinite(row["ci_level"]) else 0.95
-            se = float(se_from_ci(ci_low=row["ci_low"], ci_high=row["ci_high"], level=level,
-                                  log_scale=ratio))
-        contrasts[(str(row["treatment"]), str(row["comparator"]))] = (te, se)
+        contrasts[(str(row["treatment"]), str(row["comparator"]))] = contrast_effect(
+            row, measure=measure)
     if not ok:
         return None
     trts: list[str] = []
