@@ -32,6 +32,7 @@ from reanalyse.measures import BINARY_MEASURES, MEASURES, is_ratio
 __all__ = [
     "CORRECTION",
     "EffectSizes",
+    "arm_effects",
     "binary_effect",
     "contrast_effect",
     "double_zero",
@@ -276,10 +277,29 @@ def study_effects(
             message=f"no study compares '{treatment}' with '{control}' (treatments present: "
             f"{', '.join(table.treatments) or 'none'})")
 
-    out = pd.DataFrame.from_records(records)
+    out = arm_effects(pd.DataFrame.from_records(records), measure=measure)
+    out.attrs["level"] = normalise_level(level)
+    return out
+
+
+def arm_effects(records: pd.DataFrame, *, measure: str) -> pd.DataFrame:
+    """Fill ``te``, ``se``, ``estimable`` and ``reason`` of study records, one per row.
+
+    ``records`` has ``kind`` (``binary``, ``continuous`` or ``contrast``) and, for arm-level rows,
+    ``events_1, total_1, events_2, total_2`` or ``n_1, mean_1, sd_1, n_2, mean_2, sd_2``;
+    contrast rows bring their own ``te`` and ``se`` (estimable when both are finite and the SE
+    positive). Arm-level rows get RevMan 5's effect (:func:`binary_effect`,
+    :func:`mean_difference`, :func:`standardised_mean_difference`). The one rule from arm data
+    to effects, for study tables and for RevMan files alike.
+    """
+    out = records.copy()
+    wanted_kind = "binary" if measure in BINARY_MEASURES else "continuous"
     out["te"] = out["te"].astype(float) if "te" in out else np.nan
     out["se"] = out["se"].astype(float) if "se" in out else np.nan
-    out["estimable"] = out["kind"] == "contrast"
+    contrast = (out["kind"] == "contrast").to_numpy()
+    with np.errstate(invalid="ignore"):
+        out["estimable"] = contrast & np.isfinite(out["te"].to_numpy()) & np.isfinite(
+            out["se"].to_numpy()) & (out["se"].to_numpy() > 0)
     out["reason"] = ""
     arm_rows = out["kind"] == wanted_kind
     if arm_rows.any():
@@ -296,14 +316,14 @@ def study_effects(
                               reason)
         else:
             fn = mean_difference if measure == "MD" else standardised_mean_difference
-            eff = fn(mean_1=sub["mean_1"], sd_1=sub["sd_1"], n_1=sub["n_1"],
-                     mean_2=sub["mean_2"], sd_2=sub["sd_2"], n_2=sub["n_2"])
+            eff = fn(mean_1=sub["mean_1"].astype(float), sd_1=sub["sd_1"].astype(float),
+                     n_1=sub["n_1"].astype(float), mean_2=sub["mean_2"].astype(float),
+                     sd_2=sub["sd_2"].astype(float), n_2=sub["n_2"].astype(float))
             reason = np.where(eff.estimable, "", "too few participants for an SMD")
         out.loc[arm_rows, "te"] = eff.te
         out.loc[arm_rows, "se"] = eff.se
         out.loc[arm_rows, "estimable"] = eff.estimable
         out.loc[arm_rows, "reason"] = reason
-    out.attrs["level"] = normalise_level(level)
     return out
 
 

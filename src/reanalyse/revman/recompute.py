@@ -16,10 +16,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from reanalyse.effects import binary_effect, mean_difference, standardised_mean_difference
+from reanalyse.effects import arm_effects
 from reanalyse.pooling import PooledResult, pool_effects
 from reanalyse.revman.model import Outcome, Review, StoredPooled, StudyRow, Subgroup
 
@@ -169,22 +168,7 @@ def outcome_effects(outcome: Outcome, *, measure: str) -> pd.DataFrame:
     eff = pd.DataFrame.from_records(recs)
     if eff.empty:
         return eff
-    if outcome.data_type == "dichotomous":
-        es = binary_effect(measure=measure, events_1=eff["events_1"], total_1=eff["total_1"],
-                           events_2=eff["events_2"], total_2=eff["total_2"])
-    elif outcome.data_type == "continuous":
-        fn = mean_difference if measure == "MD" else standardised_mean_difference
-        es = fn(mean_1=eff["mean_1"].astype(float), sd_1=eff["sd_1"].astype(float),
-                n_1=eff["n_1"], mean_2=eff["mean_2"].astype(float),
-                sd_2=eff["sd_2"].astype(float), n_2=eff["n_2"])
-    else:
-        te = eff["te"].astype(float).to_numpy()
-        se = eff["se"].astype(float).to_numpy()
-        ok = np.isfinite(te) & np.isfinite(se) & (se > 0)
-        eff["estimable"] = ok
-        return eff
-    eff["te"], eff["se"], eff["estimable"] = es.te, es.se, es.estimable
-    return eff
+    return arm_effects(eff, measure=measure)
 
 
 def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
