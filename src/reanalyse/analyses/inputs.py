@@ -16,6 +16,7 @@ from reanalyse.analyses.root import find_root, resolve
 from reanalyse.analyses.scenarios import read_rows, select_scenario
 from reanalyse.analyses.spec import AnalysisSpec
 from reanalyse.data import StudyTable, load_table
+from reanalyse.data.table import row_kinds as table_row_kinds
 from reanalyse.measures import BINARY_MEASURES
 
 __all__ = ["AnalysisRows", "analysis_rows", "row_kinds"]
@@ -66,16 +67,14 @@ def analysis_rows(spec: AnalysisSpec, *, scenario: str = "sourced",
 
 
 def row_kinds(frame: pd.DataFrame) -> pd.Series:
-    """The kind of each raw (text) row: ``contrast`` (an estimate), ``binary`` (events or a
-    total) or ``continuous``, the rule :func:`reanalyse.data.load_table` applies to parsed rows."""
-    def filled(col: str) -> pd.Series:
+    """The kind of each raw (text) row, by the rule of :func:`reanalyse.data.table.row_kinds`
+    (a cell counts as filled when it holds any text)."""
+    def filled(col: str) -> np.ndarray:
         if col not in frame.columns:
-            return pd.Series(False, index=frame.index)
-        return frame[col].astype(str).str.strip() != ""
+            return np.zeros(len(frame), dtype=bool)
+        return (frame[col].astype(str).str.strip() != "").to_numpy()
 
-    contrast, binary = filled("estimate"), filled("events") | filled("total")
-    kinds = np.where(contrast, "contrast", np.where(binary, "binary", "continuous"))
-    return pd.Series(kinds, index=frame.index, dtype=object)
+    return pd.Series(table_row_kinds(filled), index=frame.index, dtype=object)
 
 
 def _version(path: Path) -> tuple[int, int]:

@@ -12,7 +12,7 @@ Whether a measure fits the data is checked when an analysis asks for one
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from reanalyse.data.columns import ALL_COLUMNS, NUMERIC_COLUMNS, REQUIRED, TEXT_
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import MEASURES, is_ratio
 
-__all__ = ["StudyTable", "load_table"]
+__all__ = ["StudyTable", "load_table", "row_kinds"]
 
 #: Name of the column holding each row's spreadsheet row number in the source.
 ROW = "row"
@@ -163,6 +163,19 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
     return frame
 
 
+def row_kinds(filled: Callable[[str], np.ndarray]) -> np.ndarray:
+    """The kind of each row from which of its cells are filled (``filled(column)`` is a boolean
+    array): ``contrast`` with an estimate, else ``binary`` with events or a total, else
+    ``continuous`` with a mean, SD or n, else ``""`` (no data). The one rule, for validated
+    tables and for the raw rows an analysis picks from its files."""
+    is_contrast = filled("estimate")
+    is_binary = ~is_contrast & (filled("events") | filled("total"))
+    is_cont = ~is_contrast & ~is_binary & (filled("mean") | filled("sd") | filled("n"))
+    return np.where(is_contrast, "contrast",
+                    np.where(is_binary, "binary", np.where(is_cont, "continuous", ""))
+                    ).astype(object)
+
+
 def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     problems: list[Problem] = []
     n_rows = len(raw)
@@ -233,12 +246,7 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     def present(col: str) -> np.ndarray:
         return ~np.isnan(num[col]) | bad_cells[col]
 
-    is_contrast = present("estimate")
-    is_binary = ~is_contrast & (present("events") | present("total"))
-    is_cont = ~is_contrast & ~is_binary & (present("mean") | present("sd") | present("n"))
-    kind = np.where(is_contrast, "contrast",
-                    np.where(is_binary, "binary", np.where(is_cont, "continuous", ""))
-                    ).astype(object)
+    kind = row_kinds(present)
 
     for i, _, rule, message, column in sorted(_row_problems(raw, kind, num, text, present)):
         add(rule, message, i, column)
