@@ -453,3 +453,20 @@ def test_iim_withdrawals_networks_fit() -> None:
         assert {"IVIg", "methotrexate"} <= set(rel["treatment"])
         lg = fit.league().set_index(["treatment", "comparator"])
         assert ("IVIg", "methotrexate") in lg.index
+
+
+def test_nma_cli_default_priors_are_the_pipelines() -> None:
+    """Without --tau-prior/--effect-prior, ``reanalyse nma`` uses the headline defaults of the
+    packaged bayes.toml, as the pipeline does (it had its own, different table)."""
+    import tomllib
+
+    from reanalyse.cli.nma import default_priors
+    from tests.conftest import PACKAGED_DEFAULTS
+
+    table = tomllib.loads((PACKAGED_DEFAULTS / "bayes.toml").read_text())["scale"]
+    for scale in ("logOR", "logRR", "SMD", "RD"):
+        assert default_priors(scale) == (table[scale]["default_tau"],
+                                         table[scale]["default_effect"])
+    assert table["logOR"]["default_effect"] == "vague-logor"
+    # an MD network has no unit-information SD: no default tau prior, say so
+    assert default_priors("MD") == (None, table["MD"]["default_effect"])

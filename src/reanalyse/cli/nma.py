@@ -18,13 +18,19 @@ from reanalyse.data import load_table
 from reanalyse.io.text import dump_json, text_table
 from reanalyse.measures import analysis_scale, is_ratio
 
-__all__ = ["DEFAULT_PRIORS", "register", "run_nma"]
+__all__ = ["default_priors", "register", "run_nma"]
 
-#: Default priors when none is given (a warning names them): tau by analysis scale, effect.
-DEFAULT_PRIORS: dict[str, str] = {
-    "logOR": "half-normal-0.5", "logRR": "half-normal-0.5", "SMD": "half-normal-0.5",
-    "effect": "vague-normal-10",
-}
+
+def default_priors(scale: str) -> tuple[str | None, str]:
+    """The tau and effect priors used when none is given (a warning names them): the headline
+    defaults of the packaged ``bayes.toml`` for the scale, as the pipeline uses them; ``None``
+    for a tau prior scaled by the unit-information SD, which a network does not have."""
+    from reanalyse.io.resources import defaults_file
+    from reanalyse.pipeline.defaults import load_defaults
+
+    cfg = load_defaults(defaults_file("bayes.toml")).for_scale(scale)
+    tau = None if cfg.default_tau.startswith("uisd-") else cfg.default_tau
+    return tau, cfg.default_effect
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -110,14 +116,15 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
     from reanalyse.priors import load_prior
     from reanalyse.sampling import SamplerSettings
 
-    eff_id = args.effect_prior or DEFAULT_PRIORS["effect"]
+    default_tau, default_effect = default_priors(scale)
+    eff_id = args.effect_prior or default_effect
     if args.effect_prior is None:
         _warn(f"no --effect-prior: using the default {eff_id!r} (reproduce with "
               f"--effect-prior {eff_id})")
     effect_prior = load_prior(eff_id, role="effect", scale=scale)
     tau_prior = None
     if not args.fixed_effect:
-        tau_id = args.tau_prior or DEFAULT_PRIORS.get(scale)
+        tau_id = args.tau_prior or default_tau
         if tau_id is None:
             from reanalyse.errors import DataValidationError
             raise DataValidationError.single(
