@@ -155,7 +155,7 @@ def test_tau_prior_graph_matches_scipy_density_with_jacobian(tau_graph, prior) -
     for name, value in tau_prior_values(prior).items():
         model[name].set_value(value)
     z = np.array([-2.5, -0.7, 0.0, 0.4, 1.3])
-    ours = np.array([logp({"tau_z": zi}) for zi in z])
+    ours = np.array([logp({"tau_z__": zi}) for zi in z])
     if prior.family == "uniform":
         lo, hi = prior.params_on_tau["lower"], prior.params_on_tau["upper"]
         sig = 1 / (1 + np.exp(-z))
@@ -196,15 +196,15 @@ def test_normal_model_log_density_is_the_marginal_posterior_in_its_parameterisat
     rng = np.random.default_rng(1)
     vals, refs = [], []
     for _ in range(6):
-        point = {"tau_z": rng.normal(-1, 1), "mu_z": rng.normal()}
-        t = math.exp(point["tau_z"])
+        point = {"tau_z__": rng.normal(-1, 1), "mu_z__": rng.normal()}
+        t = math.exp(point["tau_z__"])
         v = data.se**2 + t**2
         prec = np.sum(1 / v) + 1 / ep.params["sd"] ** 2
         log_s = -0.5 * math.log(prec)
         # mu = m + s z around the conditional posterior of mu given tau
         mu = (np.sum(data.y / v) + ep.params["mean"] / ep.params["sd"] ** 2) / prec \
-            + point["mu_z"] / math.sqrt(prec)
-        ref = (ep.logpdf(mu) + tp.logpdf(t) + point["tau_z"] + log_s
+            + point["mu_z__"] / math.sqrt(prec)
+        ref = (ep.logpdf(mu) + tp.logpdf(t) + point["tau_z__"] + log_s
                + stats.norm.logpdf(data.y, mu, np.sqrt(v)).sum())
         vals.append(logp(point))
         refs.append(float(ref))
@@ -224,9 +224,9 @@ def test_binomial_log_density_matches_scipy(cls) -> None:
     base_name = model.baseline_name
     diffs = []
     for _ in range(5):
-        point = {"mu": rng.normal(), "tau_z": rng.normal(-1, 0.5), "eta": rng.normal(size=3),
+        point = {"mu": rng.normal(), "tau_z__": rng.normal(-1, 0.5), "eta": rng.normal(size=3),
                  base_name: rng.normal(size=3)}
-        t = math.exp(point["tau_z"])
+        t = math.exp(point["tau_z__"])
         theta = point["mu"] + t * point["eta"]
         b = point[base_name]
         if cls is BinomialLogit:
@@ -240,7 +240,7 @@ def test_binomial_log_density_matches_scipy(cls) -> None:
                + stats.binom.logpmf(data.events_2, data.total_2, p2).sum()
                + stats.norm.logpdf(point["eta"]).sum() + stats.logistic.logpdf(b).sum()
                + model.effect_prior.logpdf(point["mu"]) + model.tau_prior.logpdf(t)
-               + point["tau_z"])
+               + point["tau_z__"])
         diffs.append(logp(point) - float(ref))
     np.testing.assert_allclose(diffs, diffs[0], atol=1e-8)
 
@@ -310,6 +310,106 @@ def test_log_likelihood_and_log_prior_are_the_model_densities(normal_fit: FitRes
     np.testing.assert_allclose(normal_fit.dt["log_likelihood"]["y"].values, ll, rtol=1e-10)
     np.testing.assert_allclose(normal_fit.dt["log_prior"]["tau"].values,
                                stats.halfnorm.logpdf(t, scale=0.5), rtol=1e-10)
+
+
+def test_log_prior_group_is_each_priors_own_normalised_density(normal_fit: FitResult) -> None:
+    """The graph (pm.CustomDist priors whose family and parameters are data) against the prior
+    objects' scipy densities, exactly (no constant left out)."""
+    post = normal_fit.dt["posterior"]
+    tp, ep = tau("half-normal-0.5"), effect("vague-logor")
+    np.testing.assert_allclose(normal_fit.dt["log_prior"]["mu"].values,
+                               ep.logpdf(post["mu"].values), rtol=1e-10)
+    np.testing.assert_allclose(normal_fit.dt["log_prior"]["tau"].values,
+                               tp.logpdf(post["tau"].values), rtol=1e-10)
+    np.testing.assert_allclose(normal_fit.dt["log_prior"]["mu"].values,
+                               stats.norm.logpdf(post["mu"].values, 0.0, ep.params["sd"]),
+                               rtol=1e-10)
+
+
+def test_groups_equal_pymc_compute_log_likelihood_and_log_prior(normal_fit: FitResult) -> None:
+    """The groups (compiled once, data swapped in) equal PyMC's own functions on a model built
+    for these data and priors."""
+    model = NormalNormal(tau_prior=tau("half-normal-0.5"),
+                         effect_prior=effect("vague-logor")).build(DATA3)
+    post = normal_fit.dt["posterior"].to_dataset()[["mu", "tau"]]
+    idata = xr.DataTree.from_dict({"posterior": post})
+    ll = pm.stats.compute_log_likelihood(idata, model=model, extend_inferencedata=False,
+                                         progressbar=False)
+    lp = pm.stats.compute_log_prior(idata, model=model, extend_inferencedata=False,
+                                    progressbar=False)
+    np.testing.assert_allclose(normal_fit.dt["log_likelihood"]["y"].values, ll["y"].values,
+                               rtol=1e-12)
+    assert list(ll["study"].values) == list(DATA3.study)
+    for name in ("mu", "tau"):
+        np.testing.assert_allclose(normal_fit.dt["log_prior"][name].values, lp[name].values,
+                                   rtol=1e-12)
+
+
+def test_one_compiled_density_serves_every_prior_family_and_k() -> None:
+    """The log densities of one normal-normal graph (built for k = 3), with each registry tau
+    family and each effect family swapped in as data, and the data of k = 5 studies: log prior
+    = TauPrior.logpdf / EffectPrior.logpdf, log-likelihood = the marginal normal density."""
+    from reanalyse.sampling import LogDensity
+
+    density = LogDensity(NormalNormal(tau_prior=tau("half-normal-0.5"),
+                                      effect_prior=effect("vague-logor")).build(DATA3))
+    five = ContrastData(y=[0.1, 0.3, -0.2, 0.5, 0.0], se=[0.2, 0.3, 0.25, 0.4, 0.5],
+                        study=list("abcde"), measure="OR")
+    rng = np.random.default_rng(3)
+    effects = [effect(s) for s in ("vague-logor", "bartos-logor-all-effect", "flat")]
+    assert {e.family for e in effects} == {"normal", "student-t", "flat"}
+    for tp in TAU_PRIORS:
+        lo, hi = tp.support
+        t = rng.uniform(lo, hi, size=(2, 40)) if tp.family == "uniform" else rng.lognormal(
+            -1.0, 0.8, size=(2, 40))
+        for ep in effects:
+            mu = rng.normal(-0.2, 0.6, size=(2, 40))
+            post = xr.Dataset({"mu": (("chain", "draw"), mu), "tau": (("chain", "draw"), t)})
+            model = NormalNormal(tau_prior=tp, effect_prior=ep)
+            values = model.data_values(five)
+            lp = density.evaluate(post, kind="prior", data=values, coords={"study": five.study})
+            np.testing.assert_allclose(lp["tau"].values, tp.logpdf(t), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(lp["mu"].values, ep.logpdf(mu), rtol=1e-10, atol=1e-12)
+            ll = density.evaluate(post, kind="likelihood", data=values,
+                                  coords={"study": five.study})
+            assert ll["y"].dims == ("chain", "draw", "study")
+            assert list(ll["study"].values) == list(five.study)
+            np.testing.assert_allclose(
+                ll["y"].values, stats.norm.logpdf(five.y, mu[..., None],
+                                                  np.sqrt(five.se**2 + t[..., None] ** 2)),
+                rtol=1e-10)
+
+
+@pytest.mark.parametrize("prior", TAU_PRIORS, ids=lambda p: p.family)
+def test_prior_draws_follow_the_prior(prior) -> None:
+    """The tau variable's own random (what the prior group is drawn with) against the prior's
+    cdf; and PyMC draws the model's tau through it."""
+    from reanalyse.models.prior_graph import draw_tau_prior
+
+    draws = draw_tau_prior(tau_prior_values(prior), size=(4, 1000),
+                           rng=np.random.default_rng(11))
+    assert draws.shape == (4, 1000)
+    assert stats.kstest(draws.ravel(), prior.cdf).pvalue > 1e-3
+    with pm.Model():
+        rv = tau_prior_vars(prior)
+    with warnings.catch_warnings():  # numba runs the numpy random in object mode
+        warnings.simplefilter("ignore", UserWarning)
+        model_draws = pm.draw(rv, draws=500, random_seed=12)
+    assert stats.kstest(model_draws, prior.cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("spec", ["vague-logor", "bartos-logor-all-effect"])
+def test_effect_prior_draws_follow_the_prior(spec) -> None:
+    from reanalyse.models.prior_graph import draw_effect_prior
+
+    prior = effect(spec)
+    draws = draw_effect_prior(effect_prior_values(prior), size=(4000,),
+                              rng=np.random.default_rng(13))
+    ref = (stats.norm(prior.params["mean"], prior.params["sd"]) if prior.family == "normal"
+           else stats.t(prior.params["df"], prior.params["location"], prior.params["scale"]))
+    assert stats.kstest(draws, ref.cdf).pvalue > 1e-3
+    assert draw_effect_prior(effect_prior_values(effect("flat")), size=(3,),
+                             rng=np.random.default_rng(1)) is None
 
 
 def test_psense_runs_without_refitting(normal_fit: FitResult) -> None:
@@ -505,3 +605,36 @@ def test_settings_reach_the_sampler() -> None:
         DATA3, settings=small, random_seed=5)
     assert fit.dt["posterior"].sizes["chain"] == 2
     assert read_json_attr(fit.attrs, "sampler_settings")["draws"] == 300
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", [BinomialLogit, BinomialLog], ids=lambda c: c.kind)
+def test_binomial_fit_groups_are_scipy_densities_at_the_draws(cls) -> None:
+    """A fitted binomial model (compiled once, counts and priors swapped in): log_likelihood =
+    binom.logpmf of both arms at the posterior risks, log_prior = the priors' scipy densities
+    (and the Logistic(0, 1) density of the baseline parameter)."""
+    measure = cls.measures[0]
+    data = ArmData(events_1=[0, 5, 12], total_1=[15, 20, 30], events_2=[3, 10, 15],
+                   total_2=[15, 20, 30], study=["a", "b", "c"], measure=measure)
+    tp, ep = tau("half-normal-0.5", f"log{measure}"), effect("normal:0,10", f"log{measure}")
+    fit = cls(tau_prior=tp, effect_prior=ep).fit(
+        data, random_seed=SEED, settings=SamplerSettings(draws=300, tune=500, chains=2,
+                                                         ess_threshold=100))
+    post = fit.dt["posterior"]
+    theta, base = post["theta"].values, post["baseline"].values
+    if cls is BinomialLogit:
+        lp1, lp2 = stats.logistic.logcdf(base + theta), stats.logistic.logcdf(base)
+        g = base
+    else:  # baseline = log p_control, log p_treatment = baseline + theta
+        lp1, lp2 = base + theta, base
+        log_q = np.maximum(lp1, lp2)
+        g = log_q - np.log(-np.expm1(log_q))
+    ref = (stats.binom.logpmf(data.events_1, data.total_1, np.exp(lp1))
+           + stats.binom.logpmf(data.events_2, data.total_2, np.exp(lp2)))
+    np.testing.assert_allclose(fit.dt["log_likelihood"]["events"].values, ref, rtol=1e-8)
+    np.testing.assert_allclose(fit.dt["log_prior"]["mu"].values, ep.logpdf(post["mu"].values),
+                               rtol=1e-10)
+    np.testing.assert_allclose(fit.dt["log_prior"]["tau"].values,
+                               tp.logpdf(post["tau"].values), rtol=1e-10)
+    np.testing.assert_allclose(fit.dt["log_prior"]["baseline"].values, stats.logistic.logpdf(g),
+                               rtol=1e-8, atol=1e-10)

@@ -143,6 +143,42 @@ def test_smoking_outputs_and_datatree(smoking_fit) -> None:  # type: ignore[no-u
     assert plot_network(fit.network).axes and plot_rankogram(fit).axes
 
 
+def test_smoking_log_likelihood_log_prior_and_dic_against_scipy(smoking_fit) -> None:  # type: ignore[no-untyped-def]
+    """The groups filled from the model's observed and prior variables equal scipy densities at
+    the draws, and the DIC (plug-in and saturated deviance from the model's likelihood with the
+    fitted risks fixed) equals TSD2's formulas evaluated with scipy."""
+    from scipy import stats
+
+    fit = smoking_fit
+    post = fit.posterior
+    d = fit.inputs.data
+    mu = post["mu"].transpose("chain", "draw", "study").to_numpy()
+    delta = post["delta"].transpose("chain", "draw", "contrast").to_numpy()
+    delta0 = np.concatenate([np.zeros(delta.shape[:2] + (1,)), delta], axis=-1)
+    p = 1.0 / (1.0 + np.exp(-(mu[..., d["arm_study"]] + delta0[..., d["arm_contrast"]])))
+    ll = stats.binom.logpmf(d["r"], d["n"], p)
+    got = fit.dt["log_likelihood"]["r_obs"].transpose("chain", "draw", "arm").to_numpy()
+    np.testing.assert_allclose(got, ll, rtol=1e-9, atol=1e-12)
+    assert list(fit.dt["log_likelihood"]["arm"].values) == fit.inputs.coords["arm"]
+    lp = fit.dt["log_prior"]
+    assert set(lp.data_vars) == {"d", "tau", "mu"}
+    np.testing.assert_allclose(lp["d"].values, stats.norm.logpdf(post["d"].values, 0, 100),
+                               rtol=1e-10)
+    np.testing.assert_allclose(lp["tau"].values, stats.halfnorm.logpdf(post["tau"].values,
+                                                                       scale=5), rtol=1e-10)
+    np.testing.assert_allclose(lp["mu"].values, stats.norm.logpdf(post["mu"].values, 0, 100),
+                               rtol=1e-10)
+    sat = stats.binom.logpmf(d["r"], d["n"], d["r"] / d["n"])
+    resdev = (2.0 * (sat - ll)).sum(axis=-1)
+    dev_hat = float((2.0 * (sat - stats.binom.logpmf(d["r"], d["n"], p.mean(axis=(0, 1))))).sum())
+    dbar = float(resdev.mean())
+    dic = fit.dic()
+    assert dic["resdev"] == pytest.approx(dbar, rel=1e-9)
+    assert dic["pd"] == pytest.approx(dbar - dev_hat, rel=1e-9)
+    assert dic["dic"] == pytest.approx(2 * dbar - dev_hat, rel=1e-9)
+    assert dic["n_data_points"] == 50
+
+
 def test_smoking_fit_round_trips_netcdf(smoking_fit, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = smoking_fit.to_netcdf(tmp_path / "fit.nc")
     back = xr.open_datatree(path, engine="h5netcdf")

@@ -3,11 +3,18 @@
 Lifecycle (house style): a model is an immutable specification (structure + priors); data come
 at :meth:`PairwiseModel.build` / :meth:`PairwiseModel.fit`; nothing samples at construction.
 
-Compile once per structure: the PyMC graph holds the data *and* the prior (family code and
+Compile once per structure: the PyMC graph holds the data *and* the prior (family weights and
 hyperparameters, :mod:`reanalyse.models.prior_graph`) in ``pm.Data``. :meth:`structure_key`
 names what fixes the compiled graph (the model kind; for models with per-study free variables
 also the number of studies), and :meth:`fit` takes the compiled model from
 :data:`reanalyse.sampling.MODEL_CACHE`, swapping in this fit's data and prior.
+
+One model, one set of densities: the priors are free random variables and the data observed
+ones (dims ``study``), so the ``log_likelihood`` and ``log_prior`` groups are the model's own
+pointwise log densities (``pm.stats.compute_log_likelihood`` / ``compute_log_prior``, compiled
+once with the model, :meth:`reanalyse.sampling.CompiledModel.log_density`) and the prior draws
+are the prior variables' own ``random`` (:func:`prior_draws`). Nothing re-implements a density
+in numpy.
 """
 
 from __future__ import annotations
@@ -22,7 +29,12 @@ import numpy as np
 import xarray as xr
 
 from reanalyse.models.data import ArmData, ContrastData
-from reanalyse.models.prior_graph import effect_prior_values, tau_prior_values
+from reanalyse.models.prior_graph import (
+    draw_effect_prior,
+    draw_tau_prior,
+    effect_prior_values,
+    tau_prior_values,
+)
 from reanalyse.models.specs import model_spec
 from reanalyse.priors import EffectPrior, TauPrior, parse_analysis_scale
 from reanalyse.priors.scales import scale_matches
@@ -31,7 +43,9 @@ from reanalyse.results.provenance import provenance_attrs
 from reanalyse.sampling import (
     DEFAULT_SETTINGS,
     MODEL_CACHE,
+    CompiledModel,
     Diagnostics,
+    LogDensity,
     ModelCache,
     SamplerSettings,
     normalise_seed,
@@ -39,9 +53,11 @@ from reanalyse.sampling import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     import pymc as pm
 
-__all__ = ["POSTPROCESS_STREAM", "PairwiseModel", "check_prior_scale"]
+__all__ = ["POSTPROCESS_STREAM", "PairwiseModel", "check_prior_scale", "prior_draws"]
 
 #: SeedSequence stream of the draws made after sampling (theta, theta_new, the prior group).
 POSTPROCESS_STREAM = 20_240_401
@@ -141,8 +157,21 @@ class PairwiseModel(ABC):
     # ----------------------------------------------------------------- results
     @abstractmethod
     def complete(self, raw: xr.DataTree, data: ContrastData | ArmData, *,
-                 rng: np.random.Generator) -> dict[str, xr.Dataset]:
-        """The result groups from the sampler's output (posterior, prior, log_likelihood, ...)."""
+                 rng: np.random.Generator,
+                 compiled: CompiledModel | None = None) -> dict[str, xr.Dataset]:
+        """The result groups from the sampler's output (posterior, prior, log_likelihood, ...).
+
+        ``compiled`` (holding this fit's data) evaluates the log densities with its cached
+        functions; without it the model is built for ``data`` and compiled for this call.
+        """
+
+    def log_density(self, data: ContrastData | ArmData, compiled: CompiledModel | None = None
+                    ) -> Callable[..., xr.Dataset]:
+        """``f(posterior, kind=..., var_names=..., coords=...)``: the model's pointwise log
+        densities at the draws (:meth:`reanalyse.sampling.CompiledModel.log_density`)."""
+        if compiled is not None:
+            return compiled.log_density
+        return LogDensity(self.build(data)).evaluate
 
     def spec(self) -> dict[str, Any]:
         """The model's declarative description (``models/<kind>.toml``) plus its class."""
@@ -188,10 +217,11 @@ class PairwiseModel(ABC):
         self.check_data(data)
         seed = normalise_seed(random_seed)
         compiled = cache.get(self.structure_key(data), build=lambda: self.build(data))
-        raw, diag = sample_checked(compiled, data=self.data_values(data), settings=settings,
-                                   random_seed=seed, var_names=self.checked_vars)
+        current = compiled.with_data(**self.data_values(data))
+        raw, diag = sample_checked(current, settings=settings, random_seed=seed,
+                                   var_names=self.checked_vars)
         rng = np.random.default_rng(np.random.SeedSequence([seed, POSTPROCESS_STREAM]))
-        groups = self.complete(raw, data, rng=rng)
+        groups = self.complete(raw, data, rng=rng, compiled=current)
         groups["sample_stats"] = raw["sample_stats"].to_dataset()
         return FitResult(self._tree(groups, data=data, seed=seed, settings=settings, diag=diag,
                                     compile_seconds=compiled.compile_seconds))
@@ -215,6 +245,23 @@ class PairwiseModel(ABC):
                    "data": json.dumps(data.to_dict())},
         ))
         return dt
+
+
+def prior_draws(values: Mapping[str, np.ndarray], *, shape: tuple[int, ...], k: int,
+                rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The prior group: tau and mu drawn by the prior variables' own ``random`` at the fit's
+    prior data (:func:`reanalyse.models.prior_graph.draw_tau_prior`, ``draw_effect_prior``),
+    and ``theta_new`` and each ``theta_i`` ~ N(mu, tau^2) from them; mu, theta and theta_new
+    only for a proper effect prior."""
+    prior: dict[str, np.ndarray] = {}
+    tau = draw_tau_prior(values, size=shape, rng=rng) if "tau_w" in values else np.zeros(shape)
+    prior["tau"] = tau
+    mu = draw_effect_prior(values, size=shape, rng=rng)
+    if mu is not None:
+        prior["mu"] = mu
+        prior["theta_new"] = mu + tau * rng.standard_normal(shape)
+        prior["theta"] = mu[..., None] + tau[..., None] * rng.standard_normal((*shape, k))
+    return prior
 
 
 def draws_of(raw: xr.DataTree, name: str) -> np.ndarray:

@@ -10,30 +10,16 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from reanalyse.models.base import PairwiseModel, dataset, draws_of
+from reanalyse.models.base import PairwiseModel, dataset, draws_of, prior_draws
 from reanalyse.models.data import ContrastData
-from reanalyse.models.prior_graph import (
-    centred_effect_vars,
-    sample_effect_prior,
-    sample_tau_prior,
-    tau_prior_vars,
-    tau_zero_values,
-)
+from reanalyse.models.prior_graph import centred_effect_vars, tau_prior_vars, tau_zero_values
 from reanalyse.priors import EffectPrior, TauPrior
+from reanalyse.sampling import CompiledModel
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["FixedEffect", "NormalNormal", "normal_logpdf", "theta_conditional"]
-
-_LOG_2PI = float(np.log(2 * np.pi))
-
-
-def normal_logpdf(x: NDArray[np.float64], mean: NDArray[np.float64],
-                  sd: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Vectorised normal log density."""
-    z = (x - mean) / sd
-    return -0.5 * (_LOG_2PI + z * z) - np.log(sd)
+__all__ = ["FixedEffect", "NormalNormal", "theta_conditional"]
 
 
 def theta_conditional(y: NDArray[np.float64], se: NDArray[np.float64], mu: NDArray[np.float64],
@@ -60,14 +46,18 @@ def _normal_graph(data: ContrastData, *, tau_prior: TauPrior | None,
     import pymc as pm
     import pytensor.tensor as pt
 
-    with pm.Model() as model:
-        y = pm.Data("y", np.asarray(data.y))
-        se = pm.Data("se", np.asarray(data.se))
+    with pm.Model(coords={"study": list(data.study)}) as model:
+        y = pm.Data("y_data", np.asarray(data.y), dims="study")
+        se = pm.Data("se", np.asarray(data.se), dims="study")
         tau = tau_prior_vars(tau_prior)
         v = se**2 + tau**2
         mu = centred_effect_vars(y, v, effect_prior)
-        pm.Normal("y_obs", mu=mu, sigma=pt.sqrt(v), observed=y)
+        pm.Normal("y", mu=mu, sigma=pt.sqrt(v), observed=y, dims="study")
     return model
+
+
+def _observed_values(data: ContrastData) -> dict[str, np.ndarray]:
+    return {"y_data": np.asarray(data.y), "se": np.asarray(data.se)}
 
 
 def _observed_groups(data: ContrastData) -> dict[str, xr.Dataset]:
@@ -108,33 +98,26 @@ class NormalNormal(PairwiseModel):
     def observed_values(  # type: ignore[override]
         self, data: ContrastData
     ) -> dict[str, np.ndarray]:
-        return {"y": np.asarray(data.y), "se": np.asarray(data.se)}
+        return _observed_values(data)
 
     def complete(self, raw: xr.DataTree, data: ContrastData, *,  # type: ignore[override]
-                 rng: np.random.Generator) -> dict[str, xr.Dataset]:
-        assert self.tau_prior is not None
+                 rng: np.random.Generator,
+                 compiled: CompiledModel | None = None) -> dict[str, xr.Dataset]:
+        density = self.log_density(data, compiled)
+        post = raw["posterior"]
         mu = draws_of(raw, "mu")
         tau = draws_of(raw, "tau")
         mean, sd = theta_conditional(data.y, data.se, mu, tau)
         theta = mean + sd * rng.standard_normal(mean.shape)
         theta_new = mu + tau * rng.standard_normal(mu.shape)
-        loglik = normal_logpdf(data.y, mu[..., None],
-                               np.sqrt(data.se**2 + tau[..., None] ** 2))
-        log_prior = {"mu": self.effect_prior.logpdf(mu), "tau": self.tau_prior.logpdf(tau)}
-        prior_tau = sample_tau_prior(self.tau_prior, size=mu.shape, rng=rng)
-        prior_mu = sample_effect_prior(self.effect_prior, size=mu.shape, rng=rng)
-        prior: dict[str, np.ndarray] = {"tau": prior_tau}
-        if prior_mu is not None:
-            prior["mu"] = prior_mu
-            prior["theta_new"] = prior_mu + prior_tau * rng.standard_normal(mu.shape)
-            prior["theta"] = (prior_mu[..., None] + prior_tau[..., None]
-                              * rng.standard_normal((*mu.shape, data.k)))
+        coords = {"study": data.study}
         return {
             "posterior": dataset({"mu": mu, "tau": tau, "theta": theta, "theta_new": theta_new},
                                  study=data.study),
-            "prior": dataset(prior, study=data.study),
-            "log_likelihood": dataset({"y": loglik}, study=data.study, study_vars=("y",)),
-            "log_prior": dataset(log_prior, study=data.study),
+            "prior": dataset(prior_draws(self.data_values(data), shape=mu.shape, k=data.k,
+                                         rng=rng), study=data.study),
+            "log_likelihood": density(post, kind="likelihood", var_names=["y"], coords=coords),
+            "log_prior": density(post, kind="prior", var_names=["mu", "tau"], coords=coords),
             **_observed_groups(data),
         }
 
@@ -164,25 +147,29 @@ class FixedEffect(PairwiseModel):
     def observed_values(  # type: ignore[override]
         self, data: ContrastData
     ) -> dict[str, np.ndarray]:
-        return {"y": np.asarray(data.y), "se": np.asarray(data.se)}
+        return _observed_values(data)
 
     def data_values(self, data: ContrastData) -> dict[str, np.ndarray]:  # type: ignore[override]
         return {**super().data_values(data), **tau_zero_values()}
 
     def complete(self, raw: xr.DataTree, data: ContrastData, *,  # type: ignore[override]
-                 rng: np.random.Generator) -> dict[str, xr.Dataset]:
+                 rng: np.random.Generator,
+                 compiled: CompiledModel | None = None) -> dict[str, xr.Dataset]:
+        density = self.log_density(data, compiled)
+        post = raw["posterior"]
         mu = draws_of(raw, "mu")
+        tau = draws_of(raw, "tau")  # 0 in every draw (tau_fixed_zero)
         theta = np.repeat(mu[..., None], data.k, axis=-1)
-        loglik = normal_logpdf(data.y, mu[..., None], np.asarray(data.se))
-        prior_mu = sample_effect_prior(self.effect_prior, size=mu.shape, rng=rng)
-        prior: dict[str, np.ndarray] = {}
-        if prior_mu is not None:
-            prior = {"mu": prior_mu, "tau": np.zeros_like(prior_mu), "theta_new": prior_mu}
+        prior = prior_draws(self.data_values(data), shape=mu.shape, k=data.k, rng=rng)
+        prior = {name: prior[name] for name in ("mu", "tau", "theta_new") if name in prior}
+        if "mu" not in prior:
+            prior = {}
+        coords = {"study": data.study}
         return {
-            "posterior": dataset({"mu": mu, "tau": np.zeros_like(mu), "theta": theta,
+            "posterior": dataset({"mu": mu, "tau": tau, "theta": theta,
                                   "theta_new": mu.copy()}, study=data.study),
             "prior": dataset(prior, study=data.study),
-            "log_likelihood": dataset({"y": loglik}, study=data.study, study_vars=("y",)),
-            "log_prior": dataset({"mu": self.effect_prior.logpdf(mu)}, study=data.study),
+            "log_likelihood": density(post, kind="likelihood", var_names=["y"], coords=coords),
+            "log_prior": density(post, kind="prior", var_names=["mu"], coords=coords),
             **_observed_groups(data),
         }

@@ -3,8 +3,12 @@
 :func:`fit_nma` compiles the model once per structure (:data:`reanalyse.sampling.MODEL_CACHE`),
 samples it with :func:`reanalyse.sampling.sample_checked`, relabels the coordinates for this
 network, and adds the groups a re-analysis needs: ``log_likelihood`` (pointwise, per arm or per
-contrast), ``observed_data``, ``constant_data`` and provenance attrs. :class:`NMAFit` keeps the
-DataTree and the network together and computes every summary from the draws.
+contrast) and ``log_prior``, both the model's own densities at the draws
+(:meth:`reanalyse.sampling.CompiledModel.log_density`, i.e. ``pm.stats.compute_log_likelihood``
+and ``compute_log_prior`` compiled once), ``observed_data``, ``constant_data`` and provenance
+attrs. :class:`NMAFit` keeps the DataTree and the network together and computes every summary
+from the draws; the DIC's plug-in and saturated deviances are the model's likelihood with the
+fitted means fixed (:meth:`reanalyse.sampling.CompiledModel.likelihood_at`).
 
 Orientation: every relative effect is **treatment versus comparator** on the analysis scale (log
 OR, log RR, MD, SMD); the league table's entry in row ``i``, column ``j`` is row versus column.
@@ -17,6 +21,7 @@ the most beneficial treatment first.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import stats
 
 from reanalyse.nma.model import ModelInputs, NMASpec, build_model, model_inputs
 from reanalyse.nma.network import Network
@@ -55,62 +59,17 @@ def _relabel(ds: xr.Dataset, coords: dict[str, list[str]]) -> xr.Dataset:
     return ds.assign_coords(upd)
 
 
-def _pointwise(inputs: ModelInputs, post: xr.Dataset) -> tuple[dict[str, np.ndarray],
-                                                              dict[str, np.ndarray]]:
-    """Pointwise log-likelihood (chain, draw, obs) and the fitted means, from the draws."""
-    delta = post["delta"].transpose("chain", "draw", "contrast").to_numpy()
-    ll: dict[str, np.ndarray] = {}
-    fitted: dict[str, np.ndarray] = {}
-    data = inputs.data
-    if inputs.arm_studies:
-        mu = post["mu"].transpose("chain", "draw", "study").to_numpy()
-        delta0 = np.concatenate([np.zeros(delta.shape[:2] + (1,)), delta], axis=-1)
-        eta = mu[..., data["arm_study"]] + delta0[..., data["arm_contrast"]]
-        if inputs.likelihood == "binomial_logit":
-            p = 1.0 / (1.0 + np.exp(-eta))
-            ll["r_obs"] = stats.binom.logpmf(data["r"], data["n"], p)
-            fitted["r_obs"] = p
-        elif inputs.likelihood == "binomial_log":
-            p = np.exp(np.minimum(eta, 0.0))
-            ll["r_obs"] = stats.binom.logpmf(data["r"], data["n"], p)
-            fitted["r_obs"] = p
-        else:
-            ll["y_arm_obs"] = stats.norm.logpdf(data["y_arm"], eta, data["se_arm"])
-            fitted["y_arm_obs"] = eta
-    if inputs.n_contrast_obs:
-        theta = delta[..., data["contrast_index"]]
-        resid = data["y"] - theta
-        cond = theta - np.einsum("ij,...j->...i", data["R"], resid)
-        ll["y_obs"] = stats.norm.logpdf(data["y"], cond, data["sigma"])
-        fitted["y_obs"] = theta
-    return ll, fitted
-
-
-def _saturated(inputs: ModelInputs) -> dict[str, np.ndarray]:
+def _saturated_fitted(inputs: ModelInputs) -> dict[str, np.ndarray]:
+    """The saturated model's fitted means: every observation fitted exactly (risk r/n, the
+    arm's mean, the contrast itself)."""
     d = inputs.data
-    out = {}
-    if inputs.arm_studies:
-        if inputs.likelihood in ("binomial_logit", "binomial_log"):
-            p = d["r"] / d["n"]
-            out["r_obs"] = stats.binom.logpmf(d["r"], d["n"], p)
-        else:
-            out["y_arm_obs"] = stats.norm.logpdf(d["y_arm"], d["y_arm"], d["se_arm"])
-    if inputs.n_contrast_obs:
-        out["y_obs"] = stats.norm.logpdf(d["y"], d["y"], d["sigma"])
-    return out
-
-
-def _plugin_ll(inputs: ModelInputs, fitted_mean: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    d = inputs.data
-    out = {}
-    for name, f in fitted_mean.items():
-        if name == "r_obs":
-            out[name] = stats.binom.logpmf(d["r"], d["n"], f)
-        elif name == "y_arm_obs":
-            out[name] = stats.norm.logpdf(d["y_arm"], f, d["se_arm"])
-        else:
-            cond = f - d["R"] @ (d["y"] - f)
-            out[name] = stats.norm.logpdf(d["y"], cond, d["sigma"])
+    out: dict[str, np.ndarray] = {}
+    if "r" in d:
+        out["r_obs_fitted"] = d["r"] / d["n"]
+    if "y_arm" in d:
+        out["y_arm_obs_fitted"] = d["y_arm"]
+    if "y" in d:
+        out["y_obs_fitted"] = d["y"]
     return out
 
 
@@ -125,8 +84,11 @@ class NMAFit:
     ----------
     dt
         ``xarray.DataTree`` with ``posterior`` (``d``, ``tau``, ``mu``, ``delta``; ``d_direct``,
-        ``d_indirect``, ``omega`` when node-splitting), ``sample_stats``, ``log_likelihood``,
-        ``observed_data``, ``constant_data``, and provenance in ``attrs``.
+        ``d_indirect``, ``omega`` when node-splitting; each likelihood's fitted mean
+        ``<observed>_fitted``), ``sample_stats``, ``log_likelihood`` (``r_obs`` / ``y_arm_obs``
+        per arm, ``y_obs`` per contrast), ``log_prior`` (``d``, ``d_direct``, ``tau``, ``mu``
+        where they are free), ``observed_data``, ``constant_data``, and provenance in
+        ``attrs``.
     network, spec, inputs
         What was fitted.
     higher_is_better
@@ -135,6 +97,10 @@ class NMAFit:
         :class:`reanalyse.sampling.Diagnostics` of the run (on ``d``, ``tau``, ``d_direct``).
     compile_seconds, sample_seconds
         Time to compile (0 when the cached model was reused) and to sample.
+    likelihood_at
+        The model's pointwise log-likelihood with its fitted means fixed at given values, for
+        this network's data (:meth:`reanalyse.sampling.CompiledModel.likelihood_at`); needed by
+        :meth:`dic`.
     """
 
     dt: xr.DataTree
@@ -145,6 +111,8 @@ class NMAFit:
     diagnostics: Diagnostics
     compile_seconds: float = 0.0
     sample_seconds: float = 0.0
+    likelihood_at: Callable[[Mapping[str, np.ndarray]], dict[str, np.ndarray]] | None = field(
+        default=None, repr=False, compare=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ draws
@@ -351,13 +319,19 @@ class NMAFit:
         mean of the fitted values, TSD2 section 3.3) and DIC = resdev + pD."""
         if "dic" in self._cache:
             return self._cache["dic"]  # type: ignore[no-any-return]
-        ll, fitted = _pointwise(self.inputs, self.posterior)
-        sat = _saturated(self.inputs)
-        resdev = sum((2.0 * (sat[k] - ll[k])).sum(axis=-1) for k in ll)
-        plug = _plugin_ll(self.inputs, {k: v.mean(axis=(0, 1)) for k, v in fitted.items()})
-        dev_hat = sum(float((2.0 * (sat[k] - plug[k])).sum()) for k in plug)
+        if self.likelihood_at is None:
+            raise ValueError("this fit has no model to evaluate the deviance with")
+        ll = self.dt["log_likelihood"].to_dataset()
+        names = [str(v) for v in ll.data_vars]
+        post = self.posterior
+        sat = self.likelihood_at(_saturated_fitted(self.inputs))
+        plug = self.likelihood_at({f"{k}_fitted": post[f"{k}_fitted"].mean(("chain", "draw"))
+                                   .to_numpy() for k in names})
+        resdev = sum((2.0 * (sat[k] - ll[k].transpose("chain", "draw", _OBS_DIMS[k])
+                             .to_numpy())).sum(axis=-1) for k in names)
+        dev_hat = sum(float((2.0 * (sat[k] - plug[k])).sum()) for k in names)
         dbar = float(np.mean(resdev))
-        n_obs = sum(v.shape[-1] for v in ll.values())
+        n_obs = sum(ll[k].sizes[_OBS_DIMS[k]] for k in names)
         out = {"resdev": dbar, "pd": dbar - dev_hat, "dic": 2 * dbar - dev_hat,
                "n_data_points": float(n_obs)}
         self._cache["dic"] = out
@@ -456,17 +430,18 @@ def fit_nma(
     inputs = model_inputs(network, spec)
     fresh = inputs.key not in cache
     compiled = cache.get(inputs.key, build=lambda: build_model(inputs, spec))
+    current = compiled.with_data(**inputs.data)
     names = ["d", "d_direct"] + (["tau"] if spec.tau_mode == "prior" else [])
     start = time.perf_counter()
-    dt, diag = sample_checked(compiled, data=inputs.data, settings=settings,
-                              random_seed=random_seed, var_names=names)
+    dt, diag = sample_checked(current, settings=settings, random_seed=random_seed,
+                              var_names=names)
     seconds = time.perf_counter() - start
     post = _relabel(dt["posterior"].to_dataset(), inputs.coords)
-    ll, _ = _pointwise(inputs, post)
-    ll_ds = xr.Dataset({k: (("chain", "draw", _OBS_DIMS[k]), v) for k, v in ll.items()},
-                       coords={"chain": post["chain"], "draw": post["draw"],
-                               **{d: inputs.coords[d] for d in ("arm", "contrast_obs")
-                                  if inputs.coords[d]}})
+    coords = {k: v for k, v in inputs.coords.items() if v}
+    ll_ds = current.log_density(post, kind="likelihood", coords=coords)
+    free = {rv.name for rv in current.pm_model.free_RVs}
+    prior_ds = current.log_density(post, kind="prior", coords=coords, var_names=[
+        name for name in ("d", "d_direct", "tau", "mu") if name in free])
     obs = {}
     const = {}
     d = inputs.data
@@ -484,6 +459,7 @@ def fit_nma(
         "posterior": post,
         "sample_stats": dt["sample_stats"].to_dataset(),
         "log_likelihood": ll_ds,
+        "log_prior": prior_ds,
         "observed_data": xr.Dataset(obs, coords=coords),
         "constant_data": xr.Dataset(const, coords=coords),
     }
@@ -500,4 +476,4 @@ def fit_nma(
     return NMAFit(dt=tree, network=network, spec=spec, inputs=inputs,
                   higher_is_better=higher_is_better, diagnostics=diag,
                   compile_seconds=compiled.compile_seconds if fresh else 0.0,
-                  sample_seconds=seconds)
+                  sample_seconds=seconds, likelihood_at=current.likelihood_at)

@@ -10,9 +10,10 @@ The model is TSD2's (Dias et al. 2011, NICE DSU Technical Support Document 2, se
   non-centred as ``delta = X d + tau * A z`` (``A`` the block-diagonal Cholesky factor of that
   correlation); ``tau`` has an explicit prior from the registry; fixed effects set ``tau = 0``;
 - the priors of ``d`` and ``tau`` are **data**, as in the pairwise models
-  (:mod:`reanalyse.models.prior_graph`: every registry family is one weighted log-density graph),
-  so changing a prior, or going from random to fixed effects (tau = 0 through the same data),
-  reuses the compiled model;
+  (:mod:`reanalyse.models.prior_graph`: ``d`` and ``tau`` are free ``pm.CustomDist`` variables
+  whose one weighted log density covers every registry family), so changing a prior, or going
+  from random to fixed effects (tau = 0 through the same data), reuses the compiled model, and
+  ``pm.stats.compute_log_prior`` gives each prior's log density;
 - **likelihoods**, chosen per study from its data and the measure:
 
   ============================  =====================================================
@@ -25,12 +26,17 @@ The model is TSD2's (Dias et al. 2011, NICE DSU Technical Support Document 2, se
   contrast rows                 ``y ~ MvNormal(delta, V)`` with ``V`` the multi-arm covariance
   ============================  =====================================================
 
+  Each likelihood is an observed variable (``r_obs`` / ``y_arm_obs``, dim ``arm``; ``y_obs``,
+  dim ``contrast_obs``) whose mean parameter is the Deterministic ``<name>_fitted`` (the arm's
+  risk, the arm's mean, the contrast's conditional mean), so that ``pm.stats.
+  compute_log_likelihood`` gives the pointwise log-likelihood and the DIC's plug-in and
+  saturated deviances are the same likelihood with ``<name>_fitted`` fixed (``pm.do``).
   ``mu`` (dim ``study``) are the baselines of arm-level studies. With the log link every arm
-  needs ``mu_s + delta_sk < 0``; the baseline is sampled as ``mu_s = -smax_s - softplus(w_s)``
-  with ``smax_s`` a smooth maximum (log-sum-exp, sharpness 100) of 0 and the study's ``delta``, and
-  its prior ``N(0, baseline_sd^2)`` is kept through the change-of-variables term
-  ``log N(mu_s) + log sigmoid(w_s)``: the TSD2 prior restricted to the feasible region (up to a
-  sliver of width log(arms)/100 at the boundary), and no hard wall for the sampler. The
+  needs ``mu_s + delta_sk < 0``; the baseline (a free variable with prior ``N(0,
+  baseline_sd^2)``) is sampled as ``mu_s = -smax_s - softplus(w_s)`` (a transform of ``mu``,
+  its log-Jacobian ``log sigmoid(w_s)``) with ``smax_s`` a smooth maximum (log-sum-exp,
+  sharpness 100) of 0 and the study's ``delta``: the TSD2 prior restricted to the feasible region
+  (up to a sliver of width log(arms)/100 at the boundary), and no hard wall for the sampler. The
   multivariate normal is
   written as the product of its conditionals (each contrast given the earlier ones of its study),
   so that the pointwise log-likelihood is per contrast and sums to the exact joint density;
@@ -363,8 +369,6 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
         if lik in ("binomial_logit", "binomial_log"):
             data["r"] = np.asarray(r_obs, dtype=np.int64)
             data["n"] = np.asarray(n_obs, dtype=np.int64)
-            data["r_float"] = data["r"].astype(float)
-            data["n_float"] = data["n"].astype(float)
         else:
             data["y_arm"] = np.asarray(y_arm, dtype=float)
             data["se_arm"] = np.asarray(se_arm, dtype=float)
@@ -395,6 +399,52 @@ def model_inputs(network: Network, spec: NMASpec) -> ModelInputs:
                        arm_studies=arm_studies, contrast_studies=con_studies, key=key)
 
 
+def _smooth_cap(vals: Any) -> Any:
+    """Smooth maximum (log-sum-exp, sharpness :data:`CAP_SHARPNESS`) over the last axis."""
+    import pytensor.tensor as pt
+
+    top = pt.max(vals, axis=-1)
+    return top + pt.log(pt.sum(pt.exp(CAP_SHARPNESS * (vals - top[..., None])),
+                               axis=-1)) / CAP_SHARPNESS
+
+
+def _make_cap_transform() -> Any:
+    from pymc.logprob.transforms import Transform
+
+    class CapTransform(Transform):
+        """mu = -smax(arm deltas) - softplus(w): every arm of the study keeps p < 1."""
+
+        name = "w"
+
+        def forward(self, value: Any, *inputs: Any) -> Any:
+            import pytensor.tensor as pt
+
+            x = -_smooth_cap(inputs[-1]) - value  # softplus(w) > 0
+            return x + pt.log(-pt.expm1(-x))  # softplus^-1
+
+        def backward(self, value: Any, *inputs: Any) -> Any:
+            import pytensor.tensor as pt
+
+            return -_smooth_cap(inputs[-1]) - pt.softplus(value)
+
+        def log_jac_det(self, value: Any, *inputs: Any) -> Any:
+            import pytensor.tensor as pt
+
+            return -pt.softplus(-value)
+
+    return CapTransform()
+
+
+def _capped_baseline_logp(value: Any, sd: Any, vals: Any) -> Any:
+    import pymc as pm
+
+    return pm.logp(pm.Normal.dist(0.0, sd), value)
+
+
+def _capped_baseline_support_point(rv: Any, size: Any, sd: Any, vals: Any) -> Any:
+    return -_smooth_cap(vals) - np.log(2.0)
+
+
 def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-def]
     """The PyMC model for ``inputs`` and ``spec`` (variables ``d``, ``tau``, ``mu``, ``delta``).
 
@@ -406,11 +456,7 @@ def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-
     import pymc as pm
     import pytensor.tensor as pt
 
-    from reanalyse.models.prior_graph import (
-        effect_prior_data,
-        effect_prior_log_density,
-        tau_prior_vars,
-    )
+    from reanalyse.models.prior_graph import effect_prior_data, effect_prior_vars, tau_prior_vars
 
     coords = {k: v for k, v in inputs.coords.items() if v}
     with pm.Model(coords=coords) as model:
@@ -418,12 +464,10 @@ def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-
         data = {name: pm.Data(name, value) for name, value in inputs.data.items()
                 if name not in prior_keys}
         eff = effect_prior_data(spec.effect_prior)
-        d = pm.Flat("d", dims=inputs.param_dim)
-        pm.Potential("d_prior", pt.sum(effect_prior_log_density(d, eff)))
+        d = effect_prior_vars(name="d", dims=inputs.param_dim, data=eff)
         mean = pt.dot(data["X"], d)
         if spec.consistency == "nodesplit":
-            d_direct = pm.Flat("d_direct")
-            pm.Potential("d_direct_prior", effect_prior_log_density(d_direct, eff))
+            d_direct = effect_prior_vars(name="d_direct", data=eff)
             mean = mean + data["X_direct"] * d_direct
             d_ind = pt.dot(data["split_vector"], d)
             pm.Deterministic("d_indirect", d_ind)
@@ -436,35 +480,32 @@ def build_model(inputs: ModelInputs, spec: NMASpec):  # type: ignore[no-untyped-
         delta = pm.Deterministic("delta", mean + tau * pt.dot(data["A"], z), dims="contrast")
         if inputs.arm_studies:
             delta0 = pt.concatenate([pt.zeros((1,)), delta])
+            sd = data["prior_baseline_sd"]
             if inputs.likelihood == "binomial_log":
-                w = pm.Flat("mu_offset", dims="study")
                 vals = pt.concatenate([delta0, pt.full((1,), -1e3)])[data["arm_matrix"]]
-                top = pt.max(vals, axis=1)
-                smax = top + pt.log(pt.sum(pt.exp(CAP_SHARPNESS * (vals - top[:, None])),
-                                           axis=1)) / CAP_SHARPNESS
-                mu = pm.Deterministic("mu", -smax - pt.softplus(w), dims="study")
-                sd = data["prior_baseline_sd"]
-                pm.Potential("mu_prior", pt.sum(
-                    -0.5 * (mu / sd) ** 2 - pt.log(sd) - 0.5 * np.log(2 * np.pi)
-                    - pt.softplus(-w)))
+                mu = pm.CustomDist("mu", sd, vals, logp=_capped_baseline_logp,
+                                   support_point=_capped_baseline_support_point,
+                                   transform=_make_cap_transform(), signature="(),(a)->()",
+                                   dims="study", class_name="CappedBaseline")
             else:
-                mu = pm.Normal("mu", 0.0, data["prior_baseline_sd"], dims="study")
+                mu = pm.Normal("mu", 0.0, sd, dims="study")
             # one-hot products instead of fancy indexing (cheaper gradients in numba)
             eta = pt.dot(data["arm_study_onehot"], mu) + pt.dot(data["arm_delta_onehot"], delta)
-            # binomial kernels without the constant log C(n, r) (the pointwise log-likelihood
-            # in the DataTree is computed in full from the draws, reanalyse.nma.fit)
             if inputs.likelihood == "binomial_logit":
-                r, n = data["r_float"], data["n_float"]
-                pm.Potential("r_obs", pt.sum(r * eta - n * pt.softplus(eta)))
+                p = pm.Deterministic("r_obs_fitted", pm.math.sigmoid(eta), dims="arm")
+                pm.Binomial("r_obs", n=data["n"], p=p, observed=data["r"], dims="arm")
             elif inputs.likelihood == "binomial_log":
-                r, n = data["r_float"], data["n_float"]
-                pm.Potential("r_obs", pt.sum(r * eta + (n - r) * pt.log1mexp(eta)))
+                p = pm.Deterministic("r_obs_fitted", pt.exp(eta), dims="arm")
+                pm.Binomial("r_obs", n=data["n"], p=p, observed=data["r"], dims="arm")
             else:
-                pm.Normal("y_arm_obs", mu=eta, sigma=data["se_arm"], observed=data["y_arm"],
+                fitted = pm.Deterministic("y_arm_obs_fitted", eta, dims="arm")
+                pm.Normal("y_arm_obs", mu=fitted, sigma=data["se_arm"], observed=data["y_arm"],
                           dims="arm")
         if inputs.n_contrast_obs:
             theta = pt.dot(data["obs_delta_onehot"], delta)
-            cond_mean = theta - pt.dot(data["R"], data["y"] - theta)
+            cond_mean = pm.Deterministic("y_obs_fitted",
+                                         theta - pt.dot(data["R"], data["y"] - theta),
+                                         dims="contrast_obs")
             pm.Normal("y_obs", mu=cond_mean, sigma=data["sigma"], observed=data["y"],
                       dims="contrast_obs")
     return model

@@ -9,6 +9,8 @@
   acceptance, and return ``(xarray.DataTree, Diagnostics)``; a run that still fails is returned
   with ``status="flagged"``.
 - :func:`diagnose`: the checks on their own.
+- :class:`LogDensity`: the pointwise log-likelihood and log prior of a model at posterior draws
+  (what ``pm.stats.compute_log_likelihood`` / ``compute_log_prior`` compute), compiled once.
 
 Examples
 --------
@@ -22,6 +24,7 @@ Examples
 """
 
 from reanalyse.sampling.compile import CompiledModel, ModelCache, compile_model
+from reanalyse.sampling.density import LogDensity
 from reanalyse.sampling.diagnostics import Diagnostics, DiagnosticStatus, diagnose
 from reanalyse.sampling.run import attempt_seed, normalise_seed, sample_checked, sample_once
 from reanalyse.sampling.settings import DEFAULT_SETTINGS, SamplerSettings
@@ -35,6 +38,7 @@ __all__ = [
     "CompiledModel",
     "DiagnosticStatus",
     "Diagnostics",
+    "LogDensity",
     "ModelCache",
     "SamplerSettings",
     "attempt_seed",

@@ -11,6 +11,11 @@ What may change size: a ``pm.Data`` array may change its length between fits as 
 time). A model with one free variable per study (the binomial models) must therefore be compiled
 once per number of studies; :class:`ModelCache` keys on whatever the caller says determines the
 structure.
+
+The compiled model also carries the PyMC model it was compiled from and its
+:class:`~reanalyse.sampling.density.LogDensity`, so that the pointwise log-likelihood and log
+prior of a fit (``pm.stats.compute_log_likelihood`` / ``compute_log_prior``) are compiled once
+per structure too and evaluated with the fit's data (:meth:`CompiledModel.log_density`).
 """
 
 from __future__ import annotations
@@ -24,8 +29,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from reanalyse.sampling.density import LogDensity
+
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
     import pymc as pm
+    import xarray as xr
 
 __all__ = ["CompiledModel", "ModelCache", "compile_model"]
 
@@ -48,6 +58,11 @@ class CompiledModel:
         Wall time of the compilation.
     key
         The structure key it was cached under (:class:`ModelCache`), if any.
+    pm_model
+        The PyMC model it was compiled from (its ``pm.Data`` hold the values it was built
+        with; :attr:`data_value` has this copy's).
+    density
+        The model's :class:`~reanalyse.sampling.density.LogDensity` (shared by every copy).
     """
 
     nutpie_model: Any
@@ -57,6 +72,8 @@ class CompiledModel:
     compile_seconds: float
     key: Hashable | None = None
     used_data_names: frozenset[str] = frozenset()
+    pm_model: Any = field(default=None, repr=False, compare=False)
+    density: LogDensity | None = field(default=None, repr=False, compare=False)
     _data: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def with_data(self, **updates: ArrayLike) -> CompiledModel:
@@ -105,6 +122,26 @@ class CompiledModel:
             raise KeyError(f"unknown data container {name!r}")
         return np.asarray(self._data[name])
 
+    def log_density(self, posterior: xr.Dataset | xr.DataTree, *, kind: str,
+                    var_names: Sequence[str] | None = None,
+                    coords: Mapping[str, Sequence[Any]] | None = None) -> xr.Dataset:
+        """Pointwise log-likelihood (``kind="likelihood"``) or log prior (``"prior"``) of the
+        model at ``posterior``'s draws, with this copy's data and priors: the groups
+        ``pm.stats.compute_log_likelihood`` / ``compute_log_prior`` fill, compiled once per
+        structure (:class:`~reanalyse.sampling.density.LogDensity`)."""
+        if self.density is None:
+            raise ValueError("this compiled model has no PyMC model to evaluate")
+        return self.density.evaluate(posterior, kind=kind,  # type: ignore[arg-type]
+                                     var_names=var_names, coords=coords, data=self._data)
+
+    def likelihood_at(self, values: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+        """The observed variables' pointwise log density with the named model variables fixed
+        at ``values`` (:meth:`~reanalyse.sampling.density.LogDensity.likelihood_at`), with this
+        copy's data."""
+        if self.density is None:
+            raise ValueError("this compiled model has no PyMC model to evaluate")
+        return self.density.likelihood_at(values, data=self._data)
+
 
 def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> CompiledModel:
     """Compile a PyMC model with nutpie (numba backend), once.
@@ -148,6 +185,8 @@ def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> Compile
         free_var_names=tuple(rv.name for rv in pm_model.free_RVs),
         compile_seconds=seconds,
         key=key,
+        pm_model=pm_model,
+        density=LogDensity(pm_model),
         used_data_names=frozenset(getattr(var, "name", None)
                                   for var in getattr(compiled, "shared_var_keys", {})),
         _data=data,

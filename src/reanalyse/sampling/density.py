@@ -1,0 +1,178 @@
+"""Pointwise log densities of a PyMC model at posterior draws, compiled once per structure.
+
+:meth:`LogDensity.evaluate` computes what ``pm.stats.compute_log_likelihood`` (``kind=
+"likelihood"``: the observed variables) and ``pm.stats.compute_log_prior`` (``kind="prior"``:
+free variables) compute, the same way: the model with its value transforms removed
+(``remove_value_transforms``), ``Model.logp(vars, sum=False)``, evaluated draw by draw with
+PyMC's ``apply_function_over_dataset`` and labelled with the model's dims. The difference is
+when it compiles: PyMC's functions compile a new PyTensor function on every call, this one
+compiles once per (kind, variables) and then takes new values of the model's ``pm.Data``
+containers (data and prior hyperparameters) and coordinates, as the nutpie-compiled model does
+(:meth:`reanalyse.sampling.CompiledModel.with_data`). A test checks both give the same groups.
+
+:meth:`LogDensity.likelihood_at` evaluates the observed variables' log density with some
+model variables fixed at given values (``pm.do``): a plug-in or saturated deviance from the
+model's own likelihood.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from numpy.typing import ArrayLike
+
+__all__ = ["LogDensity"]
+
+SAMPLE_DIMS = ("chain", "draw")
+
+
+class LogDensity:
+    """Log densities of one PyMC model, compiled on first use and reused with new data.
+
+    Parameters
+    ----------
+    model
+        The PyMC model (its ``pm.Data`` containers hold data and priors).
+
+    Examples
+    --------
+    >>> density = LogDensity(pm_model)                                           # doctest: +SKIP
+    >>> density.evaluate(idata["posterior"], kind="likelihood")                  # doctest: +SKIP
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._untransformed: Any = None
+        self._functions: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------- posterior draws
+    def evaluate(
+        self,
+        posterior: xr.Dataset | xr.DataTree,
+        *,
+        kind: Literal["likelihood", "prior"],
+        var_names: Sequence[str] | None = None,
+        coords: Mapping[str, Sequence[Any]] | None = None,
+        data: Mapping[str, ArrayLike] | None = None,
+    ) -> xr.Dataset:
+        """Elementwise log density of ``var_names`` at every draw of ``posterior``.
+
+        Parameters
+        ----------
+        posterior
+            The draws of (at least) every free variable, dims ``(chain, draw, ...)``.
+        kind
+            ``"likelihood"`` (default variables: every observed one) or ``"prior"`` (every
+            free one).
+        var_names
+            The variables; their dims come from the model.
+        coords
+            Coordinate values of this fit (e.g. the ``study`` labels); a dim whose length is a
+            shared variable of the model takes the new length.
+        data
+            New values of ``pm.Data`` containers (default: those the model holds).
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per name, dims ``(chain, draw, *model dims)``.
+        """
+        from pymc.backends.arviz import apply_function_over_dataset
+
+        if kind not in ("likelihood", "prior"):
+            raise ValueError(f"kind must be 'likelihood' or 'prior', got {kind!r}")
+        with self._lock:
+            umodel = self._umodel()
+            targets = list(umodel.observed_RVs if kind == "likelihood" else umodel.free_RVs)
+            names = (tuple(rv.name for rv in targets) if var_names is None
+                     else tuple(var_names))
+            unknown = [n for n in names if umodel.named_vars.get(n) not in targets]
+            if unknown:
+                raise ValueError(f"{', '.join(unknown)}: not "
+                                 f"{'observed' if kind == 'likelihood' else 'free'} variables "
+                                 "of the model")
+            key = (kind, names)
+            fn = self._functions.get(key)
+            if fn is None:
+                fn = umodel.compile_fn(inputs=umodel.value_vars,
+                                       outs=umodel.logp(vars=[umodel[n] for n in names],
+                                                        sum=False),
+                                       on_unused_input="ignore")
+                self._functions[key] = fn
+            self._set(umodel, data=data, coords=coords)
+            out_coords, dims = self._coords_and_dims(umodel, coords)
+            ds = posterior.to_dataset() if isinstance(posterior, xr.DataTree) else posterior
+            free = [rv.name for rv in umodel.free_RVs]
+            ds = ds[free].astype({name: umodel.rvs_to_values[umodel[name]].type.dtype
+                                  for name in free}, copy=False)
+            return apply_function_over_dataset(fn, ds, output_var_names=list(names),
+                                               sample_dims=SAMPLE_DIMS, dims=dims,
+                                               coords=out_coords, progressbar=False)
+
+    # ----------------------------------------------------------------- fixed values
+    def likelihood_at(
+        self,
+        values: Mapping[str, ArrayLike],
+        *,
+        data: Mapping[str, ArrayLike] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Pointwise log density of every observed variable with the model variables named in
+        ``values`` fixed there (``pm.do``; e.g. each observation's mean parameter at its
+        posterior mean, or at the data themselves for the saturated model).
+
+        Raises
+        ------
+        pytensor.graph.fg.MissingInputError
+            If an observed variable still depends on a free variable.
+        """
+        import pymc as pm
+
+        key = ("do", tuple(sorted(values)))
+        with self._lock:
+            entry = self._functions.get(key)
+            if entry is None:
+                intervened = pm.do(self.model, {name: np.asarray(v, dtype=float)
+                                                for name, v in values.items()})
+                observed = list(intervened.observed_RVs)
+                fn = intervened.compile_fn(inputs=[], outs=intervened.logp(vars=observed,
+                                                                          sum=False))
+                entry = (intervened, fn, [rv.name for rv in observed])
+                self._functions[key] = entry
+            intervened, fn, names = entry
+            self._set(intervened, data={**(data or {}), **values}, coords=None)
+            return {name: np.asarray(v) for name, v in zip(names, fn({}), strict=True)}
+
+    # ----------------------------------------------------------------- helpers
+    def _umodel(self) -> Any:
+        if self._untransformed is None:
+            from pymc.model.transform.conditioning import remove_value_transforms
+
+            self._untransformed = remove_value_transforms(self.model)
+        return self._untransformed
+
+    @staticmethod
+    def _set(model: Any, *, data: Mapping[str, ArrayLike] | None,
+             coords: Mapping[str, Sequence[Any]] | None) -> None:
+        from pytensor.compile.sharedvalue import SharedVariable
+
+        for name, value in (data or {}).items():
+            var = model.named_vars.get(name)
+            if isinstance(var, SharedVariable):
+                var.set_value(np.asarray(value, dtype=var.type.dtype))
+        for dim, labels in (coords or {}).items():
+            length = model.dim_lengths.get(dim)
+            if isinstance(length, SharedVariable):
+                length.set_value(np.asarray(len(labels), dtype=length.type.dtype))
+
+    @staticmethod
+    def _coords_and_dims(model: Any, coords: Mapping[str, Sequence[Any]] | None
+                         ) -> tuple[dict[str, Any], dict[str, Any]]:
+        from pymc.backends.arviz import coords_and_dims_for_inferencedata
+
+        model_coords, dims = coords_and_dims_for_inferencedata(model)
+        return {**model_coords, **{k: list(v) for k, v in (coords or {}).items()}}, dims
