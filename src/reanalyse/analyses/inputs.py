@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reanalyse.analyses.root import find_root, resolve
-from reanalyse.analyses.scenarios import read_rows, select_scenario
+from reanalyse.analyses.scenarios import file_version, read_rows, select_scenario
 from reanalyse.analyses.spec import AnalysisSpec
 from reanalyse.data import StudyTable, load_table
 from reanalyse.data.table import row_kinds as table_row_kinds
@@ -38,11 +38,6 @@ class AnalysisRows:
     units: list[str]
     unusable: list[str]
 
-    @property
-    def has_contrasts(self) -> bool:
-        """Some unit enters as a contrast (estimate and SE/CI) rather than arm data."""
-        return bool((row_kinds(self.frame) == "contrast").any())
-
     def table(self) -> StudyTable:
         """The rows as a validated study table."""
         return load_table(self.frame, name=f"{self.spec.id} [{self.scenario}]")
@@ -55,7 +50,7 @@ def analysis_rows(spec: AnalysisSpec, *, scenario: str = "sourced",
     paths = [resolve(spec.data, base)]
     if scenario != "sourced" and spec.reconstruction_data:
         paths.append(resolve(spec.reconstruction_data, base))
-    files = tuple((str(p), *_version(p), str(p.relative_to(base)) if p.is_relative_to(base)
+    files = tuple((str(p), *file_version(p), str(p.relative_to(base)) if p.is_relative_to(base)
                    else str(p)) for p in paths)
     rows = _scenario_rows(files, scenario, spec.data)
     rows = rows[rows["outcome"] == spec.outcome]
@@ -75,14 +70,6 @@ def row_kinds(frame: pd.DataFrame) -> pd.Series:
         return (frame[col].astype(str).str.strip() != "").to_numpy()
 
     return pd.Series(table_row_kinds(filled), index=frame.index, dtype=object)
-
-
-def _version(path: Path) -> tuple[int, int]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return (-1, -1)  # read_rows then names the missing file
-    return (stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=64)

@@ -55,9 +55,18 @@ def read_rows(path: str | Path, *, name: str | None = None) -> pd.DataFrame:
     label = name or str(path)
     if not path.is_file():
         raise DataValidationError.single(file=label, rule="file", message="file not found")
-    stat = path.stat()
     # every analysis of a review reads the same file: parse it once per version of the file
-    return _read_rows_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, label).copy()
+    return _read_rows_cached(str(path.resolve()), *file_version(path), label).copy()
+
+
+def file_version(path: Path) -> tuple[int, int]:
+    """``(mtime_ns, size)`` of a file, what the caches of its rows are keyed on (``(-1, -1)``
+    for a file that cannot be read; reading it then names the problem)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=32)
