@@ -218,7 +218,7 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
     if primary is not None:
         factor = uisd if scale == "MD" and uisd else 1.0
         prep.tipping = tipping_points(
-            y=y, se=se, scale=scale, effect_prior=eff, benefit_sign=sign, threshold=primary.t,
+            y=y, se=se, effect_prior=eff, benefit_sign=sign, threshold=primary.t,
             scan_min=defaults.tipping.scale_min * factor,
             scan_max=defaults.tipping.scale_max * factor)
     return prep

@@ -33,7 +33,6 @@ def tipping_points(
     *,
     y: np.ndarray,
     se: np.ndarray,
-    scale: str,
     effect_prior: EffectPrior,
     benefit_sign: int,
     threshold: float,
