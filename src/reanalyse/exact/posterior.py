@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
+from scipy.special import logsumexp
 from numpy.typing import ArrayLike, NDArray
 
 from reanalyse.exact.conditional import (
@@ -225,27 +226,70 @@ class ExactPosterior:
         return float(np.sqrt(np.sum(self._w * (sds**2 + (means - m) ** 2))))
 
     def sample(self, draws: int, *, rng: np.random.Generator) -> dict[str, NDArray[np.float64]]:
-        """Joint draws of ``mu``, ``tau``, ``theta`` (shape ``(draws, k)``) and ``theta_new``:
-        a mixture component (a tau node, or a (tau, lambda) node under a Student-t prior) by its
-        weight, mu from its normal conditional, then each ``theta_i | mu, tau, y_i`` (precision
-        ``1/se_i^2 + 1/tau^2``; equal to mu when tau = 0) and ``theta_new ~ N(mu, tau^2)``."""
+        """Independent joint draws of ``mu``, ``tau``, ``theta`` (shape ``(draws, k)``) and
+        ``theta_new``: tau by inverse CDF from its marginal posterior (continuous, not only on
+        the quadrature nodes), then, at each drawn tau, mu from its conditional (under a
+        Student-t prior first the prior's precision multiplier lambda by its conditional
+        weight), each ``theta_i | mu, tau, y_i`` (precision ``1/se_i^2 + 1/tau^2``; equal to mu
+        when tau = 0) and ``theta_new ~ N(mu, tau^2)``."""
         if draws < 1:
             raise ValueError("draws must be at least 1")
-        pick = rng.choice(self._w.size, size=draws, p=self._w / self._w.sum())
-        tau = self._comp_tau[pick]
-        mu = rng.normal(self._mu_mean[pick], self._mu_sd[pick])
+        tau = np.asarray(self._tau.quantile(rng.uniform(size=draws)), dtype=np.float64)
+        within, cond = components_given_tau(self._data, tau)
+        m = within.shape[1]
+        if m > 1:  # pick a lambda node per draw by its weight given that tau
+            u = rng.uniform(size=draws)[:, None]
+            pick = np.minimum((np.cumsum(within, axis=1) < u).sum(axis=1), m - 1)
+            rows = np.arange(draws) * m + pick
+        else:
+            rows = np.arange(draws)
+        mu = rng.normal(cond.mean[rows], np.sqrt(cond.var[rows]))
         y, se2 = self._data.y[None, :], self._data.se[None, :] ** 2
         t2 = tau[:, None] ** 2
         b = se2 / (se2 + t2)  # shrinkage, exact and finite at tau = 0
         theta = rng.normal(b * mu[:, None] + (1.0 - b) * y, np.sqrt(se2 * t2 / (se2 + t2)))
         return {"mu": mu, "tau": tau, "theta": theta, "theta_new": rng.normal(mu, tau)}
 
+    def _log_exp_moment_given_tau(
+        self, parameter: str, power: int
+    ) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+        """``tau -> log E[exp(power * parameter) | tau, y]`` (log-normal moments of the normal
+        conditionals, mixed over lambda under a Student-t prior on mu)."""
+
+        def log_moment(t: NDArray[np.float64]) -> NDArray[np.float64]:
+            within, cond = components_given_tau(self._data, np.asarray(t, dtype=np.float64))
+            mean, var = cond.mean, cond.var
+            if parameter == "theta_new":
+                mean, var = theta_new_given_tau(cond)
+            log_m = (power * mean + 0.5 * power**2 * var).reshape(within.shape)
+            with np.errstate(divide="ignore"):
+                return logsumexp(log_m + np.log(within), axis=1)
+
+        return log_moment
+
     def exp_moment(self, parameter: Parameter, power: int = 1, *, study: Study = None) -> float:
         """``E[exp(power * parameter)]`` for an effect parameter: the natural-scale moments of
-        a log ratio (log-normal moments of each normal component, mixed over tau)."""
+        a log ratio; ``inf`` when the moment does not exist.
+
+        The study effects' conditional moments are bounded in tau, as are mu's under a normal
+        prior: their log-normal moments are mixed over the posterior's tau nodes. For
+        ``theta_new``, and for ``mu`` under a flat or Student-t prior, the conditional variance
+        grows like tau^2, so ``p(tau | y) E[exp(power X) | tau, y]`` lives further right than
+        the posterior of tau and may not be integrable at all (a half-normal prior of scale s
+        against ``exp(power^2 tau^2 / 2)`` when ``power * s >= 1``): that integrand gets its own
+        adaptive quadrature (:meth:`TauPosterior.expectation`), ``inf`` when its tail is not
+        integrable.
+        """
         self._check(parameter, study)
         if parameter == "tau":
             raise ValueError("exp_moment is for the effect parameters mu, theta and theta_new")
+        bounded = parameter == "theta" or (
+            parameter == "mu"
+            and self._data.mu_prior_sd is not None
+            and self._data.mu_prior_df is None
+        )
+        if not bounded and isinstance(self._tau, TauPosterior):
+            return self._tau.expectation(self._log_exp_moment_given_tau(parameter, power))
         means, sds = self._components(parameter, study)
         with np.errstate(over="ignore"):
             return float(np.sum(self._w * np.exp(power * means + 0.5 * (power * sds) ** 2)))

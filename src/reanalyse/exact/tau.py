@@ -21,6 +21,7 @@ A fixed tau (including the fixed-effect model, tau = 0) is a point mass: :class:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,6 +60,9 @@ _PRIOR_QS = np.array(
 _FIRST_SPLIT = 0.75
 #: Relative weight below which a node is dropped from the rule (their total is < n * 1e-18).
 _PRUNE = 1e-18
+#: A right tail ``tau^-a`` counts as integrable when ``a > 1 + TAIL_MARGIN`` (the exponent is
+#: read numerically).
+TAIL_MARGIN = 0.05
 
 
 class ImproperUniformTau:
@@ -172,8 +176,10 @@ class TauPosterior:
         density: UnnormalisedTauDensity,
         quadrature: LogQuadrature,
         tail_exponent: float,
+        scale: float,
     ) -> None:
         self._density = density
+        self._scale = scale
         self._prior = density.prior
         self._quad = quadrature
         self.tail_exponent = tail_exponent
@@ -290,7 +296,56 @@ class TauPosterior:
     # -- moments -----------------------------------------------------------------------------
     def has_moment(self, power: int) -> bool:
         """Whether ``E[tau^power]`` is finite (judged from the right tail of the posterior)."""
-        return bool(self.tail_exponent > power + 1.0 + 0.05)
+        return bool(self.tail_exponent > power + 1.0 + TAIL_MARGIN)
+
+    def expectation(
+        self, log_factor: Callable[[NDArray[np.float64]], NDArray[np.float64]]
+    ) -> float:
+        """``E[f(tau) | y]`` for a positive factor given by its log, ``log f``, by an adaptive
+        quadrature of its own (``f`` may move the mass far right of the posterior of tau, as
+        ``E[exp(X) | tau]`` does when ``Var[X | tau]`` grows like tau^2); ``inf`` when the
+        integrand's right tail ``p(tau | y) f(tau) ~ tau^-a`` has ``a <= 1``."""
+
+        def log_g(u: NDArray[np.float64]) -> NDArray[np.float64]:
+            flat = np.asarray(u, dtype=np.float64).reshape(-1)
+            with np.errstate(all="ignore"):
+                val = self._density.on_log_scale(flat) + np.asarray(
+                    log_factor(np.exp(flat)), dtype=np.float64
+                ).reshape(-1)
+            return np.where(np.isnan(val), -np.inf, val).reshape(np.shape(u))
+
+        hi_support = float(self._prior.support[1])
+        lo = float(self._quad.edges[0])
+        log_tail = -np.inf  # log of the mass beyond the integrated range
+        if np.isfinite(hi_support):
+            top = float(np.log(hi_support))
+        else:
+            # beyond T = 1e4 times the data scale (or the posterior's own range) the likelihood
+            # is polynomial in tau: read the integrand's exponent there, as for the moments of
+            # tau, and add its tail analytically, ∫_T^∞ h(T) (t / T)^-a dt = T h(T) / (a - 1)
+            # (further out, exp(c tau^2) against a Gaussian prior tail loses its precision)
+            top = max(float(np.log(self._scale)) + np.log(1e4), float(self._quad.edges[-1]))
+            ends = np.array([top - np.log(10.0), top])
+            g_ends = log_g(ends)  # on the log(tau) scale: log(tau h(tau))
+            if np.any(np.isfinite(g_ends)):
+                exponent = -(g_ends[1] - g_ends[0]) / np.log(10.0) + 1.0
+                if not np.all(np.isfinite(g_ends)) or exponent <= 1.0 + TAIL_MARGIN:
+                    return float("inf")
+                log_tail = float(g_ends[1] - np.log(exponent - 1.0))
+        scan = np.append(np.arange(lo, top, _SCAN_STEP), top)
+        log_h = log_g(scan)
+        if not np.any(np.isfinite(log_h)):
+            return 0.0
+        keep, (shift,) = _significant(scan, log_h, [0.0])
+        idx = np.flatnonzero(keep)
+        a = scan[max(int(idx[0]) - 1, 0)]
+        b = scan[min(int(idx[-1]) + 1, scan.size - 1)]
+        peak = float(scan[int(np.argmax(log_h))])
+        breakpoints = np.unique([a, b] + [v for v in (peak,) if a < v < b])
+        quad = adaptive_log_quadrature(log_g, breakpoints, shift=shift, rtol=1e-10)
+        log_total = np.logaddexp(np.log(quad.total) + quad.shift, log_tail)
+        with np.errstate(over="ignore"):
+            return float(np.exp(log_total - self.log_normaliser))
 
     def mean(self) -> float:
         """Posterior mean of tau (``inf`` when it does not exist)."""
@@ -406,12 +461,12 @@ def fit_tau_posterior(
     if not np.any(np.isfinite(log_h)):
         raise ValueError("the posterior of tau is zero everywhere: check the prior and the data")
     tail = _tail_exponent(density, hi_support, s_hi)
-    if tail <= 1.0 + 0.05:
+    if tail <= 1.0 + TAIL_MARGIN:
         raise ValueError(
             "the posterior of tau is improper (its right tail does not decay faster than 1/tau); "
             "use a proper prior on tau or more studies"
         )
-    powers = [0.0] + [float(r) for r in (1, 2) if tail > r + 1.0 + 0.05]
+    powers = [0.0] + [float(r) for r in (1, 2) if tail > r + 1.0 + TAIL_MARGIN]
     keep, shifts = _significant(scan, log_h, powers)
     # a posterior still significant at an end of the scan (log-t priors decay only polynomially
     # in log tau) gets a wider scan, in coarser steps, up to the hard limits or the support
@@ -451,4 +506,4 @@ def fit_tau_posterior(
         rtol=rtol,
         order=order,
     )
-    return TauPosterior(density=density, quadrature=quad, tail_exponent=tail)
+    return TauPosterior(density=density, quadrature=quad, tail_exponent=tail, scale=s_hi)
