@@ -27,10 +27,10 @@ class _HalfNormal:
     def __init__(self, scale: float) -> None:
         self.dist, self.support = stats.halfnorm(scale=scale), (0.0, np.inf)
 
-    def logpdf(self, tau):  # noqa: ANN001, ANN201
+    def logpdf(self, tau):
         return self.dist.logpdf(tau)
 
-    def ppf(self, q):  # noqa: ANN001, ANN201
+    def ppf(self, q):
         return self.dist.ppf(q)
 
 
@@ -59,8 +59,8 @@ def _brute_exp_moment_theta_new(scale: float, power: int) -> float:
         return np.exp(log_joint(mu, tau) - shift)
 
     opts = {"epsabs": 0.0, "epsrel": 1e-9, "limit": 400}
-    top = lambda tau: integrate.quad(lambda m: num(m, tau), -np.inf, np.inf, **opts)[0]  # noqa: E731
-    bottom = lambda tau: integrate.quad(lambda m: den(m, tau), -np.inf, np.inf, **opts)[0]  # noqa: E731
+    top = lambda tau: integrate.quad(lambda m: num(m, tau), -np.inf, np.inf, **opts)[0]
+    bottom = lambda tau: integrate.quad(lambda m: den(m, tau), -np.inf, np.inf, **opts)[0]
     n = integrate.quad(top, 0, np.inf, **opts)[0]
     d = integrate.quad(bottom, 0, np.inf, **opts)[0]
     return n / d

@@ -7,8 +7,8 @@ from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import logsumexp
 
 from reanalyse.exact.conditional import (
     MetaData,
