@@ -506,3 +506,26 @@ def test_nma_cli_default_priors_are_the_pipelines() -> None:
     assert table["logOR"]["default_effect"] == "vague-logor"
     # an MD network has no unit-information SD: no default tau prior, say so
     assert default_priors("MD") == (None, table["MD"]["default_effect"])
+
+
+def test_nma_cli_default_priors_follow_the_projects_own_defaults(tmp_path) -> None:
+    """A project's analyses/defaults/bayes.toml overrides the packaged defaults for the CLI as
+    it does for the pipeline."""
+    from reanalyse.cli.nma import _project_root, default_priors
+    from tests.conftest import PACKAGED_DEFAULTS
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'review'\n")
+    own = tmp_path / "analyses" / "defaults"
+    own.mkdir(parents=True)
+    text = (PACKAGED_DEFAULTS / "bayes.toml").read_text()
+    marker = '[scale.logOR]\ndefault_tau = "half-normal-0.5"\n'
+    assert marker in text
+    (own / "bayes.toml").write_text(text.replace(
+        marker, '[scale.logOR]\ndefault_tau = "half-normal-1.0"\n'))
+    data = tmp_path / "data" / "trials.csv"
+    data.parent.mkdir()
+    data.write_text("study,treatment,events,total\n")
+    root = _project_root(data)
+    assert root == tmp_path.resolve()
+    assert default_priors("logOR", root=root)[0] == "half-normal-1.0"
+    assert default_priors("logOR")[0] == "half-normal-0.5"

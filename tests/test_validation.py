@@ -29,6 +29,11 @@ CASES = [
     ("missing column", "study,treatment,n,mean\nA,drug,10,5\nA,placebo,10,4\n", 2, "sd", "MD"),
     ("non-numeric", "study,treatment,events,total\nA,drug,three,10\nA,placebo,5,10\n", 2,
      "events", "RR"),
+    # Python's float() reads these; a spreadsheet cell holding them is a typing error
+    ("non-numeric", "study,treatment,events,total\nA,drug,3,1_000\nA,placebo,5,10\n", 2,
+     "total", "RR"),
+    ("non-numeric", "study,treatment,n,mean,sd\nA,drug,10,\u0665.0,1\nA,placebo,10,4,1\n", 2,
+     "mean", "MD"),
     ("n <= 0", "study,treatment,n,mean,sd\nA,drug,0,5,1\nA,placebo,10,4,1\n", 2, "n", "MD"),
     ("sd <= 0", "study,treatment,n,mean,sd\nA,drug,10,5,1\nA,placebo,10,4,-1\n", 3, "sd", "MD"),
     ("events < 0", "study,treatment,events,total\nA,drug,-1,10\nA,placebo,5,10\n", 2, "events",
@@ -208,3 +213,31 @@ def test_rows_picked_for_an_analysis_are_named_by_their_own_file_and_row(tmp_pat
     # spreadsheet rows: the header is row 1, so list index i is row i + 1
     assert found == {("data/iim2023/outcomes.csv", mtx + 1, "total", "non-numeric"),
                      ("data/iim2023/outcomes.csv", pred + 1, "events", "events > total")}
+
+
+def test_an_arm_row_emptied_of_its_data_is_refused_by_file_and_row(tmp_path) -> None:
+    """A picked arm row with no data at all is a fault of the file, named by file and row, not
+    a study the analysis passes over with a note."""
+    import shutil
+
+    from reanalyse.analyses import load_analysis
+    from reanalyse.analyses.inputs import analysis_rows
+    from tests.conftest import REPO
+
+    root = tmp_path / "project"
+    (root / "analyses").mkdir(parents=True)
+    shutil.copytree(REPO / "data" / "iim2023", root / "data" / "iim2023")
+    shutil.copy(REPO / "analyses" / "mtx_jdm_printo_20.toml", root / "analyses")
+    path = root / "data" / "iim2023" / "outcomes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    mtx = next(i for i, ln in enumerate(lines)
+               if ln.startswith("Ruperto 2016,methotrexate,,printo_20,"))
+    assert ",33,46," in lines[mtx]
+    lines[mtx] = lines[mtx].replace(",33,46,", ",,,")
+    path.write_text("".join(lines), encoding="utf-8")
+    spec = load_analysis(root / "analyses" / "mtx_jdm_printo_20.toml", root=root)
+    with pytest.raises(DataValidationError) as info:
+        analysis_rows(spec, root=root).table()
+    found = {(p.file, p.row, p.rule) for p in info.value.problems}
+    assert ("data/iim2023/outcomes.csv", mtx + 1, "row kind") in found
+    assert all(p.file == "data/iim2023/outcomes.csv" and p.row for p in info.value.problems)

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from reanalyse.conversions import benefit_sign
 from reanalyse.data import StudyTable, load_table
 from reanalyse.measures import (
-    BINARY_MEASURES,
     Measure,
     Method,
     Model,
@@ -104,7 +104,8 @@ def pool(
         The arms compared: group 1 (experimental) and group 2 (comparator).
     method
         ``MH`` (Mantel-Haenszel), ``IV`` (inverse variance) or ``PETO``; by default ``MH`` for
-        binary measures and ``IV`` for continuous ones, as RevMan.
+        binary measures and ``IV`` for continuous ones, as RevMan, and ``IV`` (with a note)
+        when a study is given only as a contrast (estimate and SE or CI).
     model, tau2, hksj
         Fixed or random effects; the tau² estimator (DerSimonian-Laird as RevMan 5, REML,
         Paule-Mandel); the Hartung-Knapp-Sidik-Jonkman interval.
@@ -120,8 +121,7 @@ def pool(
     """
     from reanalyse.pooling import pool as pool_table
 
-    chosen = method or ("MH" if measure in BINARY_MEASURES else "IV")
-    return pool_table(_selected(table, outcome, timepoint), measure=measure, method=chosen,
+    return pool_table(_selected(table, outcome, timepoint), measure=measure, method=method,
                       model=model, tau2_method=tau2, hksj=hksj, treatment=treatment,
                       control=control, level=level)
 
@@ -246,6 +246,14 @@ def sensitivity_grid(
     data = ContrastData.from_effects(effects, measure=measure)
     scale = analysis_scale(measure)
     t_analysis = None if threshold is None else _to_analysis_scale(threshold, measure)
+    if t_analysis is not None and not t_analysis * benefit_sign(
+        higher_is_better=higher_is_better
+    ) > 0:
+        null = 1 if is_ratio(measure) else 0
+        side = "above" if higher_is_better else "below"
+        raise ValueError(
+            f"threshold {threshold:g} is not on the side of benefit: with higher_is_better="
+            f"{higher_is_better} a clinically meaningful benefit lies {side} {null} ({measure})")
     cells: dict[tuple[str, str], dict[str, float]] = {}
     tau_ids: list[str] = []
     effect_ids: list[str] = []

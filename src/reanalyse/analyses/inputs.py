@@ -110,7 +110,11 @@ def _units(rows: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[s
             con = [i for i in where if kinds[i] == "contrast"
                    and {treatment[i], comparator[i]} == {t, c} and treatment[i] != comparator[i]]
             unit = f"{name} ({t} vs {c})" if multi else str(name)
-            arm_ok = len(a1) == 1 and len(a2) == 1 and {kinds[a1[0]], kinds[a2[0]]} == {wanted}
+            # an arm row with no data at all is picked, so that the table's validation refuses
+            # it by file, row and column rather than the analysis passing over it
+            arm_ok = (len(a1) == 1 and len(a2) == 1
+                      and wanted in {kinds[a1[0]], kinds[a2[0]]} <= {wanted, ""}) or (
+                len(a1) == 1 and len(a2) == 1 and kinds[a1[0]] == kinds[a2[0]] == "")
             fits = [i for i in con if measure[i] in ("", spec.measure)]
             if arm_ok:
                 picked = [a1[0], a2[0]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from reanalyse.data import load_table
@@ -21,16 +22,28 @@ from reanalyse.measures import analysis_scale, is_ratio
 __all__ = ["default_priors", "register", "run_nma"]
 
 
-def default_priors(scale: str) -> tuple[str | None, str]:
+def default_priors(scale: str, *, root: str | Path | None = None) -> tuple[str | None, str]:
     """The tau and effect priors used when none is given (a warning names them): the headline
-    defaults of the packaged ``bayes.toml`` for the scale, as the pipeline uses them; ``None``
-    for a tau prior scaled by the unit-information SD, which a network does not have."""
+    defaults of the ``bayes.toml`` that applies to the project at ``root`` (its own
+    ``analyses/defaults/bayes.toml``, else the packaged one), as the pipeline uses them;
+    ``None`` for a tau prior scaled by the unit-information SD, which a network does not
+    have."""
     from reanalyse.io.resources import defaults_file
     from reanalyse.pipeline.defaults import load_defaults
 
-    cfg = load_defaults(defaults_file("bayes.toml")).for_scale(scale)
+    cfg = load_defaults(defaults_file("bayes.toml", root=root)).for_scale(scale)
     tau = None if cfg.default_tau.startswith("uisd-") else cfg.default_tau
     return tau, cfg.default_effect
+
+
+def _project_root(data: str | Path) -> Path | None:
+    """The project holding the data file (or the working folder), if any."""
+    from reanalyse.analyses import find_root
+
+    try:
+        return find_root(Path(data).resolve().parent)
+    except FileNotFoundError:
+        return None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -116,7 +129,7 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
     from reanalyse.priors import load_prior
     from reanalyse.sampling import SamplerSettings
 
-    default_tau, default_effect = default_priors(scale)
+    default_tau, default_effect = default_priors(scale, root=_project_root(args.data))
     eff_id = args.effect_prior or default_effect
     if args.effect_prior is None:
         _warn(f"no --effect-prior: using the default {eff_id!r} (reproduce with "

@@ -226,17 +226,12 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
             bad_cells[col] = np.zeros(n_rows, dtype=bool)
             continue
         values = np.char.strip(raw[col].to_numpy(dtype=str))
-        parsed = np.full(n_rows, np.nan)
-        bad = np.zeros(n_rows, dtype=bool)
-        for i in np.flatnonzero(values != ""):
-            try:
-                x = float(values[i])
-            except ValueError:
-                x = math.nan
-            if math.isfinite(x):
-                parsed[i] = x
-            else:
-                bad[i] = True
+        # pandas' parser takes plain ASCII decimals only (Python's float() would also take
+        # "1_000" and non-ASCII digits); inf and nan are refused as not finite
+        parsed = pd.to_numeric(pd.Series(values, dtype=object).where(values != ""),
+                               errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        bad = (values != "") & ~np.isfinite(parsed)
+        parsed[bad] = np.nan
         for i in np.flatnonzero(bad):
             add("non-numeric", f"'{values[i]}' is not a finite number", int(i), col)
         num[col] = parsed

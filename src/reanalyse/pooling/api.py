@@ -44,7 +44,7 @@ def pool(
     measure: Literal["MD", "SMD", "RR", "OR", "RD"],
     treatment: str,
     control: str,
-    method: Literal["IV", "MH", "PETO"] = "IV",
+    method: Literal["IV", "MH", "PETO"] | None = "IV",
     model: Literal["fixed", "random"] = "fixed",
     tau2_method: Literal["DL", "REML", "PM"] = "DL",
     hksj: bool = False,
@@ -62,6 +62,8 @@ def pool(
     measure, method, model, tau2_method, hksj
         The analysis, as RevMan names it. ``method`` MH needs RR, OR or RD from arm-level
         binary data; PETO needs OR from arm-level binary data and is fixed-effect only.
+        ``None`` is RevMan's default: MH for binary measures, IV for continuous ones, and IV
+        (with a note) when a study enters only as a contrast.
     level, study_level
         Confidence level of the pooled and of the per-study intervals (RevMan's CI_TOTAL and
         CI_STUDY); ``study_level`` defaults to ``level``.
@@ -79,6 +81,14 @@ def pool(
         When the data do not fit the measure or method.
     """
     effects = study_effects(table, measure=measure, treatment=treatment, control=control)
+    if method is None:
+        method, note = method_for_effects(
+            "MH" if measure in BINARY_MEASURES else "IV", effects)
+        result = pool_effects(effects, measure=measure, method=method, model=model,
+                              tau2_method=tau2_method, hksj=hksj, level=level,
+                              study_level=study_level, by_subgroup=by_subgroup,
+                              treatment=treatment, control=control)
+        return result if note is None else replace(result, notes=(note, *result.notes))
     if method in ARM_METHODS:
         contrast = effects[effects["kind"] == "contrast"]
         if len(contrast):

@@ -45,6 +45,7 @@ def render(res: PooledResult, *, treatment: str | None = None,
     lines = [head, text_table(["Study", "Weight", res.measure], rows), ""]
     if not res.estimable:
         lines.append("Total: not estimable")
+        lines.extend(f"Note: {n}" for n in res.notes if n != "no study is estimable")
         return "\n".join(lines)
     lines.append(f"Total ({res.k} stud{'y' if res.k == 1 else 'ies'}): {fmt(res.estimate)} [{fmt(res.ci_low)}, "
                  f"{fmt(res.ci_high)}]")
@@ -63,4 +64,5 @@ def render(res: PooledResult, *, treatment: str | None = None,
         t = res.subgroup_test
         lines.append(f"Test for subgroup differences: Chi² = {fmt(t.q)}, df = {t.df} "
                      f"(P = {fmt(t.p, 4)}), I² = {t.i2:.0f}%")
+    lines.extend(f"Note: {n}" for n in res.notes)
     return "\n".join(lines)
