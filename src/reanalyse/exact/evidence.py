@@ -155,7 +155,10 @@ def bayes_factors(
         raise ValueError("the posterior given was fitted to other data or priors (or with tau "
                          "fixed)")
     data: MetaData = post.data
-    log_c = _log_prior_constant(tau_prior)
+    # a prior that declares itself normalised (TauPrior: a scipy distribution on its support)
+    # has log constant 0; any other density's constant is integrated
+    log_c = 0.0 if getattr(tau_prior, "normalised", False) is True else _log_prior_constant(
+        tau_prior)
     nan = math.nan
     notes: list[str] = []
     lik_mu = _LikelihoodOfMu(data, tau_prior, log_c)

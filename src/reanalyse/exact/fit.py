@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from reanalyse.exact.conditional import MetaData
 from reanalyse.exact.posterior import ExactPosterior
@@ -127,18 +127,8 @@ def fit_exact(
     if problems:
         raise ValueError("; ".join(problems))
 
-    mixture = None
-    if mu_prior_df is not None:
-        assert mu_prior_sd is not None
-        mixture = scale_mixture_rule(y=y_arr, se=se_arr, location=float(mu_prior_mean),
-                                     scale=float(mu_prior_sd), df=float(mu_prior_df), rtol=rtol)
-    data = MetaData(
-        y=y_arr,
-        se=se_arr,
-        mu_prior_mean=float(mu_prior_mean),
-        mu_prior_sd=None if mu_prior_sd is None else float(mu_prior_sd),
-        mu_prior_mixture=mixture,
-    )
+    data = study_data(y=y_arr, se=se_arr, mu_prior_mean=mu_prior_mean, mu_prior_sd=mu_prior_sd,
+                      mu_prior_df=mu_prior_df, rtol=rtol)
     if labels is not None:
         names = tuple(str(s) for s in labels)
     else:
@@ -166,3 +156,29 @@ def fit_exact(
         prior = tau_prior
     tau_post = fit_tau_posterior(data, prior, rtol=rtol)
     return ExactPosterior(data=data, tau=tau_post, labels=names)
+
+
+def study_data(
+    *,
+    y: NDArray[np.float64],
+    se: NDArray[np.float64],
+    mu_prior_mean: float = 0.0,
+    mu_prior_sd: float | None = None,
+    mu_prior_df: float | None = None,
+    rtol: float = 1e-10,
+) -> MetaData:
+    """The studies and the prior on mu as the engine holds them (under a Student-t prior, with
+    its lambda rule fitted to the data); the arguments as :func:`fit_exact` takes them, already
+    checked."""
+    mixture = None
+    if mu_prior_df is not None:
+        assert mu_prior_sd is not None
+        mixture = scale_mixture_rule(y=y, se=se, location=float(mu_prior_mean),
+                                     scale=float(mu_prior_sd), df=float(mu_prior_df), rtol=rtol)
+    return MetaData(
+        y=y,
+        se=se,
+        mu_prior_mean=float(mu_prior_mean),
+        mu_prior_sd=None if mu_prior_sd is None else float(mu_prior_sd),
+        mu_prior_mixture=mixture,
+    )

@@ -34,7 +34,9 @@ class TauDensity(Protocol):
 
     Notes
     -----
-    ``logpdf`` may be unnormalised: the engine normalises the posterior itself. It must accept an
+    ``logpdf`` may be unnormalised: the engine normalises the posterior itself (the Bayes factors
+    integrate the prior's own constant, unless the object says ``normalised = True``, as
+    ``TauPrior``, a normalised scipy distribution, does). It must accept an
     array and return an array of the same shape, with ``-inf`` outside the support. ``ppf`` is used
     only to place the quadrature range where the prior has its mass, so it must be monotone and
     finite for probabilities strictly between 0 and 1.

@@ -287,11 +287,32 @@ class TauPosterior:
         start = np.clip(2.0 * target / seg_mass - 1.0, -1.0, 1.0)
         s0 = safeguarded_newton(series, start, -ones, ones, xtol=1e-12, max_iter=60)
 
-        def exact(u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-            mass, dens = self._partial_and_density(seg, u)
-            return mass - target, dens
+        def exact_on(
+            where: NDArray[np.intp],
+        ) -> Callable[[NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]:
+            def exact(u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+                mass, dens = self._partial_and_density(seg[where], u)
+                return mass - target[where], dens
 
-        return safeguarded_newton(exact, a + half * (s0 + 1.0), a, b, xtol=1e-13, max_iter=30)
+            return exact
+
+        # the series' root is within its interpolation error of the exact one: one Newton step
+        # on the exact mass squares that error; the safeguarded iteration runs only where that
+        # step was not already below the tolerance
+        everywhere = np.arange(p.size)
+        u0 = a + half * (s0 + 1.0)
+        g, dens = exact_on(everywhere)(u0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u1 = u0 - g / dens
+        fine = (np.abs(u1 - u0) <= 1e-9 * (1.0 + np.abs(u0))) & (u1 > a) & (u1 < b)
+        if fine.all():
+            return u1
+        out = np.where(fine, u1, u0)
+        rest = np.flatnonzero(~fine)
+        lo = np.where(g[rest] < 0, u0[rest], a[rest])
+        hi = np.where(g[rest] > 0, u0[rest], b[rest])
+        out[rest] = safeguarded_newton(exact_on(rest), u0[rest], lo, hi, xtol=1e-13, max_iter=30)
+        return out
 
     # -- moments -----------------------------------------------------------------------------
     def has_moment(self, power: int) -> bool:

@@ -66,6 +66,9 @@ class TauPrior(PriorRecord):
     """
 
     role: ClassVar[Literal["tau"]] = "tau"
+    #: The density is a normalised distribution of tau (the exact engine's Bayes factors need
+    #: no integral of its constant).
+    normalised: ClassVar[bool] = True
 
     stated_on: Literal["tau", "tau2"]
     outcome_type: str | None = None

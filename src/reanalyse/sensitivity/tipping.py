@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from reanalyse.exact import fit_exact
+from reanalyse.exact.fit import study_data
+from reanalyse.exact.prior_scan import TauPriorScan
 from reanalyse.priors import EffectPrior, TauPrior
 
 __all__ = ["TippingPoint", "tipping_points"]
@@ -41,15 +42,25 @@ def tipping_points(
     scan_max: float = 2.0,
     n_scan: int = 25,
 ) -> list[TippingPoint]:
-    """Scan HN(s) priors for s in [scan_min, scan_max] (log-spaced) and refine each crossing."""
-    mu_prior = effect_prior.exact_mu_prior()
+    """Scan HN(s) priors for s in [scan_min, scan_max] (log-spaced) and refine each crossing.
+
+    The posterior probability under each HN(s) reweights one rule in log(tau)
+    (:class:`~reanalyse.exact.prior_scan.TauPriorScan`): ``p(y | tau)`` and mu's conditionals
+    are computed once for the whole scan. The rule runs from ``e^-25`` times the smaller of
+    ``scan_min`` and the smallest SE (a half-normal posterior holds less than 1e-10 below it) to
+    ``10 * scan_max`` (above which HN(scan_max) holds ~1e-23).
+    """
+    y_arr, se_arr = np.asarray(y, dtype=float), np.asarray(se, dtype=float)
+    data = study_data(y=y_arr, se=se_arr, **effect_prior.exact_mu_prior())
+    scan = TauPriorScan(data, tau_min=min(scan_min, float(se_arr.min())) * np.exp(-25.0),
+                        tau_max=10.0 * scan_max)
     t = abs(threshold)
 
     def p_of(s: float) -> float:
-        post = fit_exact(y=y, se=se, tau_prior=TauPrior.half_normal(s), **mu_prior)
+        prior = TauPrior.half_normal(s)
         if benefit_sign > 0:
-            return float(post.p_greater("mu", t))
-        return float(post.p_less("mu", -t))
+            return scan.p_greater(prior, t)
+        return scan.p_less(prior, -t)
 
     grid = np.geomspace(scan_min, scan_max, n_scan)
     probs = np.array([p_of(float(s)) for s in grid])
