@@ -487,3 +487,17 @@ def test_quantiles_under_a_heavy_tailed_tau_prior_with_one_study() -> None:
     assert med == pytest.approx(0.5, abs=1e-9)
     assert (lo + hi) / 2 == pytest.approx(0.5, abs=1e-7)
     assert abs(hi) < 100
+
+
+def test_quantiles_solved_together_equal_each_parameters_own() -> None:
+    # the grid's cells solve mu's and theta_new's mixtures in one iteration; the numbers must be
+    # those of quantile(), which the brute-force tests above check
+    for prior in (half_normal(0.5), half_cauchy(1.0)):
+        post = fit_exact(y=Y3, se=SE3, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=2.0)
+        q = (0.025, 0.5, 0.975)
+        together = post.quantiles_of(("mu", "tau", "theta_new"), q)
+        for name in ("mu", "tau", "theta_new"):
+            np.testing.assert_allclose(together[name], post.quantile(name, q), rtol=1e-12,
+                                       atol=1e-14)
+    with pytest.raises(ValueError, match="strictly between"):
+        post.quantiles_of(("mu",), [0.0, 0.5])

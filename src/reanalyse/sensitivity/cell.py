@@ -25,6 +25,10 @@ CELL_VARIABLES: tuple[str, ...] = (
 )
 
 
+#: The quantiles a cell reports of mu and theta_new.
+_CELL_PROBS = (0.025, 0.5, 0.975)
+
+
 def _p_beyond(p_greater, sign: int, t: float) -> float:  # type: ignore[no-untyped-def]
     # P(sign * x > t) = P(x > t) for sign +1, P(x < -t) for sign -1
     return float(p_greater(t)) if sign > 0 else float(1.0 - p_greater(-t))
@@ -49,8 +53,9 @@ def summarise_exact(post: ExactPosterior, *, benefit_sign: int,
     """The cell's summaries of an exact posterior already fitted (the headline fit is one of
     the grid's cells)."""
     out: dict[str, float] = {}
+    q = post.quantiles_of(("mu", "theta_new"), _CELL_PROBS)
     for par in ("mu", "theta_new"):
-        lo, med, hi = post.quantile(par, [0.025, 0.5, 0.975])
+        lo, med, hi = q[par]
         out[f"{par}_median"], out[f"{par}_q025"], out[f"{par}_q975"] = (float(med), float(lo),
                                                                          float(hi))
     out["tau_median"] = float(post.quantile("tau", 0.5))
