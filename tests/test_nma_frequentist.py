@@ -294,3 +294,21 @@ def test_multi_arm_zero_cell_corrects_every_pair_of_the_study() -> None:
                                                          abs=1e-12)
     s2 = comp[comp["study"] == "S2"].iloc[0]  # no zero cell: no correction
     assert s2["te"] == pytest.approx(math.log(6 * 27 / (24 * 3)), abs=1e-12)
+
+
+def test_front_door_network_meta_analysis_equals_netmeta_output() -> None:
+    """``ra.network_meta_analysis`` (what ``reanalyse nma`` calls) on the smoking data: netmeta's
+    tau^2, Q and random-effects league; the Bayesian engine names the priors it lacks."""
+    import reanalyse as ra
+
+    res = ra.network_meta_analysis(smoking_frame(), measure="OR", reference="No intervention",
+                                   higher_is_better=True, engine="frequentist")
+    ref = NETMETA_SMOKING_SCALARS
+    assert res.tau2 == pytest.approx(ref["tau2"], abs=1e-12)
+    assert res.q == pytest.approx(ref["Q"], abs=1e-10)
+    names = tuple(NETMETA_SMOKING_LABELS.values())
+    _assert_matrix(res.te_random.loc[list(names), list(names)], NETMETA_SMOKING_TE_RANDOM,
+                   names, "TE.random")
+    with pytest.raises(ValueError, match="needs tau_prior, effect_prior, random_seed"):
+        ra.network_meta_analysis(smoking_frame(), measure="OR", reference="No intervention",
+                                 higher_is_better=True)

@@ -6,6 +6,7 @@ The front door (what a notebook user calls; the CLI and the pipeline call the sa
 - :func:`pool` RevMan-exact frequentist pooling (MH, IV, Peto; DL, REML, PM; HKSJ);
 - :func:`bayes` Bayesian random-effects meta-analysis (exact engine or PyMC);
 - :func:`sensitivity_grid` posterior summaries across tau priors x effect priors;
+- :func:`network_meta_analysis` network meta-analysis (PyMC, or frequentist as R netmeta);
 - :func:`read_revman` a RevMan 5 review;
 - :mod:`reanalyse.priors` the cited prior registry (``reanalyse.priors.show(id)``).
 
@@ -18,8 +19,15 @@ Examples
 
 from reanalyse import priors
 from reanalyse._version import __version__
-from reanalyse.api import bayes, pool, read_revman, read_table, sensitivity_grid
+from reanalyse.api import (
+           bayes,
+           network_meta_analysis,
+           pool,
+           read_revman,
+           read_table,
+           sensitivity_grid,
+)
 from reanalyse.errors import DataValidationError
 
-__all__ = ["DataValidationError", "__version__", "bayes", "pool", "priors", "read_revman",
-           "read_table", "sensitivity_grid"]
+__all__ = ["DataValidationError", "__version__", "bayes", "network_meta_analysis", "pool",
+           "priors", "read_revman", "read_table", "sensitivity_grid"]

@@ -86,8 +86,11 @@ def _warn(message: str) -> None:
 
 
 def run_nma(args: argparse.Namespace) -> dict[str, Any]:
-    """Run the analysis described by parsed arguments; return the JSON-ready result."""
-    from reanalyse.nma import build_network, frequentist_nma, graph
+    """Run the analysis described by parsed arguments through
+    :func:`reanalyse.network_meta_analysis` (the packaged default priors, named in a warning,
+    where none is given); return the JSON-ready result."""
+    import reanalyse as ra
+    from reanalyse.nma import build_network, graph
 
     table = load_table(args.data)
     net = build_network(table, measure=args.measure, reference=args.reference,
@@ -109,24 +112,25 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
         "edges": g.edges.assign(studies=g.edges["studies"].map(list)).to_dict(orient="records"),
         "higher_is_better": higher,
     }
+    model = "fixed" if args.fixed_effect else "random"
+    where = {"measure": args.measure, "reference": args.reference, "outcome": args.outcome,
+             "timepoint": args.timepoint, "higher_is_better": higher, "model": model}
     if args.engine == "frequentist":
-        res = frequentist_nma(net)
-        model = "common" if args.fixed_effect else "random"
-        lg = res.league(model)
-        eff = res.effects(model)
+        res = ra.network_meta_analysis(table, engine="frequentist", **where)
+        kind = "common" if args.fixed_effect else "random"
+        lg = res.league(kind)  # type: ignore[call-arg]
+        eff = res.effects(kind)  # type: ignore[union-attr]
         d = {r.treatment: {"mean": r.te, "median": r.te, "sd": r.se, "q025": r.ci_low,
                            "q975": r.ci_high} for r in eff.itertuples()}
-        ps = res.p_scores(model, higher_is_better=higher)
+        ps = res.p_scores(kind, higher_is_better=higher)  # type: ignore[union-attr]
         return {**common, "engine": "frequentist (graph-theoretical NMA as R netmeta, DL tau^2)",
-                "model": model, "d": d, "tau": {"tau2": res.tau2, "tau": res.tau},
-                "q": res.q, "df": res.df, "p_q": res.p_q, "i2": res.i2,
+                "model": kind, "d": d, "tau": {"tau2": res.tau2, "tau": res.tau},  # type: ignore[union-attr]
+                "q": res.q, "df": res.df, "p_q": res.p_q, "i2": res.i2,  # type: ignore[union-attr]
                 "sucra": ps.to_dict(), "p_score": ps.to_dict(), "rank_probabilities": None,
                 "league": lg.to_dict(orient="records"),
                 "league_orientation": "treatment (row) versus comparator (column)",
                 "diagnostics": None}
 
-    from reanalyse.nma import NMASpec, fit_nma
-    from reanalyse.priors import load_prior
     from reanalyse.sampling import SamplerSettings
 
     default_tau, default_effect = default_priors(scale, root=_project_root(args.data))
@@ -134,8 +138,7 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
     if args.effect_prior is None:
         _warn(f"no --effect-prior: using the default {eff_id!r} (reproduce with "
               f"--effect-prior {eff_id})")
-    effect_prior = load_prior(eff_id, role="effect", scale=scale)
-    tau_prior = None
+    tau_id = None
     if not args.fixed_effect:
         tau_id = args.tau_prior or default_tau
         if tau_id is None:
@@ -146,18 +149,15 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
         if args.tau_prior is None:
             _warn(f"no --tau-prior: using the default {tau_id!r} (reproduce with "
                   f"--tau-prior {tau_id})")
-        tau_prior = load_prior(tau_id, role="tau", scale=scale)
-    spec = NMASpec(effect_prior=effect_prior, tau_prior=tau_prior,  # type: ignore[arg-type]
-                   trt_effects="fixed" if args.fixed_effect else "random",
-                   consistency=args.consistency,
-                   nodesplit=tuple(args.split) if args.split else None)
     settings = SamplerSettings(draws=args.draws, tune=args.tune, chains=args.chains,
                                target_accept=0.9, retry_target_accepts=(0.95, 0.99))
-    fit = fit_nma(net, spec=spec, higher_is_better=higher, random_seed=args.seed,
-                  settings=settings)
-    out = {**common, **fit.to_dict(threshold=threshold), "seed": args.seed}
+    fit = ra.network_meta_analysis(table, engine="bayesian", tau_prior=tau_id,
+                                   effect_prior=eff_id, consistency=args.consistency,
+                                   nodesplit=tuple(args.split) if args.split else None,
+                                   random_seed=args.seed, settings=settings, **where)
+    out = {**common, **fit.to_dict(threshold=threshold), "seed": args.seed}  # type: ignore[call-arg]
     if args.consistency == "nodesplit":
-        out["nodesplit"] = fit.nodesplit()
+        out["nodesplit"] = fit.nodesplit()  # type: ignore[union-attr]
     return out
 
 
