@@ -251,7 +251,7 @@ def test_contrast_rows_with_ratio_ci_give_revman_study_se() -> None:
              "ci_low": v[2], "ci_high": v[3], "measure": "OR"}
             for s, v in ref.FLEISS_MH_REVMAN["studies"].items()]
     eff = study_effects(_contrast_table(rows), measure="OR", treatment="aspirin",
-                        control="control")
+                        control="control").to_frame()
     for _, row in eff.iterrows():
         odds_ratio, se, *_ = ref.FLEISS_MH_REVMAN["studies"][row["study"]]
         assert row["te"] == pytest.approx(math.log(odds_ratio), rel=1e-12)
@@ -264,7 +264,7 @@ def test_contrast_stated_the_other_way_round_is_reversed() -> None:
     rows = [{"study": "A", "treatment": "control", "comparator": "aspirin", "estimate": 2.0,
              "ci_low": 1.2, "ci_high": 3.4, "measure": "OR"}]
     eff = study_effects(_contrast_table(rows), measure="OR", treatment="aspirin",
-                        control="control")
+                        control="control").to_frame()
     assert eff["te"].iloc[0] == pytest.approx(-math.log(2.0), rel=1e-14)
     assert eff["se"].iloc[0] == pytest.approx(0.2656818908518259, rel=1e-13)
 
@@ -273,5 +273,5 @@ def test_contrast_with_90_percent_ci() -> None:
     # MD 1.5, 90 % CI 0.5 to 2.5 (ci_level 90): SE = 2/(2*1.6448536269514722) = 0.6079568319117692
     rows = [{"study": "A", "treatment": "T", "comparator": "C", "estimate": 1.5, "ci_low": 0.5,
              "ci_high": 2.5, "ci_level": 90, "measure": "MD"}]
-    eff = study_effects(_contrast_table(rows), measure="MD", treatment="T", control="C")
+    eff = study_effects(_contrast_table(rows), measure="MD", treatment="T", control="C").to_frame()
     assert eff["se"].iloc[0] == pytest.approx(0.6079568319117692, rel=1e-13)

@@ -117,7 +117,7 @@ def test_pooled_result_carries_the_intervals_for_fixed_and_random_models() -> No
     mh = pool_effects(effects, measure="RR", method="MH")
     lo, hi, _, _ = i2_interval(q=mh.q, k=mh.k)
     assert (mh.heterogeneity_ci.i2_low, mh.heterogeneity_ci.i2_high) == (lo, hi)  # type: ignore[union-attr]
-    one = pool_effects(effects.iloc[:1], measure="RR")
+    one = pool_effects(effects.select(slice(0, 1)), measure="RR")
     assert one.heterogeneity_ci is None and "heterogeneity_ci" not in one.to_dict()
 
 

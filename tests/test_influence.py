@@ -64,22 +64,22 @@ def test_peto_leave_one_out_first_row_equals_metafor() -> None:
 
 def test_two_studies_leave_the_other_study() -> None:
     # With two studies, omitting one leaves the other: its own effect and SE.
-    eff = _bcg().iloc[:2].reset_index(drop=True)
+    eff = _bcg().select(slice(0, 2))
     table = leave_one_out(eff, measure="RR", method="IV", model="fixed")
-    assert table["te"].tolist() == pytest.approx(eff["te"].tolist()[::-1], rel=1e-12)
-    assert table["se"].tolist() == pytest.approx(eff["se"].tolist()[::-1], rel=1e-12)
+    assert table["te"].tolist() == pytest.approx(eff.te.tolist()[::-1], rel=1e-12)
+    assert table["se"].tolist() == pytest.approx(eff.se.tolist()[::-1], rel=1e-12)
     # change = te(rest) - te(all); the two changes straddle 0 around the pooled estimate
     assert table["change"].iloc[0] * table["change"].iloc[1] < 0
-    assert leave_one_out(eff.iloc[:1], measure="RR").empty
+    assert leave_one_out(eff.select(slice(0, 1)), measure="RR").empty
 
 
 def test_exact_leave_one_out_equals_refitted_exact_cell() -> None:
     eff = _bcg()
-    y, se = eff["te"].to_numpy(), eff["se"].to_numpy()
+    y, se = eff.te, eff.se
     tau = parse_inline_prior("half-normal:0.5")
     effect = parse_inline_prior("normal:0,10")
     assert isinstance(tau, TauPrior) and isinstance(effect, EffectPrior)
-    table = leave_one_out_exact(y=y, se=se, studies=list(eff["study"]), tau_prior=tau,
+    table = leave_one_out_exact(y=y, se=se, studies=list(eff.study), tau_prior=tau,
                                 effect_prior=effect, benefit_sign=-1,
                                 threshold=math.log(0.8))
     keep = np.arange(len(y)) != 7
@@ -93,15 +93,15 @@ def test_exact_leave_one_out_equals_refitted_exact_cell() -> None:
 
 def _bcg_log_rr_effects():  # type: ignore[no-untyped-def]
     import numpy as np
-    import pandas as pd
 
+    from reanalyse.effects import EffectTable
     from tests.reference_data import BCG
 
     a, n1, c, n2 = (np.array([t[i] for t in BCG], dtype=float) for i in range(1, 5))
     y = np.log(a / n1) - np.log(c / n2)
     v = 1 / a - 1 / n1 + 1 / c - 1 / n2
-    return pd.DataFrame({"study": [t[0] for t in BCG], "te": y, "se": np.sqrt(v),
-                         "estimable": True})
+    return EffectTable.from_estimates(study=[t[0] for t in BCG], te=y, se=np.sqrt(v),
+                                      measure="RR")
 
 
 def test_case_diagnostics_match_metafor_influence_row_1() -> None:
@@ -123,7 +123,7 @@ def test_rstandard_and_rstudent_match_metafor_residuals() -> None:
     from reanalyse.influence import case_diagnostics
     from tests.reference_data import BCG6_RSTANDARD, BCG6_RSTUDENT
 
-    diag = case_diagnostics(_bcg_log_rr_effects().iloc[:6], model="random", tau2_method="REML")
+    diag = case_diagnostics(_bcg_log_rr_effects().select(slice(0, 6)), model="random", tau2_method="REML")
     assert list(diag["rstandard"]) == pytest.approx(BCG6_RSTANDARD, abs=1e-4)
     assert list(diag["rstudent"]) == pytest.approx(BCG6_RSTUDENT, abs=1e-4)
 
@@ -131,12 +131,12 @@ def test_rstandard_and_rstudent_match_metafor_residuals() -> None:
 def test_case_diagnostics_by_hand_fixed_effect() -> None:
     import math
 
-    import pandas as pd
-
+    from reanalyse.effects import EffectTable
     from reanalyse.influence import case_diagnostics
 
     # y = 0, 1, 2 with unit variances: mu = 1, V = 1/3; without study 1: mu = 1.5, V = 1/2
-    eff = pd.DataFrame({"study": ["a", "b", "c"], "te": [0.0, 1.0, 2.0], "se": [1.0] * 3})
+    eff = EffectTable.from_estimates(study=["a", "b", "c"], te=[0.0, 1.0, 2.0], se=[1.0] * 3,
+                                     measure="MD")
     row = case_diagnostics(eff, model="fixed").iloc[0]
     assert row["rstudent"] == pytest.approx(-1.5 / math.sqrt(1.5), rel=1e-12)
     assert row["rstandard"] == pytest.approx(-1 / math.sqrt(2 / 3), rel=1e-12)
@@ -148,4 +148,4 @@ def test_case_diagnostics_by_hand_fixed_effect() -> None:
     assert row["q_del"] == pytest.approx(0.5, rel=1e-12)
     # P(chi2_1 <= 0.75) = 0.61 > 0.5: flagged, as metafor would
     assert bool(row["influential"]) is True
-    assert case_diagnostics(eff.iloc[:2]).empty
+    assert case_diagnostics(eff.select(slice(0, 2))).empty

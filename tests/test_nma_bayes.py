@@ -356,12 +356,13 @@ def test_two_treatment_network_equals_pairwise_model() -> None:
     """Two treatments: the NMA is the pairwise random-effects model. With tau fixed at the DL
     value and a near-flat prior the posterior of d is N(DL estimate, DL SE^2) of
     reanalyse.pooling."""
+    from reanalyse.effects import EffectTable
     from reanalyse.pooling import pool_effects
 
     sub = senn2013_frame()
     sub = sub[(sub["treatment"] == "rosi") & (sub["comparator"] == "plac")]
-    eff = pd.DataFrame({"study": sub["study"], "te": sub["estimate"], "se": sub["se"],
-                        "estimable": True, "subgroup": "", "kind": "contrast"})
+    eff = EffectTable.from_estimates(study=sub["study"], te=sub["estimate"], se=sub["se"],
+                                     measure="MD")
     dl = pool_effects(eff, measure="MD", method="IV", model="random", tau2_method="DL")
     net = build_network(load_table(sub), measure="MD", reference="plac")
     spec = NMASpec(effect_prior=load_prior("normal:0,1000", role="effect", scale="MD"),

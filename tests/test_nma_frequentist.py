@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from reanalyse.data import load_table
+from reanalyse.effects import EffectTable
 from reanalyse.nma import build_network, frequentist_nma
 from reanalyse.nma.frequentist import decomp_design
 from reanalyse.pooling import pool_effects
@@ -201,8 +202,8 @@ def test_two_treatment_network_equals_pairwise_pooling() -> None:
     sub = sub[(sub["treatment"] == "rosi") & (sub["comparator"] == "plac")]
     net = build_network(load_table(sub), measure="MD", reference="plac")
     res = frequentist_nma(net)
-    eff = pd.DataFrame({"study": sub["study"], "te": sub["estimate"], "se": sub["se"],
-                        "estimable": True, "subgroup": "", "kind": "contrast"})
+    eff = EffectTable.from_estimates(study=sub["study"], te=sub["estimate"], se=sub["se"],
+                                     measure="MD")
     fixed = pool_effects(eff, measure="MD", method="IV", model="fixed")
     random = pool_effects(eff, measure="MD", method="IV", model="random", tau2_method="DL")
     e_fixed = res.effects("common").iloc[0]

@@ -27,7 +27,7 @@ def _effects(trials, measure):  # type: ignore[no-untyped-def]
 
 
 def test_egger_equals_metafor_regtest_lm() -> None:
-    eff = _effects(ref.EGGER2001[:15], "OR")
+    eff = _effects(ref.EGGER2001[:15], "OR").to_frame()
     res = egger_test(te=eff["te"], se=eff["se"])
     want = ref.EGGER2001_REGTEST_LM
     assert res.df == want["df"]
@@ -43,7 +43,7 @@ def test_weighted_slope_test_equals_metafor_regtest_ninv() -> None:
     # "ninv" (weights 1/v, predictor 1/n) checks the weighted slope and its t on k - 2 df.
     from reanalyse.small_study import _ols
 
-    eff = _effects(ref.EGGER2001[:15], "OR")
+    eff = _effects(ref.EGGER2001[:15], "OR").to_frame()
     n = (eff["total_1"] + eff["total_2"]).to_numpy(dtype=float)
     coef, ses, df = _ols(1 / n, eff["te"].to_numpy(), 1 / eff["se"].to_numpy() ** 2)
     want = ref.EGGER2001_REGTEST_NINV
@@ -55,7 +55,7 @@ def test_weighted_slope_test_equals_metafor_regtest_ninv() -> None:
 def test_peters_equals_numpy_weighted_fit() -> None:
     # Peters et al. 2006: ln OR on 1/N, weights 1/(1/events + 1/non-events), slope tested.
     trials = ref.EGGER2001[:15]
-    eff = _effects(trials, "OR")
+    eff = _effects(trials, "OR").to_frame()
     a, n1, c, n2 = (np.array([t[i] for t in trials], dtype=float) for i in (1, 2, 3, 4))
     res = peters_test(te=eff["te"], events_1=a, total_1=n1, events_2=c, total_2=n2)
     w = 1 / (1 / (a + c) + 1 / (n1 + n2 - a - c))
@@ -92,14 +92,14 @@ def test_harbord_hand_worked_three_trials() -> None:
 
 
 def test_begg_equals_metafor_ranktest_bcg() -> None:
-    eff = _effects(ref.BCG, "RR")
+    eff = _effects(ref.BCG, "RR").to_frame()
     res = begg_test(te=eff["te"], se=eff["se"])
     assert res.statistic == pytest.approx(ref.BCG_RANKTEST["tau"], abs=HALF)
     assert res.p == pytest.approx(ref.BCG_RANKTEST["p"], abs=HALF)
 
 
 def test_begg_equals_metafor_ranktest_egger2001() -> None:
-    eff = _effects(ref.EGGER2001, "OR")
+    eff = _effects(ref.EGGER2001, "OR").to_frame()
     res = begg_test(te=eff["te"], se=eff["se"])
     assert res.statistic == pytest.approx(ref.EGGER2001_RANKTEST_ALL["tau"], abs=0.005)
     assert res.p == pytest.approx(ref.EGGER2001_RANKTEST_ALL["p"], abs=HALF)
@@ -112,10 +112,10 @@ def test_small_study_tests_choose_by_measure_and_refuse_few_studies() -> None:
     assert table["p"].notna().all()
     rr = small_study_tests(_effects(ref.BCG, "RR"), measure="RR")
     assert list(rr["test"]) == ["Peters", "Begg"]
-    few = small_study_tests(eff.iloc[:9], measure="OR")
+    few = small_study_tests(eff.select(slice(0, 9)), measure="OR")
     assert few["p"].isna().all()
     assert few["note"].str.contains("9 studies, fewer than 10").all()
-    forced = small_study_tests(eff.iloc[:9], measure="OR", min_studies=3)
+    forced = small_study_tests(eff.select(slice(0, 9)), measure="OR", min_studies=3)
     assert forced["p"].notna().all()
 
 
@@ -124,5 +124,5 @@ def test_small_study_tests_use_egger_for_contrasts() -> None:
     eff = study_effects(load_table(rows), measure="SMD", treatment="T", control="C")
     table = small_study_tests(eff, measure="SMD")
     assert list(table["test"]) == ["Egger", "Begg"]
-    egger = egger_test(te=eff["te"], se=eff["se"])
+    egger = egger_test(te=eff.te, se=eff.se)
     assert table.loc[0, "statistic"] == pytest.approx(egger.statistic)

@@ -4,30 +4,31 @@ its mirror symmetry, the filled values worked by hand, and the too-few-studies r
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
+from reanalyse.effects import EffectTable
 from reanalyse.trim_fill import trim_and_fill, trim_fill_table
 from tests.reference_data import BCG, BCG_OR_TRIMFILL, HACKSHAW1998, HACKSHAW_TRIMFILL_REML
 
 HALF = 5e-5  # half a unit in the 4th decimal
 
 
-def _frame(y: np.ndarray, se: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"study": [f"s{i + 1}" for i in range(len(y))], "te": y, "se": se,
-                         "estimable": True})
+def _frame(y: np.ndarray, se: np.ndarray) -> EffectTable:
+    return EffectTable.from_estimates(study=[f"s{i + 1}" for i in range(len(y))], te=y, se=se,
+                                      measure="OR")
 
 
-def _hackshaw() -> pd.DataFrame:
+def _hackshaw() -> EffectTable:
     a = np.array(HACKSHAW1998)
     se = (np.log(a[:, 2]) - np.log(a[:, 1])) / (2 * stats.norm.ppf(0.975))
     return _frame(np.log(a[:, 0]), se)
 
 
-def _bcg_log_or() -> pd.DataFrame:
+def _bcg_log_or() -> EffectTable:
     a, n1, c, n2 = (np.array([t[i] for t in BCG], dtype=float) for i in range(1, 5))
     b, d = n1 - a, n2 - c
     return _frame(np.log(a * d / (b * c)), np.sqrt(1 / a + 1 / b + 1 / c + 1 / d))
@@ -68,7 +69,7 @@ def test_filled_effects_mirror_the_trimmed_about_the_trimmed_estimate() -> None:
     k0 = res.k0
     assert k0 > 0 and res.side == "left"
     # missing on the left: the k0 largest effects are trimmed; the trimmed fixed-effect estimate
-    y, se = eff["te"].to_numpy(), eff["se"].to_numpy()
+    y, se = eff.te, eff.se
     order = np.argsort(y, kind="stable")
     keep, trimmed = order[:len(y) - k0], order[len(y) - k0:]
     w = 1 / se[keep] ** 2
@@ -82,7 +83,7 @@ def test_filled_effects_mirror_the_trimmed_about_the_trimmed_estimate() -> None:
 
 def test_mirrored_data_fill_the_other_side() -> None:
     eff = _hackshaw()
-    flipped = eff.assign(te=-eff["te"])
+    flipped = replace(eff, te=-eff.te)
     for estimator in ("L0", "R0"):
         a = trim_and_fill(eff, model="random", tau2_method="REML", estimator=estimator)  # type: ignore[arg-type]
         b = trim_and_fill(flipped, model="random", tau2_method="REML", estimator=estimator)  # type: ignore[arg-type]
@@ -99,7 +100,7 @@ def test_r0_se_and_p_value_by_hand() -> None:
 
 
 def test_table_and_refusals() -> None:
-    small = _bcg_log_or().iloc[:9]
+    small = _bcg_log_or().select(slice(0, 9))
     table = trim_fill_table(small, measure="OR")
     assert list(table["estimator"]) == ["L0", "R0"]
     assert table["note"].str.startswith("not done: 9 studies").all()
@@ -108,6 +109,6 @@ def test_table_and_refusals() -> None:
     assert full.loc[0, "k0"] == 7 and full.loc[0, "side"] == "left"
     assert full.loc[0, "filled_estimate"] == pytest.approx(math.exp(0.1745), rel=1e-4)
     with pytest.raises(ValueError, match="three or more"):
-        trim_and_fill(small.iloc[:2])
+        trim_and_fill(small.select(slice(0, 2)))
     with pytest.raises(ValueError, match="estimator"):
         trim_and_fill(small, estimator="Q0")  # type: ignore[arg-type]

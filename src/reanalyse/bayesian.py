@@ -479,8 +479,8 @@ def bayes_analysis(
         except ValueError as err:
             raise DataValidationError.single(file=where, rule="no estimable study",
                                              message=str(err)) from None
-        excluded = [f"{r.study}: {r.reason or 'not estimable'}"
-                    for r in effects.itertuples() if not bool(r.estimable)]
+        excluded = [f"{s}: {why or 'not estimable'}" for s, why, ok in
+                    zip(effects.study, effects.reason, effects.estimable, strict=True) if not ok]
 
     priors = spec.priors()
     if engine == "mcmc":

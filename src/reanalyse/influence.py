@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from reanalyse.effects import EffectTable
 from reanalyse.pooling import cochran_q, estimate_tau2, inverse_variance, pool_effects
 from reanalyse.priors import EffectPrior, TauPrior
 from reanalyse.sensitivity import exact_cell
@@ -62,27 +63,27 @@ def _iv_fit(y: np.ndarray, v: np.ndarray, *, model: str, tau2_method: str
 
 
 def case_diagnostics(
-    effects: pd.DataFrame,
+    effects: EffectTable,
     *,
     model: str = "fixed",
     tau2_method: str = "DL",
 ) -> pd.DataFrame:
-    """Per-study influence diagnostics of ``effects`` (estimable rows of a
-    :func:`reanalyse.effects.study_effects` table), one row per study with the columns of
+    """Per-study influence diagnostics of the estimable studies of ``effects`` (an
+    :class:`~reanalyse.effects.EffectTable`), one row per study with the columns of
     :data:`CASE_COLUMNS` (see the module text). Fewer than three studies give an empty table.
     """
     if model not in ("fixed", "random"):
         raise ValueError(f"model must be fixed or random, got {model!r}")
-    eff = effects[effects["estimable"]] if "estimable" in effects else effects
-    y = eff["te"].to_numpy(dtype=float)
-    v = eff["se"].to_numpy(dtype=float) ** 2
+    eff = effects.estimable_only()
+    y = eff.te
+    v = eff.se**2
     k = len(y)
     if k < 3:
         return pd.DataFrame(columns=list(CASE_COLUMNS))
     mu, var, tau2, _ = _iv_fit(y, v, model=model, tau2_method=tau2_method)
     hat = (1.0 / (v + tau2)) * var
     rows = []
-    for i, study in enumerate(eff["study"].astype(str)):
+    for i, study in enumerate(eff.study.astype(str)):
         keep = np.arange(k) != i
         mu_d, var_d, tau2_d, q_d = _iv_fit(y[keep], v[keep], model=model,
                                            tau2_method=tau2_method)
@@ -105,16 +106,17 @@ def case_diagnostics(
 
 
 def leave_one_out(
-    effects: pd.DataFrame,
+    effects: EffectTable,
     *,
-    measure: str,
+    measure: str | None = None,
     method: str = "IV",
     model: str = "fixed",
     tau2_method: str = "DL",
     hksj: bool = False,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """Pool ``effects`` (as made by :func:`reanalyse.effects.study_effects`) without each study.
+    """Pool ``effects`` (an :class:`~reanalyse.effects.EffectTable`; ``measure`` defaults to
+    its own) without each study.
 
     Returns one row per study in ``effects`` order with the columns of :data:`LOO_COLUMNS`:
     ``omitted`` (the study left out), the pooled ``estimate`` and interval on the natural scale,
@@ -124,14 +126,13 @@ def leave_one_out(
     """
     options = {"measure": measure, "method": method, "model": model,
                "tau2_method": tau2_method, "hksj": hksj, "level": level, "by_subgroup": False}
-    effects = effects.reset_index(drop=True)
     if len(effects) < 2:
         return pd.DataFrame(columns=list(LOO_COLUMNS))
     full = pool_effects(effects, **options)  # type: ignore[arg-type]
     null = 1.0 if full.log_scale else 0.0
     rows = []
-    for i, study in enumerate(effects["study"].astype(str)):
-        rest = pool_effects(effects.drop(index=i), **options)  # type: ignore[arg-type]
+    for i, study in enumerate(effects.study.astype(str)):
+        rest = pool_effects(effects.without(i), **options)  # type: ignore[arg-type]
         rows.append({
             "omitted": study, "k": rest.k, "estimate": rest.estimate, "ci_low": rest.ci_low,
             "ci_high": rest.ci_high, "te": rest.te, "se": rest.se, "p_z": rest.p_z,

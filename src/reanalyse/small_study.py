@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from reanalyse.effects import peto_components
+from reanalyse.effects import EffectTable, peto_components
 from reanalyse.measures import BINARY_MEASURES
 
 __all__ = [
@@ -164,19 +164,19 @@ def begg_test(*, te: ArrayLike, se: ArrayLike) -> AsymmetryTest:
                          df=None, p=float(res.pvalue))
 
 
-def small_study_tests(effects: pd.DataFrame, *, measure: str,
+def small_study_tests(effects: EffectTable, *, measure: str | None = None,
                       min_studies: int = MIN_STUDIES) -> pd.DataFrame:
-    """The tests that suit ``measure`` on the estimable studies of ``effects`` (a
-    :func:`reanalyse.effects.study_effects` table): Egger for continuous outcomes or contrast
+    """The tests that suit ``measure`` (default: the table's) on the estimable studies of
+    ``effects`` (an :class:`~reanalyse.effects.EffectTable`): Egger for continuous outcomes or contrast
     data; Peters, and Harbord for odds ratios, for binary arm-level data; Begg for all.
 
     One row per test (the fields of :class:`AsymmetryTest`); below ``min_studies`` every row
     says the test was not done and why.
     """
-    eff = effects[effects["estimable"]] if "estimable" in effects else effects
+    measure = effects.measure if measure is None else measure
+    eff = effects.estimable_only()
     k = len(eff)
-    arm_binary = (measure in BINARY_MEASURES and "events_1" in eff
-                  and not eff["events_1"].isna().any())
+    arm_binary = measure in BINARY_MEASURES and eff.is_binary_arms
     names = ["Egger"] if not arm_binary else ["Peters"] + (["Harbord"] if measure == "OR"
                                                           else [])
     names.append("Begg")
@@ -184,10 +184,8 @@ def small_study_tests(effects: pd.DataFrame, *, measure: str,
         note = (f"not done: {k} studies, fewer than {min_studies} (Cochrane Handbook 13.3.5.4: "
                 "too few for the tests to tell asymmetry from chance)")
         return pd.DataFrame([_nan_test(n, k, note).to_dict() for n in names])
-    te = eff["te"].to_numpy(dtype=float)
-    se = eff["se"].to_numpy(dtype=float)
-    cells = {c: eff[c].to_numpy(dtype=float) for c in
-             ("events_1", "total_1", "events_2", "total_2")} if arm_binary else {}
+    te, se = eff.te, eff.se
+    cells = eff.binary_cells() if arm_binary else {}
     out = []
     for name in names:
         if name == "Egger":

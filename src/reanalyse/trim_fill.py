@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from reanalyse.effects import EffectTable
 from reanalyse.pooling import PooledResult, estimate_tau2, inverse_variance, pool_effects
 from reanalyse.small_study import MIN_STUDIES, egger_test
 
@@ -101,7 +102,7 @@ def _estimate_k0(y: np.ndarray, mu: float, *, estimator: str) -> tuple[float, fl
 
 
 def trim_and_fill(
-    effects: pd.DataFrame,
+    effects: EffectTable,
     *,
     model: Literal["fixed", "random"] = "fixed",
     tau2_method: Literal["DL", "REML", "PM"] = "DL",
@@ -109,22 +110,22 @@ def trim_and_fill(
     level: float = 0.95,
     estimator: Literal["L0", "R0"] = "L0",
     side: Literal["left", "right"] | None = None,
-    measure: str = "MD",
+    measure: str | None = None,
 ) -> TrimFill:
-    """Trim and fill the estimable studies of ``effects`` (``study, te, se`` on the analysis
-    scale, as :func:`reanalyse.effects.study_effects` makes them).
+    """Trim and fill the estimable studies of ``effects`` (an
+    :class:`~reanalyse.effects.EffectTable`).
 
-    ``measure`` names the scale (ratio measures are pooled on the log scale and reported back on
+    ``measure`` (default: the table's) names the scale (ratio measures are pooled on the log scale and reported back on
     the ratio scale). Needs three or more studies; see the module text for the algorithm.
     """
     if estimator not in ("L0", "R0"):
         raise ValueError(f"estimator must be L0 or R0, got {estimator!r}")
     if side not in (None, "left", "right"):
         raise ValueError(f"side must be left, right or None, got {side!r}")
-    eff = effects[effects["estimable"]] if "estimable" in effects else effects
-    names = eff["study"].astype(str).to_numpy()
-    y0 = eff["te"].to_numpy(dtype=float)
-    se0 = eff["se"].to_numpy(dtype=float)
+    measure = effects.measure if measure is None else measure
+    eff = effects.estimable_only()
+    names = eff.study.astype(str)
+    y0, se0 = eff.te, eff.se
     k = len(y0)
     if k < 3:
         raise ValueError(f"trim and fill needs three or more studies, got {k}")
@@ -147,14 +148,16 @@ def trim_and_fill(
     p_k0 = 0.5 ** (k0 + 1) if estimator == "R0" else math.nan
     options = {"measure": measure, "method": "IV", "model": model, "tau2_method": tau2_method,
                "hksj": hksj, "level": level, "by_subgroup": False}
-    base = pd.DataFrame({"study": names, "te": y0, "se": se0, "estimable": True})
-    observed = pool_effects(base, **options)  # type: ignore[arg-type]
+    observed = pool_effects(EffectTable.from_estimates(study=names, te=y0, se=se0,
+                                                       measure=measure), **options)  # type: ignore[arg-type]
     fill_te = sign * (2 * mu - y[k - k0:])
     fill = pd.DataFrame({"study": [f"filled {i + 1}" for i in range(k0)], "te": fill_te,
                          "se": se[k - k0:]})
     if k0:
-        filled = pool_effects(pd.concat([base, fill.assign(estimable=True)],  # type: ignore[arg-type]
-                                        ignore_index=True), **options)
+        both = EffectTable.from_estimates(
+            study=[*names, *fill["study"]], te=np.concatenate([y0, fill_te]),
+            se=np.concatenate([se0, se[k - k0:]]), measure=measure)
+        filled = pool_effects(both, **options)  # type: ignore[arg-type]
     else:
         filled = observed
     return TrimFill(estimator=estimator, side=side, k0=k0, se_k0=se_k0, p_k0=p_k0,
@@ -162,11 +165,11 @@ def trim_and_fill(
                     filled_effects=fill)
 
 
-def trim_fill_fits(effects: pd.DataFrame, *, measure: str, model: str = "fixed",
+def trim_fill_fits(effects: EffectTable, *, measure: str | None = None, model: str = "fixed",
                    tau2_method: str = "DL", min_studies: int = MIN_STUDIES) -> dict[str, TrimFill]:
     """Trim and fill by each estimator (``{"L0": ..., "R0": ...}``); empty below ``min_studies``
     estimable studies."""
-    eff = effects[effects["estimable"]] if "estimable" in effects else effects
+    eff = effects.estimable_only()
     if len(eff) < min_studies:
         return {}
     return {est: trim_and_fill(eff, measure=measure, model=model,  # type: ignore[arg-type]
@@ -174,13 +177,13 @@ def trim_fill_fits(effects: pd.DataFrame, *, measure: str, model: str = "fixed",
             for est in ("L0", "R0")}
 
 
-def trim_fill_table(effects: pd.DataFrame, *, measure: str, model: str = "fixed",
+def trim_fill_table(effects: EffectTable, *, measure: str | None = None, model: str = "fixed",
                     tau2_method: str = "DL", min_studies: int = MIN_STUDIES,
                     fits: dict[str, TrimFill] | None = None) -> pd.DataFrame:
     """One row per estimator (L0, R0) with the columns of :data:`TRIM_FILL_COLUMNS`; below
     ``min_studies`` estimable studies the rows say it was not done and why. ``fits`` are the
     :func:`trim_fill_fits` of the same effects when already computed."""
-    eff = effects[effects["estimable"]] if "estimable" in effects else effects
+    eff = effects.estimable_only()
     k = len(eff)
     if fits is None:
         fits = trim_fill_fits(eff, measure=measure, model=model, tau2_method=tau2_method,

@@ -87,7 +87,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.leave_one_out or args.small_study or args.trim_fill:
         effects = study_effects(table, measure=args.measure, treatment=args.treatment,
                                 control=args.control)
-        effects = effects[effects["estimable"]].reset_index(drop=True)
+        effects = effects.estimable_only()
         if args.leave_one_out:
             extra["leave_one_out"] = leave_one_out(
                 effects, measure=args.measure, method=res.method, model=args.model,

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from reanalyse.effects import EffectTable
 from reanalyse.measures import MEASURES, analysis_scale
 from reanalyse.results.provenance import data_hash
 
@@ -106,13 +106,13 @@ class ContrastData(_StudyArrays):
         self._seal({"y": y_arr, "se": se_arr}, study=study, measure=measure)
 
     @classmethod
-    def from_effects(cls, effects: pd.DataFrame, *, measure: str) -> ContrastData:
-        """From :func:`reanalyse.effects.study_effects` output: its estimable studies."""
-        est = effects[effects["estimable"].astype(bool)]
-        if est.empty:
+    def from_effects(cls, effects: EffectTable, *, measure: str | None = None) -> ContrastData:
+        """The estimable studies of an effect table (``measure`` defaults to the table's)."""
+        est = effects.estimable_only()
+        if not len(est):
             raise ValueError("no estimable study (every study lacks a finite estimate and SE)")
-        return cls(y=est["te"].to_numpy(float), se=est["se"].to_numpy(float),
-                   study=[str(s) for s in est["study"]], measure=measure)
+        return cls(y=est.te, se=est.se, study=[str(s) for s in est.study],
+                   measure=effects.measure if measure is None else measure)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -163,20 +163,18 @@ class ArmData(_StudyArrays):
         self._seal(arrays, study=study, measure=measure)
 
     @classmethod
-    def from_effects(cls, effects: pd.DataFrame, *, measure: str) -> ArmData:
-        """From :func:`reanalyse.effects.study_effects` output for binary arm data.
+    def from_effects(cls, effects: EffectTable, *, measure: str | None = None) -> ArmData:
+        """The binary arm counts of an effect table (``measure`` defaults to the table's).
 
         Every study with arm counts enters (double-zero studies too: the binomial likelihood
         handles them without corrections). Studies given only as contrasts cannot.
         """
-        if "events_1" not in effects.columns:
+        if effects.arms is None or effects.arms.KIND != "binary":
             raise ValueError("the binomial models need arm-level counts; these studies are "
                              "contrasts (estimate and SE) only: use the normal model")
-        arms = effects[effects["kind"] == "binary"]
-        contrasts = effects[effects["kind"] != "binary"]
+        contrasts = effects.study[effects.kind != "binary"]
         if len(contrasts):
             raise ValueError("the binomial models need arm-level counts for every study; "
-                             f"given as contrasts only: {', '.join(map(str, contrasts.study))}")
-        return cls(events_1=arms["events_1"], total_1=arms["total_1"],
-                   events_2=arms["events_2"], total_2=arms["total_2"],
-                   study=[str(s) for s in arms["study"]], measure=measure)
+                             f"given as contrasts only: {', '.join(map(str, contrasts))}")
+        return cls(**effects.binary_cells(), study=[str(s) for s in effects.study],
+                   measure=effects.measure if measure is None else measure)

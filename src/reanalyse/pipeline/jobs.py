@@ -42,7 +42,7 @@ def mcmc_jobs(prep: PreparedAnalysis, *, defaults: BayesDefaults) -> list[Job]:
             "sampler": _sampler(defaults), "seed": defaults.sampler.seed,
             "scenario": prep.scenario}
     contrast = {"y": [float(v) for v in y], "se": [float(v) for v in se],
-                "study": [str(s) for s in main.effects["study"]]}  # type: ignore[index]
+                "study": [str(s) for s in main.effects.study]}  # type: ignore[union-attr]
     jobs = [Job(name=f"{sid}/default/normal", fn=run_mcmc_job, group="normal", payload={
         **base, "model": "normal", "data": contrast, "keep": True,
         "tau_id": prep.default_tau.id, "effect_id": prep.default_effect.id,

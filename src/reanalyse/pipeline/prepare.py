@@ -13,7 +13,7 @@ import pandas as pd
 from reanalyse.analyses import AnalysisSpec
 from reanalyse.analyses.inputs import AnalysisRows, analysis_rows
 from reanalyse.conversions import benefit_sign
-from reanalyse.effects import study_effects
+from reanalyse.effects import EffectTable, study_effects
 from reanalyse.errors import DataValidationError
 from reanalyse.exact import BayesFactors, ExactPosterior, bayes_factors, fit_exact
 from reanalyse.measures import BINARY_MEASURES, analysis_scale
@@ -41,7 +41,7 @@ class ScenarioData:
 
     scenario: str
     rows: AnalysisRows
-    effects: pd.DataFrame | None = None
+    effects: EffectTable | None = None
     review: PooledResult | None = None
     random_dl: PooledResult | None = None
     problem: str = ""
@@ -52,26 +52,19 @@ class ScenarioData:
 
     def y_se(self) -> tuple[np.ndarray, np.ndarray]:
         assert self.effects is not None
-        return (self.effects["te"].to_numpy(dtype=float),
-                self.effects["se"].to_numpy(dtype=float))
+        return self.effects.te, self.effects.se
 
     def participants(self) -> np.ndarray:
         """Participants per study (arm totals; for contrast rows unknown: NaN)."""
         assert self.effects is not None
-        e = self.effects
-        if "total_1" in e:
-            return (e["total_1"] + e["total_2"]).to_numpy(dtype=float)
-        if "n_1" in e:
-            return (e["n_1"] + e["n_2"]).to_numpy(dtype=float)
-        return np.full(len(e), np.nan)
+        return self.effects.participants()
 
     def arm_counts(self) -> dict[str, list[float]] | None:
         """Binary arm counts when every study has them (the binomial likelihood needs them)."""
         e = self.effects
-        if e is None or "events_1" not in e or e["events_1"].isna().any():
+        if e is None or not e.is_binary_arms:
             return None
-        return {c: [float(v) for v in e[c]] for c in ("events_1", "total_1", "events_2",
-                                                       "total_2")}
+        return {c: [float(v) for v in values] for c, values in e.binary_cells().items()}
 
 
 @dataclass
@@ -130,7 +123,7 @@ def _frequentist(spec: AnalysisSpec, rows: AnalysisRows) -> ScenarioData:
     except DataValidationError as err:
         sd.problem = " | ".join(err.lines)
         return sd
-    sd.effects = eff[eff["estimable"]].reset_index(drop=True)
+    sd.effects = eff.estimable_only()
     if not len(sd.effects):
         sd.problem = "no estimable study"
     return sd
@@ -191,7 +184,7 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
     assert isinstance(eff, EffectPrior)
     mu_prior = eff.exact_mu_prior()
     prep.exact_default = fit_exact(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
-                                   labels=list(main.effects["study"]),  # type: ignore[index]
+                                   labels=[str(s) for s in main.effects.study],  # type: ignore[union-attr]
                                    **mu_prior)
     prep.bayes_factors = bayes_factors(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
                                        posterior=prep.exact_default, **mu_prior)

@@ -80,7 +80,7 @@ def influence_table(prep: PreparedAnalysis) -> pd.DataFrame:
         table["note"] = refusal
         return table[list(INFLUENCE_COLUMNS)]
     y, se = main.y_se()
-    bayes = leave_one_out_exact(y=y, se=se, studies=list(main.effects["study"].astype(str)),
+    bayes = leave_one_out_exact(y=y, se=se, studies=[str(s) for s in main.effects.study],
                                 tau_prior=tau, effect_prior=effect, benefit_sign=prep.sign,
                                 threshold=prep.primary.t if prep.primary else None)
     back = np.exp if ratio else (lambda x: x)

@@ -22,7 +22,7 @@ from scipy import stats
 
 from reanalyse.conversions import normalise_level
 from reanalyse.data.table import StudyTable
-from reanalyse.effects import peto_components, study_effects
+from reanalyse.effects import EffectTable, peto_components, study_effects
 from reanalyse.errors import DataValidationError
 from reanalyse.measures import BINARY_MEASURES, MEASURES, is_ratio
 from reanalyse.pooling.heterogeneity import Heterogeneity, cochran_q, i_squared
@@ -80,7 +80,9 @@ def pool(
     DataValidationError
         When the data do not fit the measure or method.
     """
-    effects = study_effects(table, measure=measure, treatment=treatment, control=control)
+    study_level = normalise_level(study_level) if study_level is not None else level
+    effects = study_effects(table, measure=measure, treatment=treatment, control=control,
+                            level=study_level)
     if method is None:
         method, note = method_for_effects(
             "MH" if measure in BINARY_MEASURES else "IV", effects)
@@ -89,14 +91,13 @@ def pool(
                               study_level=study_level, by_subgroup=by_subgroup,
                               treatment=treatment, control=control)
         return result if note is None else replace(result, notes=(note, *result.notes))
-    if method in ARM_METHODS:
-        contrast = effects[effects["kind"] == "contrast"]
-        if len(contrast):
-            raise DataValidationError.single(
-                file=table.name, rule="method does not fit",
-                message=f"{method} needs arm-level binary data, but "
-                f"{', '.join(map(str, contrast['study']))} report only a contrast; use --method IV",
-                row=int(contrast["rows"].iloc[0][0]), column="estimate")
+    if method in ARM_METHODS and effects.has_contrasts:
+        contrast = effects.select(effects.kind == "contrast")
+        raise DataValidationError.single(
+            file=table.name, rule="method does not fit",
+            message=f"{method} needs arm-level binary data, but "
+            f"{', '.join(map(str, contrast.study))} report only a contrast; use --method IV",
+            row=int(contrast.rows[0][0]), column="estimate")
     return pool_effects(effects, measure=measure, method=method, model=model,
                         tau2_method=tau2_method, hksj=hksj, level=level,
                         study_level=study_level, by_subgroup=by_subgroup, treatment=treatment,
@@ -107,7 +108,7 @@ def pool(
 ARM_METHODS: tuple[str, ...] = ("MH", "PETO")
 
 
-def method_for_effects(method: str, effects: pd.DataFrame) -> tuple[str, str | None]:
+def method_for_effects(method: str, effects: EffectTable) -> tuple[str, str | None]:
     """The method a review's analysis can use on these study effects, and why it changed.
 
     Mantel-Haenszel and Peto pool arm counts; when any study enters only as a contrast
@@ -115,16 +116,16 @@ def method_for_effects(method: str, effects: pd.DataFrame) -> tuple[str, str | N
     generic inverse-variance data. Returns ``(method, note)``; ``note`` is ``None`` when the
     method is kept.
     """
-    if method in ARM_METHODS and bool((effects["kind"] == "contrast").any()):
+    if method in ARM_METHODS and effects.has_contrasts:
         return "IV", (f"{method} needs arm counts; the contrast rows are pooled by inverse "
                       "variance")
     return method, None
 
 
 def pool_effects(
-    effects: pd.DataFrame,
+    effects: EffectTable,
     *,
-    measure: str,
+    measure: str | None = None,
     method: str = "IV",
     model: str = "fixed",
     tau2_method: str = "DL",
@@ -135,19 +136,25 @@ def pool_effects(
     treatment: str | None = None,
     control: str | None = None,
 ) -> PooledResult:
-    """Pool a table of study effects as made by :func:`reanalyse.effects.study_effects`
-    (``treatment`` and ``control`` name the arms in the result)."""
+    """Pool an effect table (:func:`reanalyse.effects.study_effects`).
+
+    ``measure`` defaults to the table's; ``treatment`` and ``control`` (default: the table's)
+    name the arms in the result; ``study_level`` defaults to ``level``.
+    """
+    measure = effects.measure if measure is None else measure
+    treatment = effects.treatment if treatment is None else treatment
+    control = effects.control if control is None else control
     _check_options(measure=measure, method=method, model=model, tau2_method=tau2_method)
     level = normalise_level(level)
     study_level = normalise_level(study_level) if study_level is not None else level
     overall = _pool_one(effects, measure=measure, method=method, model=model,
                         tau2_method=tau2_method, hksj=hksj, level=level, study_level=study_level)
     overall = replace(overall, treatment=treatment, control=control)
-    labels = [s for s in dict.fromkeys(effects["subgroup"]) if s] if "subgroup" in effects else []
+    labels = effects.subgroups()
     if not by_subgroup or not labels:
         return overall
     subs = tuple(
-        _pool_one(effects[effects["subgroup"] == label], measure=measure, method=method,
+        _pool_one(effects.select(effects.subgroup == label), measure=measure, method=method,
                   model=model, tau2_method=tau2_method, hksj=hksj, level=level,
                   study_level=study_level, subgroup=label)
         for label in labels
@@ -183,14 +190,13 @@ def _check_options(*, measure: str, method: str, model: str, tau2_method: str) -
 
 
 def _pool_one(
-    effects: pd.DataFrame, *, measure: str, method: str, model: str, tau2_method: str,
+    effects: EffectTable, *, measure: str, method: str, model: str, tau2_method: str,
     hksj: bool, level: float, study_level: float, subgroup: str | None = None,
 ) -> PooledResult:
-    cells = {c: effects[c].to_numpy(dtype=float) for c in
-             ("events_1", "total_1", "events_2", "total_2") if c in effects}
-    te_all = effects["te"].to_numpy(dtype=float)
-    se_all = effects["se"].to_numpy(dtype=float)
-    est_mask = effects["estimable"].to_numpy(dtype=bool)
+    cells = effects.binary_cells() if method in ARM_METHODS else {}
+    te_all = effects.te
+    se_all = effects.se
+    est_mask = effects.estimable
     if method == "PETO":
         o_e, v = peto_components(**cells)
         est_mask = np.isfinite(v) & (v > 0)
@@ -199,8 +205,8 @@ def _pool_one(
             se_all = np.where(est_mask, 1 / np.sqrt(v), np.nan)
     k = int(est_mask.sum())
     log_scale = is_ratio(measure) or method == "PETO"
-    names = effects["study"].astype(str).to_numpy()
-    sub_labels = effects["subgroup"].astype(str).to_numpy() if "subgroup" in effects else None
+    names = effects.study.astype(str)
+    sub_labels = effects.subgroup.astype(str)
     excluded = tuple(names[~est_mask])
     common = {"measure": measure, "method": method, "model": model,
                   "tau2_method": tau2_method if model == "random" else None, "hksj": hksj,

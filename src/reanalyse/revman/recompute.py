@@ -16,9 +16,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from reanalyse.effects import arm_effects
+from reanalyse.effects import BinaryArms, ContinuousArms, EffectTable, effect_table
 from reanalyse.pooling import PooledResult, pool_effects
 from reanalyse.revman.model import Outcome, Review, StoredPooled, StudyRow, Subgroup
 
@@ -142,33 +143,42 @@ def analysis_choice(outcome: Outcome) -> tuple[str, str] | None:
     return code, method
 
 
-def outcome_effects(outcome: Outcome, *, measure: str) -> pd.DataFrame:
-    """Study effects of every row of ``outcome`` (in file order), with its subgroup number."""
+def outcome_effects(outcome: Outcome, *, measure: str) -> EffectTable:
+    """The effect table of every row of ``outcome`` (in file order; subgroup: its number), built
+    by the same rule as a study table's (:func:`reanalyse.effects.effect_table`), with the
+    outcome's study CI level."""
     rows: list[tuple[Subgroup | None, StudyRow]] = list(outcome.iter_rows())
-    recs: list[dict[str, Any]] = []
-    for sg, r in rows:
-        rec: dict[str, Any] = {"study": r.study, "study_id": r.study_id,
-                               "subgroup": str(sg.no) if sg is not None else ""}
-        if outcome.data_type == "dichotomous":
-            e1, e2 = float(r.events_1 or 0), float(r.events_2 or 0)
-            n1, n2 = float(r.total_1 or 0), float(r.total_2 or 0)
-            if outcome.settings.swap_events:
-                e1, e2 = n1 - e1, n2 - e2
-            rec.update(kind="binary", events_1=e1, total_1=n1, events_2=e2, total_2=n2)
-        elif outcome.data_type == "continuous":
-            rec.update(kind="continuous", n_1=float(r.total_1 or 0), mean_1=r.mean_1,
-                       sd_1=r.sd_1, n_2=float(r.total_2 or 0), mean_2=r.mean_2, sd_2=r.sd_2)
-        else:
-            est, se = r.estimate, r.se
-            te = est
-            if measure in ("RR", "OR") and est is not None and not outcome.settings.log_data:
-                te = math.log(est) if est > 0 else math.nan
-            rec.update(kind="contrast", te=te, se=se)
-        recs.append(rec)
-    eff = pd.DataFrame.from_records(recs)
-    if eff.empty:
-        return eff
-    return arm_effects(eff, measure=measure)
+    k = len(rows)
+
+    def column(get: Any) -> np.ndarray:
+        return np.array([get(r) for _, r in rows], dtype=float).reshape(k)
+
+    nan = np.full(k, np.nan)
+    te, se = nan, nan
+    arms: BinaryArms | ContinuousArms | None = None
+    if outcome.data_type == "dichotomous":
+        kind = "binary"
+        e1, e2 = column(lambda r: r.events_1 or 0), column(lambda r: r.events_2 or 0)
+        n1, n2 = column(lambda r: r.total_1 or 0), column(lambda r: r.total_2 or 0)
+        if outcome.settings.swap_events:
+            e1, e2 = n1 - e1, n2 - e2
+        arms = BinaryArms(events=np.column_stack([e1, e2]), total=np.column_stack([n1, n2]))
+    elif outcome.data_type == "continuous":
+        kind = "continuous"
+        arms = ContinuousArms(
+            n=np.column_stack([column(lambda r: r.total_1 or 0), column(lambda r: r.total_2 or 0)]),
+            mean=np.column_stack([column(lambda r: r.mean_1), column(lambda r: r.mean_2)]),
+            sd=np.column_stack([column(lambda r: r.sd_1), column(lambda r: r.sd_2)]))
+    else:
+        kind = "contrast"
+        te, se = column(lambda r: r.estimate), column(lambda r: r.se)
+        if measure in ("RR", "OR") and not outcome.settings.log_data:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                te = np.where(te > 0, np.log(te), math.nan)
+    return effect_table(measure=measure, study=[r.study for _, r in rows], kind=[kind] * k,
+                        te=te, se=se, arms=arms,
+                        subgroup=[str(sg.no) if sg is not None else "" for sg, _ in rows],
+                        level=outcome.settings.ci_study)
 
 
 def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
@@ -182,7 +192,7 @@ def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
                             "supported")
     measure, method = analysis
     eff = outcome_effects(outcome, measure=measure)
-    if eff.empty:
+    if not len(eff):
         return OutcomeCheck(outcome=outcome, result=None, differences=empty,
                             note="no study rows")
     s = outcome.settings
