@@ -126,7 +126,12 @@ def adapter(root: Path, *, split: bool = True) -> Layers:
                                    f"{', '.join(c[:-1] for c in absent)}: the split would not "
                                    "cover the preparation")
     specs = load_analyses("analyses", root=root)
-    defaults = load_defaults(root / DEFAULTS_FILE)
+    try:  # the packaged defaults, or the project's own analyses/defaults/bayes.toml
+        from reanalyse.io.resources import defaults_file
+    except ImportError:  # before the defaults shipped with the package
+        defaults = load_defaults(root / DEFAULTS_FILE)
+    else:
+        defaults = load_defaults(defaults_file("bayes.toml", root=root))
     rows_fn, freq_fn = prep_mod.analysis_rows, prep_mod._frequentist
 
     def frequentist(spec: Any, scenario: str) -> Any:
