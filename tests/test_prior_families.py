@@ -354,7 +354,8 @@ def test_an_effect_family_the_exact_engine_cannot_integrate_is_refused(new_famil
 
 def test_no_module_dispatches_on_a_family_name() -> None:
     """Family names are compared only in the registry: nowhere else does code branch on them."""
-    comparison = re.compile(r"family\s*(==|!=|\bin\b|\bnot in\b)\s*[(\"'\[]|match\s+\S*family\b")
+    comparison = re.compile(r"family\s*(==|!=)\s*[\"']|family\s+(not\s+)?in\s*[(\[{]\s*[\"']"
+                            r"|match\s+\S*family\s*:")
     names = "|".join(re.escape(f.name) for f in BUILT_IN)
     case = re.compile(rf"case\s+\"({names})\"")
     offenders = []

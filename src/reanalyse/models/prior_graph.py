@@ -9,7 +9,8 @@ in tau plus a normalising constant,
 
 with weights each family states (:meth:`reanalyse.priors.family.TauFamily.graph_terms`; the
 sums are :mod:`reanalyse.priors.graph_form`'s, the constant ``c`` the family's own scipy density
-at one point):
+at one point; tau is sampled through a logit when the family's support is bounded, else a log).
+The packaged families:
 
 ============== ===================================================== ===================
 family          non-zero weights                                      transform of tau
@@ -35,8 +36,8 @@ six ``logp`` graphs took several times longer with numba.
 
 The effect prior (mu, d) is handled alike: ``b1 ((mu - m)/s)^2 + b2 log(1 + ((mu - m)/s)^2 /
 nu) + c`` covers normal (b1 = -1/2), Student-t (b2 = -(nu + 1)/2) and the improper flat prior
-(both 0, c = 0; no draws: the family is not ``proper``). In the normal-normal model mu is sampled around its conditional
-posterior given tau (:func:`centred_effect_vars`, a transform of mu), which removes the mu-tau
+(both 0, c = 0; no draws: the family is not ``proper``). In the normal-normal model mu is
+sampled around its conditional posterior given tau (:func:`centred_effect_vars`, a transform of mu), which removes the mu-tau
 funnel without changing mu's prior.
 """
 

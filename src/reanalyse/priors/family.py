@@ -73,9 +73,8 @@ class Family(ABC):
     @classmethod
     def from_params(cls, params: Mapping[str, float]) -> Self:
         """The family with these parameters (checked)."""
-        problems = cls.param_problems(params)
-        if problems:
-            raise ValueError(f"{cls.name}: " + "; ".join(problems))
+        if set(params) != set(cls.param_names()):
+            raise ValueError(f"{cls.name}: " + "; ".join(cls.param_problems(params)))
         return cls(**{name: float(params[name]) for name in cls.param_names()})
 
     @classmethod

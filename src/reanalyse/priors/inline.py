@@ -14,19 +14,21 @@ from reanalyse.priors.tau import TauPrior
 __all__ = ["build_prior", "inline_forms", "is_inline_spec", "parse_inline_prior"]
 
 
+def _heads(family: type[Family]) -> dict[str, str]:
+    """Inline heads of a family -> the parameter its numbers are stated on: its name, or
+    ``NAME-tau`` and ``NAME-tau2`` for a tau family that may be stated on tau^2."""
+    if not issubclass(family, TauFamily):
+        return {family.name: "effect"}
+    if len(family.stated_on) == 1:
+        return {family.name: family.stated_on[0]}
+    return {f"{family.name}-{on}": on for on in family.stated_on}
+
+
 def inline_forms() -> dict[str, tuple[type[Family], str]]:
-    """Inline head -> (family, parameter the numbers are stated on), from the registry: a tau
-    family's name, or ``NAME-tau`` and ``NAME-tau2`` for one that may be stated on tau^2; an
-    effect family's name."""
-    forms: dict[str, tuple[type[Family], str]] = {}
-    for family in families("tau"):
-        assert issubclass(family, TauFamily)
-        if len(family.stated_on) == 1:
-            forms[family.name] = (family, family.stated_on[0])
-        else:
-            forms.update({f"{family.name}-{on}": (family, on) for on in family.stated_on})
-    forms.update({family.name: (family, "effect") for family in families("effect")})
-    return forms
+    """Inline head -> (family, parameter the numbers are stated on), for every registered
+    family (:func:`_heads`)."""
+    return {head: (family, on) for family in (*families("tau"), *families("effect"))
+            for head, on in _heads(family).items()}
 
 
 _INLINE_CITATION = "user-specified inline prior"
@@ -97,8 +99,8 @@ def parse_inline_prior(spec: str) -> TauPrior | EffectPrior:
 
 
 def _head(family: type[Family], stated_on: str) -> str:
-    for head, form in inline_forms().items():
-        if form == (family, stated_on):
+    for head, on in _heads(family).items():
+        if on == stated_on:
             return head
     raise ValueError(f"no prior family {family.name!r} stated on {stated_on!r}")
 
