@@ -156,7 +156,7 @@ def test_student_t_moments_and_the_flat_family() -> None:
     with pytest.raises(ValueError, match="no probabilities"):
         flat.sf(0.0)
     with pytest.raises(ValueError, match="no draws"):
-        flat.draw(np.random.default_rng(0), (2,))
+        flat.draw(rng=np.random.default_rng(0), size=(2,))
 
 
 def test_parameters_are_checked_by_the_family() -> None:
@@ -203,7 +203,7 @@ def test_effect_graph_logp_is_the_family_density(family) -> None:
 
 @pytest.mark.parametrize("family", TAU_CASES, ids=lambda f: f.name)
 def test_family_draws_follow_the_family(family) -> None:
-    draws = family.draw(np.random.default_rng(5), (3000,))
+    draws = family.draw(rng=np.random.default_rng(5), size=(3000,))
     assert draws.shape == (3000,)
     assert stats.kstest(draws, family.cdf).pvalue > 1e-3
 
@@ -211,7 +211,7 @@ def test_family_draws_follow_the_family(family) -> None:
 def test_codes_name_the_registered_families() -> None:
     for role in ("tau", "effect"):
         for family in families(role):
-            assert family_from_code(role, float(family_code(family))) is family
+            assert family_from_code(role, code=float(family_code(family))) is family
     assert [f.name for f in BUILT_IN] == [
         "half-normal", "half-cauchy", "uniform", "inverse-gamma", "lognormal", "log-t",
         "normal", "student-t", "flat"]
@@ -261,7 +261,7 @@ class HalfStudentT(TauFamily):
         # log1p(tau^2 / (df scale^2)) = log1p((tau / s)^2) with s = scale sqrt(df)
         return TauTerms(log1p_ratio2=-(self.df + 1.0) / 2.0, s=self.scale * math.sqrt(self.df))
 
-    def draw(self, rng, size):
+    def draw(self, *, rng, size):
         return self.scale * np.abs(rng.standard_t(self.df, size=size))
 
     def to_pymc(self, name):
@@ -284,7 +284,7 @@ class Cauchy(EffectFamily):
         return EffectTerms(log1p_square=-1.0, m=self.location, s=self.scale, nu=1.0,
                            centring_precision=1.0 / self.scale**2)
 
-    def draw(self, rng, size):
+    def draw(self, *, rng, size):
         return self.location + self.scale * rng.standard_cauchy(size)
 
     def to_pymc(self, name):

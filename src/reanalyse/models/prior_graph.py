@@ -222,8 +222,8 @@ def _tau_random(*params: Any, rng: np.random.Generator | None = None, size: Any 
     shape = _shape(size)
     if _scalar(d["tau_fixed_zero"]) > 0.5:
         return np.zeros(shape)
-    family = family_from_code("tau", _scalar(d["tau_code"]))
-    return family.from_theta(_vector(d["tau_theta"])).draw(rng, shape)
+    family = family_from_code("tau", code=_scalar(d["tau_code"]))
+    return family.from_theta(_vector(d["tau_theta"])).draw(rng=rng, size=shape)
 
 
 def _make_tau_transform() -> Any:
@@ -302,7 +302,7 @@ def _effect_logp(value: TensorVariable, *params: TensorVariable) -> TensorVariab
 
 
 def _effect_family(params: Sequence[Any]) -> type[EffectFamily]:
-    family = family_from_code("effect", _scalar(params[EFFECT_PARAMS.index("mu_code")]))
+    family = family_from_code("effect", code=_scalar(params[EFFECT_PARAMS.index("mu_code")]))
     assert issubclass(family, EffectFamily)
     return family
 
@@ -313,7 +313,7 @@ def _effect_random(*params: Any, rng: np.random.Generator | None = None, size: A
     an improper family)."""
     rng = rng if rng is not None else np.random.default_rng()
     theta = _vector(params[EFFECT_PARAMS.index("mu_theta")])
-    return _effect_family(params).from_theta(theta).draw(rng, _shape(size))
+    return _effect_family(params).from_theta(theta).draw(rng=rng, size=_shape(size))
 
 
 def effect_prior_data(initial: EffectPrior | None = None) -> dict[str, TensorVariable]:

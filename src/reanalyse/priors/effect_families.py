@@ -42,7 +42,7 @@ class Normal(EffectFamily):
         return EffectTerms(square=-0.5, m=self.mean, s=self.sd,
                            centring_precision=1.0 / self.sd**2)
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return rng.normal(self.mean, self.sd, size=size)
 
     def to_pymc(self, name: str) -> TensorVariable:
@@ -72,7 +72,7 @@ class StudentT(EffectFamily):
         return EffectTerms(log1p_square=-(self.df + 1.0) / 2.0, m=self.location, s=self.scale,
                            nu=self.df, centring_precision=1.0 / self.scale**2)
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return self.location + self.scale * rng.standard_t(self.df, size=size)
 
     def to_pymc(self, name: str) -> TensorVariable:
@@ -102,7 +102,7 @@ class Flat(EffectFamily):
     def graph_terms(self) -> EffectTerms:
         return EffectTerms()
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         raise ValueError("the flat effect prior is improper: it has no draws")
 
     def to_pymc(self, name: str) -> TensorVariable:

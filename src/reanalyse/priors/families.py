@@ -146,6 +146,6 @@ def family_code(family: type[Family]) -> int:
     return families(_role_of(family)).index(family)
 
 
-def family_from_code(role: str, code: float) -> type[Family]:
+def family_from_code(role: str, *, code: float) -> type[Family]:
     """The family with this code (:func:`family_code`)."""
     return families(role)[round(float(code))]

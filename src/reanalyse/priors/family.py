@@ -207,7 +207,7 @@ class TauFamily(Family):
                               at=float(self.ppf(0.5)))
 
     @abstractmethod
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         """Draws of tau."""
 
     @abstractmethod
@@ -284,7 +284,7 @@ class EffectFamily(Family):
         return effect_graph_form(self.graph_terms(), logpdf=self.logpdf)
 
     @abstractmethod
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         """Draws of the effect."""
 
     @abstractmethod

@@ -39,7 +39,7 @@ class HalfNormal(TauFamily):
     def graph_terms(self) -> TauTerms:
         return TauTerms(ratio2=-0.5, s=self.scale)
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return self.scale * np.abs(rng.standard_normal(size))
 
     def to_pymc(self, name: str) -> TensorVariable:
@@ -62,7 +62,7 @@ class HalfCauchy(TauFamily):
     def graph_terms(self) -> TauTerms:
         return TauTerms(log1p_ratio2=-1.0, s=self.scale)
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return self.scale * np.abs(rng.standard_cauchy(size))
 
     def to_pymc(self, name: str) -> TensorVariable:
@@ -99,7 +99,7 @@ class Uniform(TauFamily):
     def graph_terms(self) -> TauTerms:
         return TauTerms()
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return rng.uniform(self.lower, self.upper, size=size)
 
     def to_pymc(self, name: str) -> TensorVariable:
@@ -123,7 +123,7 @@ class InverseGamma(TauFamily):
     def graph_terms(self) -> TauTerms:
         return TauTerms(log_tau=-(self.shape + 1.0), inverse=-self.scale)
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return self.scale / rng.gamma(self.shape, 1.0, size=size)
 
     def to_pymc(self, name: str) -> TensorVariable:
@@ -148,7 +148,7 @@ class LogNormal(LogScaleStatement, TauFamily):
     def graph_terms(self) -> TauTerms:
         return TauTerms(log_tau=-1.0, z2=-0.5, l=self.mu, sigma=self.sigma)
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return np.exp(self.mu + self.sigma * rng.standard_normal(size))
 
     def to_pymc(self, name: str) -> TensorVariable:
@@ -203,7 +203,7 @@ class LogT(LogScaleStatement, TauFamily):
         return TauTerms(log_tau=-1.0, log1p_z2=-(self.df + 1.0) / 2.0, l=self.location,
                         sigma=self.scale, nu=self.df)
 
-    def draw(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
+    def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
         return np.exp(self.location + self.scale * rng.standard_t(self.df, size=size))
 
     def to_pymc(self, name: str) -> TensorVariable:
