@@ -231,9 +231,9 @@ class PairwiseModel(ABC):
               compile_seconds: float) -> xr.DataTree:
         dt = xr.DataTree.from_dict(dict(groups))
         notes = []
-        if self.effect_prior.family == "flat":
-            notes.append("effect prior: improper flat (pm.Flat), no prior draws of mu or "
-                         "theta_new")
+        if not self.effect_prior.proper:
+            notes.append(f"effect prior: improper {self.effect_prior.family}, no prior draws of "
+                         "mu or theta_new")
         dt.attrs.update(provenance_attrs(
             data_hash=data.sha256, spec=self.spec(), priors=self.priors(), seed=seed,
             settings=settings,

@@ -71,12 +71,13 @@ class _BinomialModel(PairwiseModel):
 
     def check_data(self, data: ArmData) -> None:  # type: ignore[override]
         super().check_data(data)
-        if self.effect_prior.family == "flat":
+        if not self.effect_prior.proper:
             informative = ((data.events_1 > 0) & (data.events_1 < data.total_1)
                            & (data.events_2 > 0) & (data.events_2 < data.total_2))
             if not informative.any():
                 raise ValueError(
-                    "a flat effect prior gives an improper posterior in the binomial models "
+                    f"an improper ({self.effect_prior.family}) effect prior gives an improper "
+                    "posterior in the binomial models "
                     "unless some study has events and non-events in both arms; use a proper "
                     "effect prior (e.g. normal:0,10) or the normal model")
 

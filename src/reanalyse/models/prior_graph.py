@@ -7,7 +7,10 @@ in tau plus a normalising constant,
     log p(tau) = a1 log(tau) + a2 (tau/s)^2 + a3 log(1 + (tau/s)^2) + a4 / tau
                  + a5 z^2 + a6 log(1 + z^2 / nu) + c,          z = (log(tau) - l) / sigma,
 
-with family-specific weights (:func:`tau_prior_values`):
+with weights each family states (:meth:`reanalyse.priors.family.TauFamily.graph_terms`; the
+sums are :mod:`reanalyse.priors.graph_form`'s, the constant ``c`` the family's own scipy density
+at one point; tau is sampled through a logit when the family's support is bounded, else a log).
+The packaged families:
 
 ============== ===================================================== ===================
 family          non-zero weights                                      transform of tau
@@ -23,7 +26,9 @@ log-t           a1 = -1, a6 = -(df + 1)/2 (l = location, sigma, nu)   log
 tau is a free random variable (``pm.CustomDist``) whose parameters are these ``pm.Data``: its
 ``logp`` is the weighted sum, its transform (:class:`TauTransform`) is chosen by the data too (as
 is a flag fixing tau = 0, so that the fixed-effect model reuses the random-effects graph), and
-its ``random`` draws from the family the weights name (:func:`draw_tau_prior`). So
+its ``random`` draws from the family whose code (its place in the registry,
+:func:`reanalyse.priors.families.family_code`) and parameter vector are data too
+(:func:`draw_tau_prior`). So
 ``pm.stats.compute_log_prior`` gives the prior's normalised log density (the same as
 ``TauPrior.logpdf``), the sampled geometry is exactly that of PyMC's default transform of each
 family, and the compiled graph is small: compiling one graph with a ``pt.switch`` over PyMC's
@@ -31,8 +36,8 @@ six ``logp`` graphs took several times longer with numba.
 
 The effect prior (mu, d) is handled alike: ``b1 ((mu - m)/s)^2 + b2 log(1 + ((mu - m)/s)^2 /
 nu) + c`` covers normal (b1 = -1/2), Student-t (b2 = -(nu + 1)/2) and the improper flat prior
-(both 0, c = 0; no draws). In the normal-normal model mu is sampled around its conditional
-posterior given tau (:func:`centred_effect_vars`, a transform of mu), which removes the mu-tau
+(both 0, c = 0; no draws: the family is not ``proper``). In the normal-normal model mu is
+sampled around its conditional posterior given tau (:func:`centred_effect_vars`, a transform of mu), which removes the mu-tau
 funnel without changing mu's prior.
 """
 
@@ -43,18 +48,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from reanalyse.priors import EffectPrior, TauPrior
+from reanalyse.priors.effect_families import Normal
+from reanalyse.priors.families import family_code, family_from_code
+from reanalyse.priors.family import EffectFamily, Family, TauFamily
+from reanalyse.priors.graph_form import effect_terms_sum, tau_terms_sum
+from reanalyse.priors.tau_families import HalfNormal
 
 if TYPE_CHECKING:  # pragma: no cover
     from pytensor.tensor.variable import TensorVariable
 
 __all__ = [
-    "EFFECT_FAMILIES",
     "EFFECT_PARAMS",
-    "TAU_FAMILIES",
     "TAU_PARAMS",
+    "THETA_SIZE",
     "centred_effect_vars",
     "draw_effect_prior",
     "draw_tau_prior",
@@ -69,68 +77,50 @@ __all__ = [
     "tau_zero_values",
 ]
 
-#: Tau families the graph covers (``TauPrior.family`` values).
-TAU_FAMILIES: tuple[str, ...] = ("half-normal", "half-cauchy", "uniform", "inverse-gamma",
-                                 "lognormal", "log-t")
-
-#: Effect families the graph covers (``EffectPrior.family`` values).
-EFFECT_FAMILIES: tuple[str, ...] = ("normal", "student-t", "flat")
+#: Length of the parameter vector a family's draws are made from (``tau_theta``, ``mu_theta``).
+THETA_SIZE = 4
 
 #: The ``pm.Data`` parameters of tau's distribution, in the order the CustomDist takes them.
 TAU_PARAMS: tuple[str, ...] = ("tau_w", "tau_s", "tau_l", "tau_sigma", "tau_nu", "tau_c",
-                               "tau_bounded", "tau_lower", "tau_upper", "tau_fixed_zero")
-_TAU_SIGNATURE = "(w),(),(),(),(),(),(),(),(),()->()"
+                               "tau_bounded", "tau_lower", "tau_upper", "tau_fixed_zero",
+                               "tau_code", "tau_theta")
+_TAU_SIGNATURE = "(w),(),(),(),(),(),(),(),(),(),(),(p)->()"
 
 #: The ``pm.Data`` parameters of the effect's distribution (``mu_cprec`` only centres it).
-EFFECT_PARAMS: tuple[str, ...] = ("mu_w", "mu_m", "mu_s", "mu_nu", "mu_c")
-_EFFECT_SIGNATURE = "(w),(),(),(),()->()"
+EFFECT_PARAMS: tuple[str, ...] = ("mu_w", "mu_m", "mu_s", "mu_nu", "mu_c", "mu_code",
+                                  "mu_theta")
+_EFFECT_SIGNATURE = "(w),(),(),(),(),(),(p)->()"
+_CENTRED_SIGNATURE = "(w),(),(),(),(),(),(p),(),(k),(k)->()"
 
-_HALF_LOG_2PI = 0.5 * float(np.log(2 * np.pi))
 
-
-def _log_t_constant(df: float, scale: float) -> float:
-    return float(special.gammaln((df + 1.0) / 2.0) - special.gammaln(df / 2.0)
-                 - 0.5 * np.log(df * np.pi) - np.log(scale))
+def _theta(family: Family) -> NDArray[np.float64]:
+    theta = family.theta
+    if len(theta) > THETA_SIZE:
+        raise ValueError(f"the {family.name} family has {len(theta)} parameters; the graph's "
+                         f"parameter vector holds {THETA_SIZE} (THETA_SIZE)")
+    return np.asarray([*theta, *([0.0] * (THETA_SIZE - len(theta)))], dtype=float)
 
 
 def tau_prior_values(prior: TauPrior) -> dict[str, NDArray[np.float64]]:
     """``pm.Data`` values for a tau prior: ``tau_w`` (6 weights), ``tau_s``, ``tau_l``,
     ``tau_sigma``, ``tau_nu``, ``tau_c`` (the log normalising constant), ``tau_bounded``,
-    ``tau_lower``, ``tau_upper`` and ``tau_fixed_zero`` (0)."""
-    return _tau_values(prior.family, prior.params_on_tau)
+    ``tau_lower``, ``tau_upper``, ``tau_fixed_zero`` (0), ``tau_code`` (the family) and
+    ``tau_theta`` (its parameters on tau, padded to :data:`THETA_SIZE`)."""
+    return _tau_values(prior.distribution)
 
 
-def _tau_values(family: str, p: Mapping[str, float]) -> dict[str, NDArray[np.float64]]:
-    w = np.zeros(6)
-    s = l = sigma = nu = 1.0
-    lower, upper, bounded = 0.0, 1.0, 0.0
-    match family:
-        case "half-normal":
-            w[1], s = -0.5, p["scale"]
-            c = 0.5 * np.log(2.0 / np.pi) - np.log(s)
-        case "half-cauchy":
-            w[2], s = -1.0, p["scale"]
-            c = np.log(2.0 / np.pi) - np.log(s)
-        case "uniform":
-            bounded, lower, upper = 1.0, p["lower"], p["upper"]
-            c = -np.log(upper - lower)
-        case "inverse-gamma":
-            w[0], w[3] = -(p["shape"] + 1.0), -p["scale"]
-            c = p["shape"] * np.log(p["scale"]) - special.gammaln(p["shape"])
-        case "lognormal":
-            w[0], w[4], l, sigma = -1.0, -0.5, p["mu"], p["sigma"]
-            c = -np.log(sigma) - _HALF_LOG_2PI
-        case "log-t":
-            w[0], w[5] = -1.0, -(p["df"] + 1.0) / 2.0
-            l, sigma, nu = p["location"], p["scale"], p["df"]
-            c = _log_t_constant(nu, sigma)
-        case _:
-            raise ValueError(f"no PyMC graph for tau family {family!r}")
-    return {"tau_w": w, "tau_s": np.asarray(float(s)), "tau_l": np.asarray(float(l)),
-            "tau_sigma": np.asarray(float(sigma)), "tau_nu": np.asarray(float(nu)),
-            "tau_c": np.asarray(float(c)), "tau_bounded": np.asarray(bounded),
-            "tau_lower": np.asarray(float(lower)), "tau_upper": np.asarray(float(upper)),
-            "tau_fixed_zero": np.asarray(0.0)}
+def _tau_values(family: TauFamily) -> dict[str, NDArray[np.float64]]:
+    form = family.graph_form()
+    t = form.terms
+    return {"tau_w": np.asarray(t.weights, dtype=float), "tau_s": np.asarray(float(t.s)),
+            "tau_l": np.asarray(float(t.l)), "tau_sigma": np.asarray(float(t.sigma)),
+            "tau_nu": np.asarray(float(t.nu)), "tau_c": np.asarray(float(form.c)),
+            "tau_bounded": np.asarray(1.0 if form.bounded else 0.0),
+            "tau_lower": np.asarray(form.lower if form.bounded else 0.0),
+            "tau_upper": np.asarray(form.upper if form.bounded else 1.0),
+            "tau_fixed_zero": np.asarray(0.0),
+            "tau_code": np.asarray(float(family_code(type(family)))),
+            "tau_theta": _theta(family)}
 
 
 def tau_zero_values() -> dict[str, NDArray[np.float64]]:
@@ -142,37 +132,28 @@ def tau_zero_values() -> dict[str, NDArray[np.float64]]:
 
 def effect_prior_values(prior: EffectPrior) -> dict[str, NDArray[np.float64]]:
     """``pm.Data`` values for an effect prior: ``mu_w`` (2 weights), ``mu_m``, ``mu_s``,
-    ``mu_nu``, ``mu_c`` (log normalising constant, 0 for flat), and ``mu_cprec``: the precision
-    of the normal prior used to centre the effect's parameterisation (the normal prior itself;
-    the Student-t's 1/scale^2; 0 for flat; its mean is ``mu_m``)."""
+    ``mu_nu``, ``mu_c`` (log normalising constant, 0 for flat), ``mu_code`` and ``mu_theta``
+    (the family and its parameters), and ``mu_cprec``: the precision of the normal prior used
+    to centre the effect's parameterisation (the normal prior itself; the Student-t's
+    1/scale^2; 0 for flat; its mean is ``mu_m``)."""
     if prior.needs_threshold:
         raise ValueError(f"effect prior {prior.id!r} needs resolve(threshold=...) first")
-    return _effect_values(prior.family, prior.params)
+    return _effect_values(prior.distribution)
 
 
-def _effect_values(family: str, p: Mapping[str, float]) -> dict[str, NDArray[np.float64]]:
-    w = np.zeros(2)
-    m, s, nu, c, cprec = 0.0, 1.0, 1.0, 0.0, 0.0
-    match family:
-        case "normal":
-            w[0], m, s = -0.5, p["mean"], p["sd"]
-            c = -np.log(s) - _HALF_LOG_2PI
-            cprec = 1.0 / s**2
-        case "student-t":
-            w[1], m, s, nu = -(p["df"] + 1.0) / 2.0, p["location"], p["scale"], p["df"]
-            c = _log_t_constant(nu, s)
-            cprec = 1.0 / s**2
-        case "flat":
-            pass
-        case _:
-            raise ValueError(f"no PyMC graph for effect family {family!r}")
-    return {"mu_w": w, "mu_m": np.asarray(float(m)), "mu_s": np.asarray(float(s)),
-            "mu_nu": np.asarray(float(nu)), "mu_c": np.asarray(float(c)),
-            "mu_cprec": np.asarray(float(cprec))}
+def _effect_values(family: EffectFamily) -> dict[str, NDArray[np.float64]]:
+    form = family.graph_form()
+    t = form.terms
+    return {"mu_w": np.asarray(t.weights, dtype=float), "mu_m": np.asarray(float(t.m)),
+            "mu_s": np.asarray(float(t.s)), "mu_nu": np.asarray(float(t.nu)),
+            "mu_c": np.asarray(float(form.c)),
+            "mu_code": np.asarray(float(family_code(type(family)))),
+            "mu_theta": _theta(family),
+            "mu_cprec": np.asarray(float(t.centring_precision))}
 
 
-_DEFAULT_TAU = _tau_values("half-normal", {"scale": 0.5})
-_DEFAULT_EFFECT = _effect_values("normal", {"mean": 0.0, "sd": 10.0})
+_DEFAULT_TAU = _tau_values(HalfNormal(scale=0.5))
+_DEFAULT_EFFECT = _effect_values(Normal(mean=0.0, sd=10.0))
 
 
 # --------------------------------------------------------------------------- log densities
@@ -181,12 +162,7 @@ def tau_prior_log_density(tau: TensorVariable, d: Mapping[str, TensorVariable]
     """The weighted-sum log density of tau (normalised by ``tau_c``) as a PyTensor graph."""
     import pytensor.tensor as pt
 
-    w = d["tau_w"]
-    log_tau = pt.log(tau)
-    r2 = (tau / d["tau_s"]) ** 2
-    z2 = ((log_tau - d["tau_l"]) / d["tau_sigma"]) ** 2
-    return (w[..., 0] * log_tau + w[..., 1] * r2 + w[..., 2] * pt.log1p(r2) + w[..., 3] / tau
-            + w[..., 4] * z2 + w[..., 5] * pt.log1p(z2 / d["tau_nu"]) + d["tau_c"])
+    return tau_terms_sum(tau, d, xp=pt) + d["tau_c"]
 
 
 def effect_prior_log_density(mu: TensorVariable, d: Mapping[str, TensorVariable]
@@ -195,9 +171,7 @@ def effect_prior_log_density(mu: TensorVariable, d: Mapping[str, TensorVariable]
     graph."""
     import pytensor.tensor as pt
 
-    r2 = ((mu - d["mu_m"]) / d["mu_s"]) ** 2
-    w = d["mu_w"]
-    return w[..., 0] * r2 + w[..., 1] * pt.log1p(r2 / d["mu_nu"]) + d["mu_c"]
+    return effect_terms_sum(mu, d, xp=pt) + d["mu_c"]
 
 
 # --------------------------------------------------------------------------- tau
@@ -224,36 +198,32 @@ def _tau_support_point(rv: TensorVariable, size: Any, *params: TensorVariable
                      1.0)
 
 
-def _first(w: Any, *scalars: Any) -> list[Any]:
-    """One prior's parameters from (possibly batch-broadcast) arrays: the weight vector and the
-    scalars of the first batch element (every element of a variable shares its prior)."""
-    w = np.asarray(w, dtype=float)
-    return [w.reshape(-1, w.shape[-1])[0], *(float(np.asarray(x).ravel()[0]) for x in scalars)]
+def _scalar(value: Any) -> float:
+    """A scalar parameter of one prior from a (possibly batch-broadcast) array: every element
+    of a variable shares its prior, so the first is taken."""
+    return float(np.asarray(value, dtype=float).ravel()[0])
 
 
-def _tau_random(w: Any, s: Any, l: Any, sigma: Any, nu: Any, c: Any, bounded: Any,
-                lower: Any, upper: Any, fixed: Any, rng: np.random.Generator | None = None,
-                size: Any = None) -> NDArray[np.float64]:
-    """Draws of tau from the family its weights name (the table in the module notes)."""
+def _vector(value: Any) -> NDArray[np.float64]:
+    """A vector parameter of one prior (last axis) from a possibly batch-broadcast array."""
+    x = np.asarray(value, dtype=float)
+    return x.reshape(-1, x.shape[-1])[0]
+
+
+def _shape(size: Any) -> tuple[int, ...]:
+    return () if size is None else tuple(np.atleast_1d(size).tolist())
+
+
+def _tau_random(*params: Any, rng: np.random.Generator | None = None, size: Any = None
+                ) -> NDArray[np.float64]:
+    """Draws of tau from the family the data name (``tau_code``, ``tau_theta``)."""
     rng = rng if rng is not None else np.random.default_rng()
-    shape = () if size is None else tuple(np.atleast_1d(size).tolist())
-    w, s, l, sigma, nu, bounded, lower, upper, fixed = _first(w, s, l, sigma, nu, bounded,
-                                                             lower, upper, fixed)
-    if fixed > 0.5:
+    d = dict(zip(TAU_PARAMS, params, strict=True))
+    shape = _shape(size)
+    if _scalar(d["tau_fixed_zero"]) > 0.5:
         return np.zeros(shape)
-    if bounded > 0.5:
-        return rng.uniform(lower, upper, size=shape)
-    if w[1] != 0:
-        return s * np.abs(rng.standard_normal(shape))
-    if w[2] != 0:
-        return s * np.abs(rng.standard_cauchy(shape))
-    if w[3] != 0:
-        return -w[3] / rng.gamma(-w[0] - 1.0, 1.0, size=shape)
-    if w[4] != 0:
-        return np.exp(l + sigma * rng.standard_normal(shape))
-    if w[5] != 0:
-        return np.exp(l + sigma * rng.standard_t(nu, size=shape))
-    raise ValueError(f"tau prior weights {w.tolist()} name no family")
+    family = family_from_code("tau", code=_scalar(d["tau_code"]))
+    return family.from_theta(_vector(d["tau_theta"])).draw(rng=rng, size=shape)
 
 
 def _make_tau_transform() -> Any:
@@ -326,25 +296,24 @@ def draw_tau_prior(values: Mapping[str, Any], *, size: tuple[int, ...],
 
 
 # --------------------------------------------------------------------------- effect
-def _effect_logp(value: TensorVariable, w: TensorVariable, m: TensorVariable,
-                 s: TensorVariable, nu: TensorVariable, c: TensorVariable,
-                 *centring: TensorVariable) -> TensorVariable:
-    return effect_prior_log_density(value, {"mu_w": w, "mu_m": m, "mu_s": s, "mu_nu": nu,
-                                            "mu_c": c})
+def _effect_logp(value: TensorVariable, *params: TensorVariable) -> TensorVariable:
+    d = dict(zip(EFFECT_PARAMS, params[:len(EFFECT_PARAMS)], strict=True))
+    return effect_prior_log_density(value, d)
 
 
-def _effect_random(w: Any, m: Any, s: Any, nu: Any, c: Any, *centring: Any,
-                   rng: np.random.Generator | None = None, size: Any = None
+def _effect_family(params: Sequence[Any]) -> type[EffectFamily]:
+    family = family_from_code("effect", code=_scalar(params[EFFECT_PARAMS.index("mu_code")]))
+    assert issubclass(family, EffectFamily)
+    return family
+
+
+def _effect_random(*params: Any, rng: np.random.Generator | None = None, size: Any = None
                    ) -> NDArray[np.float64]:
-    """Draws of the effect from the family its weights name (none for flat)."""
+    """Draws of the effect from the family the data name (``mu_code``, ``mu_theta``; none for
+    an improper family)."""
     rng = rng if rng is not None else np.random.default_rng()
-    shape = () if size is None else tuple(np.atleast_1d(size).tolist())
-    w, m, s, nu = _first(w, m, s, nu)
-    if w[0] != 0:
-        return rng.normal(m, s, size=shape)
-    if w[1] != 0:
-        return m + s * rng.standard_t(nu, size=shape)
-    raise ValueError("the flat effect prior is improper: it has no draws")
+    theta = _vector(params[EFFECT_PARAMS.index("mu_theta")])
+    return _effect_family(params).from_theta(theta).draw(rng=rng, size=_shape(size))
 
 
 def effect_prior_data(initial: EffectPrior | None = None) -> dict[str, TensorVariable]:
@@ -376,8 +345,8 @@ def effect_prior_vars(initial: EffectPrior | None = None, *, name: str = "mu",
 def draw_effect_prior(values: Mapping[str, Any], *, size: tuple[int, ...],
                       rng: np.random.Generator) -> NDArray[np.float64] | None:
     """Prior draws of the effect: the ``random`` of :func:`effect_prior_vars` at these data
-    values; ``None`` for the improper flat prior (nothing to draw)."""
-    if not np.any(np.asarray(values["mu_w"])):
+    values; ``None`` for an improper prior such as flat (nothing to draw)."""
+    if not _effect_family([values[k] for k in EFFECT_PARAMS]).proper:
         return None
     return _effect_random(*(np.asarray(values[k]) for k in EFFECT_PARAMS), rng=rng, size=size)
 
@@ -387,7 +356,9 @@ def _centring(inputs: Sequence[Any]) -> tuple[Any, Any]:
     parameters, then ``mu_cprec``, the estimates y and their variances v)."""
     import pytensor.tensor as pt
 
-    m0, cprec, y, v = inputs[-7], inputs[-3], inputs[-2], inputs[-1]
+    names = (*EFFECT_PARAMS, "mu_cprec", "y", "v")
+    d = dict(zip(names, inputs[-len(names):], strict=True))
+    m0, cprec, y, v = d["mu_m"], d["mu_cprec"], d["y"], d["v"]
     w = 1.0 / v
     prec = pt.sum(w, axis=-1) + cprec
     return (pt.sum(w * y, axis=-1) + cprec * m0) / prec, 1.0 / pt.sqrt(prec)
@@ -445,4 +416,4 @@ def centred_effect_vars(y: TensorVariable, v: TensorVariable,
                          logp=_effect_logp, random=_effect_random,
                          support_point=_centred_support_point,
                          transform=_make_centred_transform(),
-                         signature="(w),(),(),(),(),(),(k),(k)->()", class_name="EffectPrior")
+                         signature=_CENTRED_SIGNATURE, class_name="EffectPrior")

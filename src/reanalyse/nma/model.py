@@ -135,8 +135,6 @@ class NMASpec:
             problems.append("nodesplit=(a, b) goes with consistency='nodesplit' and only with it")
         if self.effect_prior.needs_threshold:
             problems.append(f"effect prior {self.effect_prior.id!r} needs resolve(threshold=...)")
-        if self.effect_prior.family not in ("normal", "student-t", "flat"):
-            problems.append(f"effect prior family {self.effect_prior.family!r} is not supported")
         if not self.baseline_sd > 0:
             problems.append("baseline_sd must be positive")
         if problems:

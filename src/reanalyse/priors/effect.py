@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from reanalyse.priors._format import format_number, format_params
-from reanalyse.priors.families import param_problems
+from reanalyse.priors._format import format_number
+from reanalyse.priors.effect_families import Flat, Normal, StudentT
+from reanalyse.priors.families import effect_family, family_problems
+from reanalyse.priors.family import EffectFamily
 from reanalyse.priors.record import PriorRecord, require_model_context
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +33,9 @@ SKEPTICAL_TAIL_PROBABILITY = 0.05
 #: Kinds whose numbers come from a threshold supplied at use time.
 THRESHOLD_KINDS: frozenset[str] = frozenset({"skeptical", "enthusiastic"})
 
+#: The family of skeptical / enthusiastic priors (its mean and SD come from the threshold).
+THRESHOLD_FAMILY: type[Normal] = Normal
+
 
 @dataclass(frozen=True, kw_only=True)
 class EffectPrior(PriorRecord):
@@ -41,7 +46,9 @@ class EffectPrior(PriorRecord):
     id
         Registry id, or the inline spec for an inline prior.
     family
-        ``normal`` (``mean``, ``sd``), ``student-t`` (``location``, ``scale``, ``df``) or ``flat``.
+        The name of a registered effect family (:mod:`reanalyse.priors.families`): ``normal``
+        (``mean``, ``sd``), ``student-t`` (``location``, ``scale``, ``df``) or ``flat``. The
+        distribution itself is :attr:`distribution`, a family object.
     params
         Parameters as the source gives them; empty for an unresolved skeptical / enthusiastic prior.
     kind
@@ -58,22 +65,29 @@ class EffectPrior(PriorRecord):
 
     kind: EffectKind
     threshold: float | None = None
+    _family: type[EffectFamily] = field(init=False, repr=False, compare=False)
+    _distribution: EffectFamily | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        problems = param_problems(
+        problems = family_problems(
             self.family,
             self.params,
             stated_on="effect",
             allow_empty=self.kind in THRESHOLD_KINDS,
         )
-        if self.kind in THRESHOLD_KINDS and self.family != "normal":
-            problems.append(f"a {self.kind} prior must be normal, got {self.family!r}")
         if problems:
             raise ValueError(f"effect prior {self.id!r}: " + "; ".join(problems))
+        family = effect_family(self.family)
+        if self.kind in THRESHOLD_KINDS and family is not THRESHOLD_FAMILY:
+            raise ValueError(f"effect prior {self.id!r}: a {self.kind} prior must be "
+                             f"{THRESHOLD_FAMILY.name}, got {self.family!r}")
         object.__setattr__(
             self, "params", MappingProxyType({k: float(v) for k, v in self.params.items()})
         )
         object.__setattr__(self, "scale", tuple(self.scale))
+        object.__setattr__(self, "_family", family)
+        object.__setattr__(self, "_distribution",
+                           None if self.needs_threshold else family.from_params(self.params))
 
     # ----------------------------------------------------------------- resolution
     @property
@@ -111,104 +125,102 @@ class EffectPrior(PriorRecord):
         sd = abs(threshold) / float(stats.norm.ppf(1 - SKEPTICAL_TAIL_PROBABILITY))
         mean = 0.0 if self.kind == "skeptical" else float(threshold)
         return dataclasses.replace(
-            self, params={"mean": mean, "sd": sd}, threshold=float(threshold)
+            self, params=THRESHOLD_FAMILY(mean=mean, sd=sd).params, threshold=float(threshold)
         )
 
     @classmethod
     def normal(cls, mean: float, sd: float) -> EffectPrior:
         """Normal prior on the pooled effect (analysis scale: log for ratios)."""
-        return cls._user("normal", mean=mean, sd=sd)
+        return cls._user(Normal, mean=mean, sd=sd)
 
     @classmethod
     def student_t(cls, location: float, scale: float, df: float) -> EffectPrior:
         """Student-t prior on the pooled effect."""
-        return cls._user("student-t", location=location, scale=scale, df=df)
+        return cls._user(StudentT, location=location, scale=scale, df=df)
 
     @classmethod
     def flat(cls) -> EffectPrior:
         """The improper flat prior on the pooled effect."""
-        return cls._user("flat")
+        return cls._user(Flat)
 
     @classmethod
-    def _user(cls, family: str, **params: float) -> EffectPrior:
+    def _user(cls, family: type[EffectFamily], **params: float) -> EffectPrior:
         from reanalyse.priors.inline import build_prior
 
         prior = build_prior(family, params, stated_on="effect")
         assert isinstance(prior, cls)
         return prior
 
-    def _require_concrete(self, what: str) -> None:
-        if self.needs_threshold:
+    def _require_concrete(self, what: str) -> EffectFamily:
+        if self._distribution is None:
             raise ValueError(
                 f"effect prior {self.id!r} ({self.kind}) needs resolve(threshold=...) before {what}"
             )
+        return self._distribution
 
     # ----------------------------------------------------------------- distribution
-    def _scipy(self) -> Any:
-        p = self.params
-        if self.family == "normal":
-            return stats.norm(loc=p["mean"], scale=p["sd"])
-        return stats.t(p["df"], loc=p["location"], scale=p["scale"])
+    @property
+    def distribution(self) -> EffectFamily:
+        """The distribution of the effect: a family object (``ValueError`` while a threshold
+        is needed)."""
+        return self._require_concrete("its distribution")
+
+    @property
+    def proper(self) -> bool:
+        """False for an improper prior (flat): no probabilities, quantiles or prior draws."""
+        return self._family.proper
+
+    def _moments(self) -> tuple[float | None, float] | None:
+        if self._distribution is None or not self.proper:
+            return None
+        return self._distribution.moments()
 
     @property
     def mean(self) -> float | None:
         """Prior mean (``None`` for flat or unresolved priors, or a t with df <= 1)."""
-        if self.needs_threshold or self.family == "flat":
-            return None
-        if self.family == "normal":
-            return self.params["mean"]
-        return self.params["location"] if self.params["df"] > 1 else None
+        moments = self._moments()
+        return None if moments is None else moments[0]
 
     @property
     def sd(self) -> float | None:
         """Prior SD (``None`` for flat or unresolved priors; ``inf`` for a t with df <= 2)."""
-        if self.needs_threshold or self.family == "flat":
-            return None
-        if self.family == "normal":
-            return self.params["sd"]
-        df = self.params["df"]
-        return self.params["scale"] * math.sqrt(df / (df - 2)) if df > 2 else math.inf
+        moments = self._moments()
+        return None if moments is None else moments[1]
 
     def logpdf(self, effect: ArrayLike) -> NDArray[np.float64]:
         """Log prior density (0 everywhere for the improper flat prior, as PyMC's ``Flat``)."""
-        self._require_concrete("logpdf")
-        x = np.asarray(effect, dtype=float)
-        if self.family == "flat":
-            return np.zeros_like(x)
-        return np.asarray(self._scipy().logpdf(x), dtype=float)
+        return self._require_concrete("logpdf").logpdf(effect)
 
     def interval(self, prob: float = 0.95) -> tuple[float, float]:
         """Central prior interval (``(-inf, inf)`` for flat)."""
-        self._require_concrete("interval")
+        dist = self._require_concrete("interval")
         if not 0 < prob < 1:
             raise ValueError(f"prob must be in (0, 1), got {prob!r}")
-        if self.family == "flat":
+        if not self.proper:
             return (-math.inf, math.inf)
-        lower, upper = self._scipy().ppf([(1 - prob) / 2, (1 + prob) / 2])
+        lower, upper = dist.ppf([(1 - prob) / 2, (1 + prob) / 2])
         return (float(lower), float(upper))
 
     def p_greater(self, t: ArrayLike) -> NDArray[np.float64]:
         """Prior P(effect > t) (undefined for flat)."""
-        self._require_concrete("p_greater")
-        if self.family == "flat":
-            raise ValueError("a flat prior has no probabilities")
-        return np.asarray(self._scipy().sf(np.asarray(t, dtype=float)), dtype=float)
+        return self._require_concrete("p_greater").sf(t)
 
     def summary(self) -> dict[str, float] | None:
         """Median and 95% interval; ``None`` for a flat prior or while a threshold is needed."""
-        if self.needs_threshold or self.family == "flat":
+        if self._distribution is None or not self.proper:
             return None
         q025, q975 = self.interval(0.95)
-        return {"median": float(self._scipy().median()), "q025": q025, "q975": q975}
+        return {"median": float(self._distribution.ppf(0.5)), "q025": q025, "q975": q975}
 
     # ----------------------------------------------------------------- exact engine
     def exact_mu_prior(self) -> MuPriorArgs:
         """The prior on mu as the exact engine takes it: the keywords of
         :func:`reanalyse.exact.fit_exact` and :func:`reanalyse.exact.bayes_factors`.
 
-        The one place that maps an effect prior to the exact engine: normal -> mean and sd;
-        Student-t -> location, scale and df (integrated exactly as a scale mixture of normals,
-        never replaced by a normal); flat -> no sd.
+        The one place that refuses an effect prior the exact engine cannot integrate; the
+        mapping itself is the family's (:meth:`reanalyse.priors.family.EffectFamily.exact_mu_prior`):
+        normal -> mean and sd; Student-t -> location, scale and df (integrated exactly as a
+        scale mixture of normals, never replaced by a normal); flat -> no sd.
 
         Raises
         ------
@@ -216,35 +228,18 @@ class EffectPrior(PriorRecord):
             For a skeptical / enthusiastic prior not yet resolved with a threshold, or a family
             the exact engine cannot integrate.
         """
-        self._require_concrete("the exact engine")
-        p = self.params
-        match self.family:
-            case "normal":
-                return {"mu_prior_mean": p["mean"], "mu_prior_sd": p["sd"], "mu_prior_df": None}
-            case "student-t":
-                return {"mu_prior_mean": p["location"], "mu_prior_sd": p["scale"],
-                        "mu_prior_df": p["df"]}
-            case "flat":
-                return {"mu_prior_mean": 0.0, "mu_prior_sd": None, "mu_prior_df": None}
-        raise ValueError(f"the exact engine integrates a normal, Student-t or flat effect prior, "
-                         f"not {self.family} ({self.id}); use --engine mcmc")
+        args = self._require_concrete("the exact engine").exact_mu_prior()
+        if args is None:
+            raise ValueError(f"the exact engine cannot integrate a {self.family} effect prior "
+                             f"({self.id}); use --engine mcmc")
+        return args
 
     # ----------------------------------------------------------------- PyMC
     def to_pymc(self, name: str = "mu") -> TensorVariable:
         """Create the PyMC random variable for the effect in the current ``pm.Model`` context."""
-        import pymc as pm
-
-        self._require_concrete("to_pymc")
+        dist = self._require_concrete("to_pymc")
         require_model_context("EffectPrior", name)
-        p = self.params
-        match self.family:
-            case "normal":
-                return pm.Normal(name, mu=p["mean"], sigma=p["sd"])
-            case "student-t":
-                return pm.StudentT(name, nu=p["df"], mu=p["location"], sigma=p["scale"])
-            case "flat":
-                return pm.Flat(name)
-        raise ValueError(f"unknown effect family {self.family!r}")  # pragma: no cover
+        return dist.to_pymc(name)
 
     # ----------------------------------------------------------------- records and text
     def distribution_text(self) -> str:
@@ -253,9 +248,7 @@ class EffectPrior(PriorRecord):
             if self.kind == "skeptical":
                 return "normal(mean=0, sd=|T|/1.645) on the effect, T = threshold given at use"
             return "normal(mean=T, sd=|T|/1.645) on the effect, T = threshold given at use"
-        if self.family == "flat":
-            return "flat (improper uniform) on the effect"
-        return f"{format_params(self.family, self.params)} on the effect"
+        return f"{self._family.describe_params(self.params)} on the effect"
 
     def describe(self) -> str:
         """One line: the distribution and, when concrete and proper, its 95% interval."""

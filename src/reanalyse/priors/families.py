@@ -1,62 +1,123 @@
-"""Distribution families of the registry, their parameters and the checks on them."""
+"""The one registry of distribution families: the names TOML files, inline specs and records
+use, mapped to the family classes (:mod:`reanalyse.priors.family`).
+
+A new family is a class plus an entry in :data:`BUILT_IN` (or a :func:`register` call). Names
+are looked up here only where a prior is built from text or from its record; everything else
+asks the family object. The position of a family in its role's table is its numeric code in
+the compile-once PyMC graph (:mod:`reanalyse.models.prior_graph`), which draws through it.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from typing import Any
+
+from reanalyse.priors.effect_families import Flat, Normal, StudentT
+from reanalyse.priors.family import EffectFamily, Family, TauFamily
+from reanalyse.priors.tau_families import (
+    HalfCauchy,
+    HalfNormal,
+    InverseGamma,
+    LogNormal,
+    LogT,
+    Uniform,
+)
 
 __all__ = [
-    "EFFECT_FAMILIES",
-    "FAMILY_PARAMS",
-    "POSITIVE_PARAMS",
-    "TAU2_FAMILIES",
-    "TAU_FAMILIES",
-    "param_problems",
+    "BUILT_IN",
+    "effect_family",
+    "families",
+    "family_code",
+    "family_from_code",
+    "family_names",
+    "family_problems",
+    "register",
+    "tau_family",
+    "unregister",
 ]
 
-TAU_FAMILIES: tuple[str, ...] = (
-    "half-normal",
-    "half-cauchy",
-    "uniform",
-    "inverse-gamma",
-    "lognormal",
-    "log-t",
+#: The packaged families, in the order listings and inline help give them.
+BUILT_IN: tuple[type[Family], ...] = (
+    HalfNormal, HalfCauchy, Uniform, InverseGamma, LogNormal, LogT,
+    Normal, StudentT, Flat,
 )
-EFFECT_FAMILIES: tuple[str, ...] = ("normal", "student-t", "flat")
 
-#: Families that may be stated on tau^2 (log-scale families, converted exactly to tau).
-TAU2_FAMILIES: tuple[str, ...] = ("lognormal", "log-t")
-
-#: The parameters of each family, in the order inline specs give them.
-FAMILY_PARAMS: dict[str, tuple[str, ...]] = {
-    "half-normal": ("scale",),
-    "half-cauchy": ("scale",),
-    "uniform": ("lower", "upper"),
-    "inverse-gamma": ("shape", "scale"),
-    "lognormal": ("mu", "sigma"),
-    "log-t": ("location", "scale", "df"),
-    "normal": ("mean", "sd"),
-    "student-t": ("location", "scale", "df"),
-    "flat": (),
-}
-
-#: Parameters that must be strictly positive.
-POSITIVE_PARAMS: frozenset[str] = frozenset({"scale", "sigma", "sd", "df", "shape"})
+_TABLES: dict[str, dict[str, type[Family]]] = {"tau": {}, "effect": {}}
 
 
-def param_problems(
-    family: str,
-    params: Mapping[str, float],
-    *,
-    stated_on: str,
-    allow_empty: bool = False,
-) -> list[str]:
-    """List every problem with a family's parameters (empty list: all good).
+def _role_of(family: type[Family]) -> str:
+    if issubclass(family, TauFamily):
+        return "tau"
+    if issubclass(family, EffectFamily):
+        return "effect"
+    raise TypeError(f"{family!r} is neither a TauFamily nor an EffectFamily")
+
+
+def register[F: type[Family]](family: F) -> F:
+    """Add a family under its ``name`` (usable as a class decorator); names are unique across
+    both roles."""
+    if any(family.name in table for table in _TABLES.values()):
+        raise ValueError(f"a prior family named {family.name!r} is already registered")
+    _TABLES[_role_of(family)][family.name] = family
+    return family
+
+
+def unregister(family: type[Family]) -> None:
+    """Remove a registered family (the packaged ones stay unless removed explicitly)."""
+    table = _TABLES[_role_of(family)]
+    if table.get(family.name) is not family:
+        raise ValueError(f"{family!r} is not registered")
+    del table[family.name]
+
+
+for _family in BUILT_IN:
+    register(_family)
+
+
+def families(role: str) -> tuple[type[Family], ...]:
+    """The registered families of ``role`` (``"tau"`` or ``"effect"``), in order."""
+    return tuple(_TABLES[role].values())
+
+
+def family_names(role: str) -> tuple[str, ...]:
+    """The names of the registered families of ``role``."""
+    return tuple(_TABLES[role])
+
+
+def _lookup(name: str, role: str) -> type[Family]:
+    found = _TABLES[role].get(name)
+    if found is None:
+        if any(name in table for table in _TABLES.values()):
+            article = "an" if role == "effect" else "a"
+            raise ValueError(f"family {name!r} is not {article} {role} family "
+                             f"({', '.join(family_names(role))})")
+        raise ValueError(f"unknown {role} family {name!r}; expected one of "
+                         f"{', '.join(family_names(role))}")
+    return found
+
+
+def tau_family(name: str) -> type[TauFamily]:
+    """The tau family class named ``name`` (``"half-normal"``); ``ValueError`` if none."""
+    found = _lookup(name, "tau")
+    assert issubclass(found, TauFamily)
+    return found
+
+
+def effect_family(name: str) -> type[EffectFamily]:
+    """The effect family class named ``name`` (``"normal"``); ``ValueError`` if none."""
+    found = _lookup(name, "effect")
+    assert issubclass(found, EffectFamily)
+    return found
+
+
+def family_problems(name: str, params: Mapping[str, Any], *, stated_on: str,
+                    allow_empty: bool = False) -> list[str]:
+    """Every problem with a family named in text and its parameters (empty list: all good).
 
     Parameters
     ----------
-    family
-        A name from :data:`TAU_FAMILIES` or :data:`EFFECT_FAMILIES`.
+    name
+        A registered family name.
     params
         Parameter values by name.
     stated_on
@@ -64,44 +125,27 @@ def param_problems(
     allow_empty
         Accept empty ``params`` (threshold-resolved skeptical / enthusiastic normals).
     """
-    if family not in FAMILY_PARAMS:
-        return [f"unknown family {family!r}; expected one of {', '.join(FAMILY_PARAMS)}"]
+    role = "effect" if stated_on == "effect" else "tau"
+    try:
+        family = _lookup(name, role)
+    except ValueError as err:
+        return [str(err)]
     problems: list[str] = []
-    if stated_on == "effect" and family not in EFFECT_FAMILIES:
-        problems.append(f"family {family!r} is not an effect family ({', '.join(EFFECT_FAMILIES)})")
-    if stated_on in ("tau", "tau2") and family not in TAU_FAMILIES:
-        problems.append(f"family {family!r} is not a tau family ({', '.join(TAU_FAMILIES)})")
-    if stated_on == "tau2" and family not in TAU2_FAMILIES:
+    if issubclass(family, TauFamily) and stated_on not in family.stated_on:
+        can = [f.name for f in _TABLES["tau"].values()
+               if stated_on in f.stated_on]  # type: ignore[attr-defined]
         problems.append(
-            f"family {family!r} cannot be stated on tau2; only {', '.join(TAU2_FAMILIES)} can"
-        )
+            f"family {name!r} cannot be stated on {stated_on}; only {', '.join(can)} can")
     if allow_empty and not params:
         return problems
-    expected = FAMILY_PARAMS[family]
-    missing = [name for name in expected if name not in params]
-    unexpected = [name for name in params if name not in expected]
-    if missing:
-        problems.append(f"{family} needs parameter(s) {', '.join(missing)}")
-    if unexpected:
-        allowed = ", ".join(expected) if expected else "none"
-        problems.append(
-            f"{family} takes no parameter(s) {', '.join(unexpected)} (allowed: {allowed})"
-        )
-    for name in expected:
-        if name not in params:
-            continue
-        value = params[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(f"parameter {name} must be a number, got {value!r}")
-        elif not math.isfinite(value):
-            problems.append(f"parameter {name} must be finite, got {value!r}")
-        elif name in POSITIVE_PARAMS and value <= 0:
-            problems.append(f"parameter {name} must be > 0, got {value!r}")
-    if family == "uniform" and not missing:
-        lower, upper = params["lower"], params["upper"]
-        if isinstance(lower, (int, float)) and isinstance(upper, (int, float)):
-            if lower < 0:
-                problems.append(f"uniform lower bound must be >= 0 for tau, got {lower!r}")
-            if not upper > lower:
-                problems.append(f"uniform needs lower < upper, got {lower!r}, {upper!r}")
-    return problems
+    return problems + family.param_problems(params)
+
+
+def family_code(family: type[Family]) -> int:
+    """The family's numeric code in the PyMC graph's data (its place in its role's table)."""
+    return families(_role_of(family)).index(family)
+
+
+def family_from_code(role: str, *, code: float) -> type[Family]:
+    """The family with this code (:func:`family_code`)."""
+    return families(role)[round(float(code))]

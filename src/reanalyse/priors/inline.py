@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from reanalyse.priors.effect import EffectPrior
-from reanalyse.priors.families import FAMILY_PARAMS, param_problems
+from reanalyse.priors.families import families, family_problems
+from reanalyse.priors.family import Family, TauFamily
 from reanalyse.priors.scales import ANY_SCALE
 from reanalyse.priors.tau import TauPrior
 
-__all__ = ["INLINE_FORMS", "build_prior", "is_inline_spec", "parse_inline_prior"]
+__all__ = ["build_prior", "inline_forms", "is_inline_spec", "parse_inline_prior"]
 
-#: Inline head -> (family, parameter the numbers are stated on).
-INLINE_FORMS: dict[str, tuple[str, str]] = {
-    "half-normal": ("half-normal", "tau"),
-    "half-cauchy": ("half-cauchy", "tau"),
-    "uniform": ("uniform", "tau"),
-    "inverse-gamma": ("inverse-gamma", "tau"),
-    "lognormal-tau": ("lognormal", "tau"),
-    "lognormal-tau2": ("lognormal", "tau2"),
-    "log-t-tau": ("log-t", "tau"),
-    "log-t-tau2": ("log-t", "tau2"),
-    "normal": ("normal", "effect"),
-    "student-t": ("student-t", "effect"),
-    "flat": ("flat", "effect"),
-}
+
+def _heads(family: type[Family]) -> dict[str, str]:
+    """Inline heads of a family -> the parameter its numbers are stated on: its name, or
+    ``NAME-tau`` and ``NAME-tau2`` for a tau family that may be stated on tau^2."""
+    if not issubclass(family, TauFamily):
+        return {family.name: "effect"}
+    if len(family.stated_on) == 1:
+        return {family.name: family.stated_on[0]}
+    return {f"{family.name}-{on}": on for on in family.stated_on}
+
+
+def inline_forms() -> dict[str, tuple[type[Family], str]]:
+    """Inline head -> (family, parameter the numbers are stated on), for every registered
+    family (:func:`_heads`)."""
+    return {head: (family, on) for family in (*families("tau"), *families("effect"))
+            for head, on in _heads(family).items()}
+
 
 _INLINE_CITATION = "user-specified inline prior"
 _INLINE_RATIONALE = "Given by the user as an inline prior; no registry citation."
@@ -33,8 +38,8 @@ _INLINE_RATIONALE = "Given by the user as an inline prior; no registry citation.
 def inline_forms_text() -> str:
     """The accepted inline forms, for error messages and help."""
     forms = []
-    for head, (family, _) in INLINE_FORMS.items():
-        names = FAMILY_PARAMS[family]
+    for head, (family, _) in inline_forms().items():
+        names = family.param_names()
         forms.append(f"{head}:{','.join(names)}" if names else head)
     return ", ".join(forms)
 
@@ -68,12 +73,13 @@ def parse_inline_prior(spec: str) -> TauPrior | EffectPrior:
     text = "".join(spec.split())
     head, _, body = text.partition(":")
     head = head.lower()
-    if head not in INLINE_FORMS:
+    forms = inline_forms()
+    if head not in forms:
         raise ValueError(
             f"unknown inline prior {spec!r}; inline forms are {inline_forms_text()}"
         )
-    family, stated_on = INLINE_FORMS[head]
-    names = FAMILY_PARAMS[family]
+    family, stated_on = forms[head]
+    names = family.param_names()
     parts = [part for part in body.split(",")] if body else []
     if len(parts) != len(names):
         expected = f"{head}:{','.join(names)}" if names else head
@@ -92,34 +98,34 @@ def parse_inline_prior(spec: str) -> TauPrior | EffectPrior:
     return build_prior(family, values, stated_on=stated_on, name=text)
 
 
-def _head(family: str, stated_on: str) -> str:
-    for head, form in INLINE_FORMS.items():
-        if form == (family, stated_on):
+def _head(family: type[Family], stated_on: str) -> str:
+    for head, on in _heads(family).items():
+        if on == stated_on:
             return head
-    raise ValueError(f"no prior family {family!r} stated on {stated_on!r}")
+    raise ValueError(f"no prior family {family.name!r} stated on {stated_on!r}")
 
 
-def build_prior(family: str, params: dict[str, float], *, stated_on: str,
+def build_prior(family: type[Family], params: Mapping[str, float], *, stated_on: str,
                 name: str | None = None) -> TauPrior | EffectPrior:
     """A user prior built directly from its family and parameters (no registry citation).
 
-    ``stated_on`` is ``tau`` or ``tau2`` for a tau prior, ``effect`` for an effect prior. The
+    ``stated_on`` is ``tau`` or ``tau2`` for a tau family, ``effect`` for an effect family. The
     id is the inline spec that would build the same prior (``half-normal:0.5``), unless
     ``name`` gives one. ``TauPrior.half_normal(0.5)`` and the other named constructors call
     this; :func:`parse_inline_prior` does too, after reading the numbers from the string.
     """
     values = {k: float(v) for k, v in params.items()}
-    names = FAMILY_PARAMS[family]
+    names = family.param_names()
     if set(values) != set(names):
-        raise ValueError(f"a {family} prior takes {', '.join(names) or 'no parameters'}, got "
-                         f"{', '.join(values) or 'none'}")
+        raise ValueError(f"a {family.name} prior takes {', '.join(names) or 'no parameters'}, "
+                         f"got {', '.join(values) or 'none'}")
     label = name or (_head(family, stated_on) + (
         ":" + ",".join(repr(values[n]) for n in names) if names else ""))
-    problems = param_problems(family, values, stated_on=stated_on)
+    problems = family_problems(family.name, values, stated_on=stated_on)
     if problems:
         raise ValueError(f"prior {label!r}: " + "; ".join(problems))
-    common = {"id": label, "family": family, "params": values, "scale": (ANY_SCALE,),
+    common = {"id": label, "family": family.name, "params": values, "scale": (ANY_SCALE,),
               "citation": _INLINE_CITATION, "rationale": _INLINE_RATIONALE, "origin": "inline"}
-    if stated_on == "effect":
+    if family.role == "effect":
         return EffectPrior(kind="user", **common)  # type: ignore[arg-type]
     return TauPrior(stated_on=stated_on, **common)  # type: ignore[arg-type]

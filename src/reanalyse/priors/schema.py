@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from reanalyse.priors.families import EFFECT_FAMILIES, FAMILY_PARAMS, TAU_FAMILIES, param_problems
+from reanalyse.priors.effect import THRESHOLD_FAMILY
+from reanalyse.priors.families import effect_family, family_names, family_problems
 from reanalyse.priors.scales import ANY_SCALE, EFFECT_SCALES
 
 __all__ = ["ENTRY_ID_PATTERN", "RegistryEntry", "entry_problems"]
@@ -30,17 +31,7 @@ class RegistryEntry(BaseModel):
     id: Annotated[str, StringConstraints(pattern=ENTRY_ID_PATTERN)]
     role: Literal["tau", "effect"]
     parameter: Literal["tau", "tau2", "effect"]
-    family: Literal[
-        "half-normal",
-        "half-cauchy",
-        "uniform",
-        "inverse-gamma",
-        "lognormal",
-        "log-t",
-        "normal",
-        "student-t",
-        "flat",
-    ]
+    family: str  # a name of the family registry (reanalyse.priors.families), checked below
     params: dict[str, float]
     scale: list[str] = Field(min_length=1)
     units: NonEmptyLine | None = None
@@ -69,15 +60,16 @@ def entry_problems(entry: RegistryEntry) -> list[tuple[str, str, str]]:
         out.append(("role-parameter", "parameter", "a tau prior is stated on 'tau' or 'tau2'"))
     if entry.role == "effect" and entry.parameter != "effect":
         out.append(("role-parameter", "parameter", "an effect prior is stated on 'effect'"))
-    families = TAU_FAMILIES if entry.role == "tau" else EFFECT_FAMILIES
-    if entry.family not in families:
+    families = family_names(entry.role)
+    known = entry.family in families
+    if not known:
         out.append(
             ("family-role", "family",
              f"{entry.family!r} is not a {entry.role} family ({', '.join(families)})")
         )
     threshold_kind = entry.kind in ("skeptical", "enthusiastic")
-    if entry.family in FAMILY_PARAMS and entry.family in families:
-        for message in param_problems(
+    if known:
+        for message in family_problems(
             entry.family, entry.params, stated_on=entry.parameter, allow_empty=threshold_kind
         ):
             out.append(("params", "params", message))
@@ -85,12 +77,14 @@ def entry_problems(entry: RegistryEntry) -> list[tuple[str, str, str]]:
         out.append(("missing-kind", "kind", "an effect prior needs kind"))
     if entry.role == "tau" and entry.kind is not None:
         out.append(("kind-on-tau", "kind", "kind applies to effect priors only"))
-    if threshold_kind and (entry.family != "normal" or entry.params):
+    if threshold_kind and (entry.family != THRESHOLD_FAMILY.name or entry.params):
         out.append(
             ("threshold-prior", "params",
-             f"a {entry.kind} prior is a normal with empty params (resolved from a threshold)")
+             (f"a {entry.kind} prior is a {THRESHOLD_FAMILY.name} with empty params "
+              "(resolved from a threshold)"))
         )
-    needs_params = entry.role == "effect" and not threshold_kind and entry.family != "flat"
+    needs_params = (entry.role == "effect" and known and not threshold_kind
+                    and bool(effect_family(entry.family).param_names()))
     if needs_params and not entry.params:
         out.append(("params", "params", f"{entry.family} needs parameters"))
     allowed = (*EFFECT_SCALES, ANY_SCALE)

@@ -10,10 +10,18 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reanalyse.priors._format import format_number, format_params
-from reanalyse.priors.families import param_problems
+from reanalyse.priors._format import format_number
+from reanalyse.priors.families import family_problems, tau_family
+from reanalyse.priors.family import TauFamily
 from reanalyse.priors.record import PriorRecord, require_model_context
-from reanalyse.priors.tau_distribution import TauDistribution, params_on_tau
+from reanalyse.priors.tau_families import (
+    HalfCauchy,
+    HalfNormal,
+    InverseGamma,
+    LogNormal,
+    LogT,
+    Uniform,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pytensor.tensor.variable import TensorVariable
@@ -22,16 +30,6 @@ __all__ = ["TauPrior"]
 
 #: Thresholds for the tail probabilities reported by :meth:`TauPrior.summary` (issue 4).
 REPORTED_TAU_THRESHOLDS: tuple[float, ...] = (0.5, 1.0)
-
-
-def _log_t_on_tau(
-    location: TensorVariable, scale: TensorVariable, df: TensorVariable, size: Any
-) -> TensorVariable:
-    """Generative graph of a log-t variable: ``exp(location + scale * t_df)``."""
-    import pymc as pm
-    import pytensor.tensor as pt
-
-    return pt.exp(pm.StudentT.dist(nu=df, mu=location, sigma=scale, size=size))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,8 +41,9 @@ class TauPrior(PriorRecord):
     id
         Registry id, or the inline spec for an inline prior.
     family
+        The name of a registered tau family (:mod:`reanalyse.priors.families`):
         ``half-normal``, ``half-cauchy``, ``uniform``, ``inverse-gamma``, ``lognormal`` or
-        ``log-t``.
+        ``log-t``. The distribution itself is :attr:`distribution`, a family object.
     params
         Parameters exactly as the source states them, on ``stated_on``.
     stated_on
@@ -74,10 +73,10 @@ class TauPrior(PriorRecord):
     outcome_type: str | None = None
     comparison: str | None = None
     suggested_for: tuple[str, ...] = ()
-    _distribution: TauDistribution = field(init=False, repr=False, compare=False)
+    _distribution: TauFamily = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        problems = param_problems(self.family, self.params, stated_on=self.stated_on)
+        problems = family_problems(self.family, self.params, stated_on=self.stated_on)
         if problems:
             raise ValueError(f"tau prior {self.id!r}: " + "; ".join(problems))
         object.__setattr__(
@@ -85,50 +84,46 @@ class TauPrior(PriorRecord):
         )
         object.__setattr__(self, "scale", tuple(self.scale))
         object.__setattr__(self, "suggested_for", tuple(self.suggested_for))
-        object.__setattr__(
-            self,
-            "_distribution",
-            TauDistribution(
-                family=self.family,
-                params=params_on_tau(self.family, self.params, stated_on=self.stated_on),
-            ),
-        )
+        family = tau_family(self.family)
+        object.__setattr__(self, "_distribution", family.from_params(
+            family.on_tau(self.params, stated_on=self.stated_on)))
 
     # ----------------------------------------------------------------- built directly
     @classmethod
     def half_normal(cls, scale: float) -> TauPrior:
         """Half-normal prior on tau with this scale (``TauPrior.half_normal(0.5)``)."""
-        return cls._user("half-normal", scale=scale)
+        return cls._user(HalfNormal, scale=scale)
 
     @classmethod
     def half_cauchy(cls, scale: float) -> TauPrior:
         """Half-Cauchy prior on tau with this scale."""
-        return cls._user("half-cauchy", scale=scale)
+        return cls._user(HalfCauchy, scale=scale)
 
     @classmethod
     def uniform(cls, lower: float, upper: float) -> TauPrior:
         """Uniform prior on tau over [lower, upper]."""
-        return cls._user("uniform", lower=lower, upper=upper)
+        return cls._user(Uniform, lower=lower, upper=upper)
 
     @classmethod
     def inverse_gamma(cls, shape: float, scale: float) -> TauPrior:
         """Inverse-gamma prior on tau."""
-        return cls._user("inverse-gamma", shape=shape, scale=scale)
+        return cls._user(InverseGamma, shape=shape, scale=scale)
 
     @classmethod
     def lognormal(cls, mu: float, sigma: float, *, on: Literal["tau", "tau2"] = "tau"
                   ) -> TauPrior:
         """Log-normal prior: ``log(tau) ~ N(mu, sigma^2)``, or on ``tau2`` as Turner 2015."""
-        return cls._user("lognormal", stated_on=on, mu=mu, sigma=sigma)
+        return cls._user(LogNormal, stated_on=on, mu=mu, sigma=sigma)
 
     @classmethod
     def log_t(cls, location: float, scale: float, df: float, *,
               on: Literal["tau", "tau2"] = "tau") -> TauPrior:
         """Log-t prior on tau (or on tau2, as Rhodes 2015)."""
-        return cls._user("log-t", stated_on=on, location=location, scale=scale, df=df)
+        return cls._user(LogT, stated_on=on, location=location, scale=scale, df=df)
 
     @classmethod
-    def _user(cls, family: str, *, stated_on: str = "tau", **params: float) -> TauPrior:
+    def _user(cls, family: type[TauFamily], *, stated_on: str = "tau", **params: float
+              ) -> TauPrior:
         from reanalyse.priors.inline import build_prior
 
         prior = build_prior(family, params, stated_on=stated_on)
@@ -137,9 +132,16 @@ class TauPrior(PriorRecord):
 
     # ----------------------------------------------------------------- distribution of tau
     @property
+    def distribution(self) -> TauFamily:
+        """The distribution of tau: a family object with the parameters on tau."""
+        return self._distribution
+
+    @property
     def params_on_tau(self) -> Mapping[str, float]:
-        """Parameters of the same family describing tau (halved log-scale ones for tau2)."""
-        return self._distribution.params
+        """Parameters of the same family describing tau (halved log-scale ones for tau2), in
+        the order the source gives them."""
+        dist = self._distribution
+        return MappingProxyType({name: getattr(dist, name) for name in self.params})
 
     def logpdf(self, tau: ArrayLike) -> NDArray[np.float64]:
         """Log prior density of tau (vectorised; ``-inf`` outside the support)."""
@@ -208,31 +210,8 @@ class TauPrior(PriorRecord):
         RuntimeError
             If called outside a ``with pm.Model():`` block.
         """
-        import pymc as pm
-
         require_model_context("TauPrior", name)
-        p = self.params_on_tau
-        match self.family:
-            case "half-normal":
-                return pm.HalfNormal(name, sigma=p["scale"])
-            case "half-cauchy":
-                return pm.HalfCauchy(name, beta=p["scale"])
-            case "uniform":
-                return pm.Uniform(name, lower=p["lower"], upper=p["upper"])
-            case "inverse-gamma":
-                return pm.InverseGamma(name, alpha=p["shape"], beta=p["scale"])
-            case "lognormal":
-                return pm.LogNormal(name, mu=p["mu"], sigma=p["sigma"])
-            case "log-t":
-                return pm.CustomDist(
-                    name,
-                    p["location"],
-                    p["scale"],
-                    p["df"],
-                    dist=_log_t_on_tau,
-                    transform=pm.distributions.transforms.log,
-                )
-        raise ValueError(f"unknown tau family {self.family!r}")  # pragma: no cover
+        return self._distribution.to_pymc(name)
 
     # ----------------------------------------------------------------- records and text
     def _derived_record(self) -> dict[str, Any]:
@@ -241,10 +220,11 @@ class TauPrior(PriorRecord):
 
     def distribution_text(self) -> str:
         """The family as stated and, for tau^2 priors, its tau form."""
-        stated = format_params(self.family, self.params)
+        family = type(self._distribution)
+        stated = family.describe_params(self.params)
         if self.stated_on == "tau":
             return f"{stated} on tau"
-        return f"{stated} on tau^2 = {format_params(self.family, self.params_on_tau)} on tau"
+        return f"{stated} on tau^2 = {family.describe_params(self.params_on_tau)} on tau"
 
     def describe(self) -> str:
         """One line: the distribution, implied median, 95% interval, P(tau>0.5), P(tau>1)."""
