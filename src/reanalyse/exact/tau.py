@@ -382,16 +382,16 @@ class TauPosterior:
         return float(np.sqrt(np.sum(self.weights * (self.nodes - m) ** 2)))
 
 
-def _tail_exponent(density: UnnormalisedTauDensity, upper_support: float, scale: float) -> float:
-    """Exponent ``a`` of the posterior's right tail ``p(tau | y) ~ tau^-a``.
+#: Where, in multiples of the data scale, the right tail's exponent is read.
+_TAIL_POINTS = np.array([1e6, 1e7])
 
-    Estimated from the slope of the log density between ``1e6`` and ``1e7`` times the data scale;
-    a bounded support has every moment (``inf`` is returned).
-    """
+
+def _tail_exponent(lp: NDArray[np.float64], upper_support: float) -> float:
+    """Exponent ``a`` of the posterior's right tail ``p(tau | y) ~ tau^-a``, from the log
+    density ``lp`` at ``_TAIL_POINTS`` times the data scale (the slope between them); a bounded
+    support has every moment (``inf`` is returned)."""
     if np.isfinite(upper_support):
         return float("inf")
-    t = np.array([1e6, 1e7]) * scale
-    lp = density(t)
     if not np.all(np.isfinite(lp)):
         return float("inf")  # the density is zero out there: a light tail
     return float(-(lp[1] - lp[0]) / np.log(10.0))
@@ -478,10 +478,13 @@ def fit_tau_posterior(
         )
     )
     density = UnnormalisedTauDensity(data, prior)
-    log_h = density.on_log_scale(scan)
+    # the scan and the two points the tail exponent is read at, in one evaluation
+    tail_u = np.log(_TAIL_POINTS * s_hi)
+    both = density.on_log_scale(np.concatenate([scan, tail_u]))
+    log_h, tail_lp = both[: scan.size], both[scan.size :] - tail_u
     if not np.any(np.isfinite(log_h)):
         raise ValueError("the posterior of tau is zero everywhere: check the prior and the data")
-    tail = _tail_exponent(density, hi_support, s_hi)
+    tail = _tail_exponent(tail_lp, hi_support)
     if tail <= 1.0 + TAIL_MARGIN:
         raise ValueError(
             "the posterior of tau is improper (its right tail does not decay faster than 1/tau); "
