@@ -98,3 +98,20 @@ def test_a_network_naming_an_absent_agent_is_refused(project: Path) -> None:
     for name, key in (("placebo", "reference"), ("IVIg", "agents"), ("azathioprine", "agents")):
         assert f"column '{key}': [unknown treatment] '{name}' appears in no row" in done.stderr
     assert "'methotrexate' appears in no row" not in done.stderr  # it is in the file
+
+
+def test_the_tours_first_pooling_command_runs_and_gives_the_reviews_result() -> None:
+    """The README tour's first `reanalyse pool` line, as written, on the IIM data: the review's
+    IVIg ACR/EULAR response, RR 1.80 (1.26 to 2.56), fixed-effect MH (data/iim2023/published.csv,
+    row ivig_acr_eular_response; Raaphorst et al. 2023, Main results)."""
+    import shlex
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("reanalyse pool data/iim2023/outcomes.csv")
+    command = text[start:text.index("\n", text.index("--treatment", start))]
+    argv = shlex.split(command.replace("\\\n", " "))
+    cli = Path(sys.executable).parent / "reanalyse"
+    run = subprocess.run([str(cli), *argv[1:]], cwd=REPO, capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    assert "Total (1 study): 1.80 [1.26, 2.56]" in run.stdout

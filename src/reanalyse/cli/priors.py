@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "priors",
         help="list and show the cited prior registry",
-        description="The cited prior registry (packaged with reanalyse): implied median, 95%% interval, "
+        description="The cited prior registry (packaged with reanalyse): implied median, 95% interval, "
         "P(tau > 0.5), P(tau > 1) and citation of each prior.",
     )
     actions = parser.add_subparsers(dest="priors_action", metavar="ACTION", required=True)
