@@ -582,3 +582,37 @@ def test_priors_are_built_directly_without_strings() -> None:
     assert EffectPrior.normal(0.0, 2.82).exact_mu_prior()["mu_prior_sd"] == 2.82
     with pytest.raises(ValueError, match="scale"):
         TauPrior.half_normal(-1.0)
+
+
+def test_a_projects_own_priors_extend_the_registry(tmp_path) -> None:
+    """A project's priors/*.toml add entries to the packaged registry (found by load_prior,
+    show and list_priors given the project), and may not redefine a packaged id."""
+    from reanalyse.errors import DataValidationError
+    from reanalyse.priors import list_priors, load_prior, show
+
+    own = tmp_path / "priors"
+    own.mkdir()
+    # the packaged half-normal-1.0 entry's numbers and citation, under an id of the project's
+    entry = '''[[prior]]
+id = "{id}"
+role = "tau"
+parameter = "tau"
+family = "half-normal"
+params = {{ scale = 1.0 }}
+scale = ["logOR", "logRR"]
+status = "published"
+citation = "Friede et al. 2017a, Res Synth Methods, arXiv 1601.06533"
+source = "cran/bayesmeta inst/doc/Roever2020-bayesmeta.pdf section 2.2 pp. 8-13"
+rationale = "The review team's choice for rare-disease log-OR analyses."
+'''
+    (own / "team.toml").write_text(entry.format(id="team-half-normal-1"), encoding="utf-8")
+    prior = load_prior("team-half-normal-1", role="tau", scale="logOR", root=tmp_path)
+    # half-normal(1): median sqrt(2) * erfinv(0.5) = 0.6745 (the normal's 0.75 quantile)
+    assert prior.median == pytest.approx(0.6744897501960817, rel=1e-12)
+    assert "Friede et al. 2017a" in show("team-half-normal-1", root=tmp_path).text
+    assert "team-half-normal-1" in {p.id for p in list_priors(role="tau", root=tmp_path)}
+    with pytest.raises(DataValidationError, match="no registry prior"):
+        load_prior("team-half-normal-1", role="tau", scale="logOR")
+    (own / "team.toml").write_text(entry.format(id="half-normal-1.0"), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="already defined in the packaged registry"):
+        load_prior("half-normal-1.0", role="tau", scale="logOR", root=tmp_path)

@@ -4,6 +4,7 @@ JSON record."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from reanalyse.errors import DataValidationError
@@ -71,9 +72,9 @@ def describe(prior: Prior, *, full: bool = True) -> str:
 
 
 
-def find(name: str) -> Prior:
-    """A registry prior by id, or an inline prior (``half-normal:0.5``); one clear error for an
-    unknown id or a malformed spec."""
+def find(name: str, *, root: str | Path | None = None) -> Prior:
+    """A registry prior by id (the project's own at ``root`` included), or an inline prior
+    (``half-normal:0.5``); one clear error for an unknown id or a malformed spec."""
     name = name.strip()
     where = f"prior '{name}'"
     if is_inline_spec(name):
@@ -82,7 +83,7 @@ def find(name: str) -> Prior:
         except ValueError as err:
             raise DataValidationError.single(file=where, rule="bad-inline-prior",
                                              message=str(err)) from None
-    found = registry().get(name)
+    found = registry(root=root).get(name)
     if found is None:
         raise DataValidationError.single(
             file=where, rule="unknown-prior",
@@ -114,6 +115,7 @@ class PriorCard:
         return f"<pre>{html.escape(self.text)}</pre>"
 
 
-def show(name: str) -> PriorCard:
-    """A registry prior (or an inline one) in full: distribution, implied quantiles, citation."""
-    return PriorCard(find(name))
+def show(name: str, *, root: str | Path | None = None) -> PriorCard:
+    """A registry prior (or an inline one) in full: distribution, implied quantiles, citation;
+    ``root``: a project folder whose own ``priors/`` extend the registry."""
+    return PriorCard(find(name, root=root))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Literal
 
 from reanalyse.errors import DataValidationError, Problem
@@ -29,6 +30,7 @@ def load_prior(
     role: Literal["tau", "effect"],
     scale: str,
     allow_scale_mismatch: bool = False,
+    root: str | Path | None = None,
 ) -> TauPrior | EffectPrior:
     """Look up a registry prior or parse an inline one, for a given role and analysis scale.
 
@@ -46,6 +48,8 @@ def load_prior(
         ``RD``. Registry priors built for another scale are refused. Inline priors suit any scale.
     allow_scale_mismatch
         Use a prior on a scale it was not built for; the result records ``scale_override=True``.
+    root
+        A project folder: its own ``priors/*.toml`` extend the registry.
 
     Returns
     -------
@@ -78,7 +82,7 @@ def load_prior(
                 file=where, rule="bad-inline-prior", message=str(err)
             ) from None
     else:
-        entries = registry()
+        entries = registry(root=root)
         found = entries.get(spec.strip())
         if found is None:
             close = difflib.get_close_matches(spec, list(entries), n=3, cutoff=0.6)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.priors.effect import EffectPrior
-from reanalyse.priors.location import priors_dir
+from reanalyse.priors.location import priors_dir, project_priors_dir
 from reanalyse.priors.scales import parse_analysis_scale, scale_matches
 from reanalyse.priors.schema import RegistryEntry, entry_problems
 from reanalyse.priors.tau import TauPrior
@@ -164,21 +164,52 @@ def _cached_registry(directory: str) -> Mapping[str, Prior]:
     return read_registry(directory)
 
 
-def registry() -> Mapping[str, Prior]:
-    """The validated registry from :func:`reanalyse.priors.priors_dir`, read once per folder.
+def registry(*, root: str | Path | None = None) -> Mapping[str, Prior]:
+    """The validated registry from :func:`reanalyse.priors.priors_dir`, extended by the
+    project's own ``priors/*.toml`` when ``root`` (a project folder) has them; each folder is
+    read once.
 
     Returns
     -------
     Mapping[str, TauPrior | EffectPrior]
         Read-only, by id.
+
+    Raises
+    ------
+    reanalyse.errors.DataValidationError
+        When a project entry reuses a packaged id (every clash named, with its file).
     """
-    return _cached_registry(str(priors_dir()))
+    packaged = _cached_registry(str(priors_dir()))
+    own = project_priors_dir(root)
+    if own is None:
+        return packaged
+    return _extended(str(priors_dir()), str(own), _version(own))
+
+
+def _version(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """The folder's entries as they are now (a project edits its own; the cache must see it)."""
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                 for p in sorted(folder.glob("*.toml")))
+
+
+@functools.lru_cache(maxsize=8)
+def _extended(packaged_dir: str, project_dir: str,
+              version: tuple[tuple[str, int, int], ...]) -> Mapping[str, Prior]:
+    packaged, own = _cached_registry(packaged_dir), read_registry(project_dir)
+    clashes = [Problem(file=str(Path(project_dir) / "*.toml"), rule="duplicate-id", column="id",
+                       message=f"entry '{ident}': id already defined in the packaged registry "
+                       f"({packaged_dir}); choose another id")
+               for ident in own if ident in packaged]
+    if clashes:
+        raise DataValidationError(clashes)
+    return MappingProxyType({**packaged, **own})
 
 
 def list_priors(
     *,
     role: Literal["tau", "effect"] | None = None,
     scale: str | None = None,
+    root: str | Path | None = None,
 ) -> list[Prior]:
     """Registry entries, optionally only one role and only those suiting an analysis scale.
 
@@ -189,6 +220,8 @@ def list_priors(
     scale
         An analysis scale (see :func:`reanalyse.priors.scales.parse_analysis_scale`); keeps the
         priors built for it or for ``any``. ``"any"`` keeps only the generic priors.
+    root
+        A project folder whose own ``priors/`` extend the registry.
 
     Returns
     -------
@@ -196,7 +229,7 @@ def list_priors(
     """
     if role not in (None, "tau", "effect"):
         raise ValueError(f"role must be 'tau' or 'effect', got {role!r}")
-    priors = list(registry().values())
+    priors = list(registry(root=root).values())
     if role is not None:
         priors = [p for p in priors if p.role == role]
     if scale is not None:
