@@ -218,3 +218,23 @@ def test_csvs_alone_in_a_folder_read_without_the_json(tmp_path: Path) -> None:
     assert (o.settings.tau2_method, o.settings.ci_method) == ("REML", "HKSJ")
     assert o.higher_is_better is None  # no study-data.json: the importer reads the labels
     assert not math.isnan(recompute_outcome(o).result.estimate)  # type: ignore[union-attr]
+
+
+@needs_v1
+def test_cli_reads_a_package(capsys: pytest.CaptureFixture[str]) -> None:
+    from reanalyse.cli import main
+
+    assert main(["revman", str(V1), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"analysis:444821446161559182"' in out
+
+
+def test_cli_bad_package_is_one_line_and_exit_2(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from reanalyse.cli import main
+
+    path = tmp_path / "other.zip"
+    path.write_bytes(_zip({"readme.txt": "hello"}))
+    assert main(["revman", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not-a-data-package" in err and str(path) in err
