@@ -374,9 +374,9 @@ def network_meta_analysis(
 
 
 def read_revman(path: str | Path) -> Review:
-    """Read a RevMan 5 review (``.rm5``): comparisons, outcomes, subgroups, study data, the
-    analysis settings and RevMan's stored results. ``reanalyse.revman.recompute_review`` sets
-    ours beside them."""
-    from reanalyse.revman import read_rm5
+    """Read a RevMan 5 review (``.rm5``) or a Cochrane (RevMan Web) data package (a ``.zip`` or
+    an unpacked folder): comparisons, outcomes, subgroups, study data, the analysis settings and
+    RevMan's stored results. ``reanalyse.revman.recompute_review`` sets ours beside them."""
+    from reanalyse.revman.package import read_review
 
-    return read_rm5(path)
+    return read_review(path)

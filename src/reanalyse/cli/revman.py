@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from reanalyse.io.text import dump_json, fmt, text_table
-from reanalyse.revman import read_rm5
 from reanalyse.revman.importer import import_review
+from reanalyse.revman.package import read_review
 from reanalyse.revman.recompute import OutcomeCheck, recompute_review
 
 __all__ = ["register", "run_revman"]
@@ -15,11 +15,14 @@ __all__ = ["register", "run_revman"]
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``revman`` subcommand."""
-    p = sub.add_parser("revman", help="recompute a RevMan 5 .rm5 file and compare with RevMan",
+    p = sub.add_parser("revman", help="recompute a RevMan 5 .rm5 file or a Cochrane data package "
+                       "and compare with RevMan",
                        description="Recompute every outcome and subgroup of a RevMan 5 review "
                        "with the file's own settings and print ours beside RevMan's stored "
-                       "numbers, with the largest relative difference per outcome.")
-    p.add_argument("file", metavar="FILE.rm5")
+                       "numbers, with the largest relative difference per outcome. FILE is a "
+                       ".rm5 file or a Cochrane (RevMan Web) data package, a .zip or an unpacked "
+                       "folder.")
+    p.add_argument("file", metavar="FILE.rm5|PACKAGE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--import", dest="import_name", metavar="NAME",
                    help="instead, import the review into this project: data/NAME/ (outcomes.csv "
@@ -31,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_revman(path: str | Path) -> list[OutcomeCheck]:
-    """Read ``path`` and recompute every outcome (the ``revman`` command)."""
-    return recompute_review(read_rm5(path))
+    """Read ``path`` (``.rm5`` or a data package) and recompute every outcome (``revman``)."""
+    return recompute_review(read_review(path))
 
 
 def _import(args: argparse.Namespace) -> int:

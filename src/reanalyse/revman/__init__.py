@@ -1,8 +1,9 @@
-"""RevMan 5 (``.rm5``) import.
+"""RevMan 5 (``.rm5``) and Cochrane data package (RevMan Web; ``.zip`` or folder) import.
 
 Comparisons, outcomes, subgroups, study rows, analysis settings and RevMan's stored results.
 
 >>> review = read_rm5("review.rm5")                    # doctest: +SKIP
+>>> review = read_review("CD016297-dataPackage.zip")   # doctest: +SKIP
 >>> outcome = review.outcome(1, 1)                     # doctest: +SKIP
 >>> outcome_to_long(outcome)                           # doctest: +SKIP
 """
@@ -19,6 +20,7 @@ from reanalyse.revman.model import (
     Subgroup,
     SubgroupTest,
 )
+from reanalyse.revman.package import read_package, read_review
 from reanalyse.revman.reader import decode_study_id, parse_rm5, read_rm5
 from reanalyse.revman.tidy import outcome_to_long
 
@@ -36,5 +38,7 @@ __all__ = [
     "decode_study_id",
     "outcome_to_long",
     "parse_rm5",
+    "read_package",
+    "read_review",
     "read_rm5",
 ]

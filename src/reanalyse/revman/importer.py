@@ -45,7 +45,7 @@ from reanalyse.errors import DataValidationError
 from reanalyse.io.atomic import write_text
 from reanalyse.measures import analysis_scale
 from reanalyse.revman.model import Outcome, Review
-from reanalyse.revman.reader import read_rm5
+from reanalyse.revman.package import read_review
 from reanalyse.revman.recompute import analysis_choice
 from reanalyse.revman.tidy import outcome_to_long
 
@@ -175,8 +175,10 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
     if not list(outcome.iter_rows()):
         return _skip(outcome, "no study rows"), None, None, None
     measure, method = analysis
-    better = benefit_direction(group_labels=outcome.group_labels,
-                               graph_labels=outcome.graph_labels)
+    better = outcome.higher_is_better
+    if better is None:
+        better = benefit_direction(group_labels=outcome.group_labels,
+                                   graph_labels=outcome.graph_labels)
     if better is None:
         return _skip(outcome, "the forest-plot labels "
                      f"{outcome.graph_labels[0]!r} / {outcome.graph_labels[1]!r} do not say which "
@@ -220,15 +222,23 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
             "not outcome-specific): replace them where the outcome has its own."
             if thresholds else "No clinically meaningful thresholds are in the file: add "
             "[[thresholds]] with their sources.")
+    where_direction = (
+        "direction of benefit from the package's study-data.json"
+        if outcome.higher_is_better is not None else
+        f"direction of benefit read from the forest-plot labels {outcome.graph_labels[0]!r} "
+        f"(left) / {outcome.graph_labels[1]!r} (right)")
+    hksj_note = ("; RevMan's interval is HKSJ (t on k - 1), its P value the Wald z test's"
+                 if outcome.settings.random and outcome.settings.ci_method == "HKSJ" else "") + "."
     spec = _spec_text(
         id=aid, title=f"{comparison.name}: {outcome.name}", data=data_rel, outcome=outcome.id,
         treatment=treatment, control=control, measure=measure, method=method,
-        model="random" if outcome.settings.random else "fixed", tau2="DL",
+        model="random" if outcome.settings.random else "fixed",
+        tau2=outcome.settings.tau2_method if outcome.settings.tau2_method in ("DL", "REML", "PM")
+        else "DL",
         tau_scale=analysis_scale(measure), higher_is_better=better,
         published=aid if published else None, review_studies=studies,
-        notes=f"Imported from {source}, outcome {outcome.id}; direction of benefit read from the "
-              f"forest-plot labels {outcome.graph_labels[0]!r} (left) / "
-              f"{outcome.graph_labels[1]!r} (right). {said}") + _thresholds_text(thresholds)
+        notes=f"Imported from {source}, outcome {outcome.id}; {where_direction}"
+              f"{hksj_note} {said}") + _thresholds_text(thresholds)
     return (ImportedOutcome(outcome_id=outcome.id, name=outcome.name, analysis_id=aid),
             rows, published, spec)
 
@@ -255,7 +265,7 @@ def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
     Parameters
     ----------
     rm5
-        The ``.rm5`` file.
+        The ``.rm5`` file, or a Cochrane data package (``.zip`` or folder).
     name
         Short name of the review (lower case, digits and ``_``): the data folder
         ``data/<name>/`` and the prefix of the analysis ids.
@@ -275,9 +285,17 @@ def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
     if not _NAME.match(name):
         raise DataValidationError.single(file=str(path), rule="name", message=(
             f"name {name!r} must start with a letter and hold only a-z, 0-9 and _"))
-    review = read_rm5(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    source = (f"{review.title or 'RevMan 5 review'}, RevMan 5 file {path.name} "
+    review = read_review(path)
+    if path.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(x for x in path.rglob("*") if x.is_file()):
+            h.update(f.relative_to(path).as_posix().encode() + b"\0" + f.read_bytes())
+        digest = h.hexdigest()
+    else:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    kind = "RevMan 5 file" if review.revman_version is None or not \
+        review.revman_version.startswith("data package") else f"Cochrane {review.revman_version}"
+    source = (f"{review.title or 'RevMan review'}, {kind} {path.name} "
               f"(SHA-256 {digest[:16]})")
     data_rel = f"data/{name}/outcomes.csv"
     results, frames, published, specs = [], [], [], {}

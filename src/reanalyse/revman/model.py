@@ -54,6 +54,10 @@ _MEASURE_CODES = {
     "standardised mean difference": "SMD",
     "std. mean difference": "SMD",
     "hazard ratio": "HR",
+    # RevMan Web's names (data packages, "Effect measure" column).
+    "risk ratio (rr)": "RR",
+    "odds ratio (or)": "OR",
+    "ratio of geometric means": "RoGM",
 }
 
 
@@ -73,6 +77,10 @@ class AnalysisSettings:
     * ``subgroups``: ``SUBGROUPS="YES"``; ``subgroup_test``: ``SUBGROUP_TEST="YES"``.
     * ``log_data``: generic IV only, ``LOG_DATA="YES"``: the entered estimates are logs of ratios
       (RevMan back-transforms them for display); None for other data types.
+    * ``tau2_method``, ``ci_method``, ``prediction_interval``: RevMan Web's per-analysis choices
+      (data packages 2.x: "Heterogeneity estimator" DL or REML, "CI method" Wald or HKSJ,
+      "Prediction interval"); RevMan 5 has DerSimonian-Laird, Wald and no prediction interval,
+      the defaults.
     """
 
     effect_measure: str
@@ -85,6 +93,9 @@ class AnalysisSettings:
     subgroups: bool
     subgroup_test: bool
     log_data: bool | None = None
+    tau2_method: str = "DL"
+    ci_method: str = "Wald"
+    prediction_interval: bool = False
 
     @property
     def effect_measure_code(self) -> str | None:
@@ -100,7 +111,9 @@ class StoredPooled:
     Attribute names are those of the XML in lower case. ``q``, ``p_q`` and ``i2_q`` at outcome level
     are the test for subgroup differences (see :class:`SubgroupTest`); ``chi2``, ``df``, ``p_chi2``
     and ``i2`` the heterogeneity within the analysis. "NaN", "Infinity" and "-Infinity" in the file
-    become float nan/inf.
+    become float nan/inf. ``t``, ``pi_start``/``pi_end`` and ``tau2_ci_start``/``tau2_ci_end`` come
+    from RevMan Web data packages only ("Effect T" of an HKSJ analysis, the prediction interval and
+    the interval for tau^2).
     """
 
     effect_size: float | None = None
@@ -126,6 +139,11 @@ class StoredPooled:
     events_2: float | None = None
     weight: float | None = None
     estimable: bool | None = None
+    t: float | None = None
+    pi_start: float | None = None
+    pi_end: float | None = None
+    tau2_ci_start: float | None = None
+    tau2_ci_end: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,7 +237,10 @@ class Outcome:
 
     ``rows`` holds the study rows directly under the outcome, and is empty when the outcome has
     subgroups (their rows are in ``subgroups``); ``iter_rows`` walks both. ``estimable`` is the
-    outcome's ``ESTIMABLE`` attribute (None when the file does not say).
+    outcome's ``ESTIMABLE`` attribute (None when the file does not say). ``higher_is_better`` is
+    the direction of benefit where the source states it (a RevMan Web data package's
+    ``study-data.json``: POSITIVE or NEGATIVE), else None (RevMan 5 files: the importer reads it
+    from the forest-plot labels).
     """
 
     comparison_no: int
@@ -236,6 +257,7 @@ class Outcome:
     subgroup_test: SubgroupTest | None
     estimable: bool | None
     line: int | None = field(default=None, compare=False)
+    higher_is_better: bool | None = None
 
     def iter_rows(self) -> Iterator[tuple[Subgroup | None, StudyRow]]:
         """Every study row with its subgroup (None for rows directly under the outcome)."""

@@ -195,7 +195,9 @@ class _ReviewReader:
         nonnegative: bool = False,
     ) -> float | None:
         """A decimal attribute; None when absent (a problem if required) or invalid (a problem)."""
-        if attr not in node.attrib and not required:
+        if not required and not (node.attrib.get(attr) or "").strip():
+            # Absent, or empty: RevMan leaves its own results empty where it computed none
+            # (Fleiss 1993, CMP-001.02: an SMD analysis with EFFECT_SIZE="" and CI_START="").
             return None
         raw = self.text_attr(node, attr, what, required=True)
         if raw is None:

@@ -33,6 +33,7 @@ __all__ = [
     "recompute_outcome",
     "recompute_review",
     "relative_difference",
+    "tau2_i_squared",
 ]
 
 TOLERANCE = 1e-6
@@ -196,18 +197,36 @@ def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
         return OutcomeCheck(outcome=outcome, result=None, differences=empty,
                             note="no study rows")
     s = outcome.settings
+    tau2_method = s.tau2_method if s.tau2_method in ("DL", "REML", "PM") else "DL"
+    hksj = s.random and s.ci_method == "HKSJ"
+    notes = []
+    if s.tau2_method != tau2_method:
+        notes.append(f"heterogeneity estimator {s.tau2_method!r} is not one we pool; DL used")
     res = pool_effects(eff, measure=measure, method=method,
-                       model="random" if s.random else "fixed", tau2_method="DL",
-                       level=s.ci_total, study_level=s.ci_study, by_subgroup=True)
+                       model="random" if s.random else "fixed", tau2_method=tau2_method,
+                       hksj=hksj, level=s.ci_total, study_level=s.ci_study, by_subgroup=True)
+    # RevMan Web (CD016297 analysis 1.1, HKSJ) prints the t statistic beside the HKSJ interval
+    # but the P value of the Wald z test: the Wald P values are compared with its P.
+    wald = (pool_effects(eff, measure=measure, method=method, model="random",
+                         tau2_method=tau2_method, level=s.ci_total, study_level=s.ci_study,
+                         by_subgroup=True) if hksj else None)
+    if hksj:
+        notes.append("HKSJ: t compared with RevMan's T, P with the Wald z P value RevMan prints")
+    if tau2_method != "DL" and s.random:
+        notes.append("I² from tau² (RevMan Web), tau²/(tau² + typical within-study variance)")
     diffs: list[dict[str, Any]] = []
     # With totals shown, RevMan's study weights are percentages of the overall analysis (also
     # inside subgroups); with subtotals only, of each subgroup.
     with_totals = s.totals == "YES" or not outcome.subgroups
+    tau2_i2 = s.random and tau2_method != "DL"
     if with_totals:
-        _compare_pooled(diffs, "overall", res, outcome.stored, random=s.random)
+        _compare_pooled(diffs, "overall", res, outcome.stored, random=s.random,
+                        wald=wald, eff=eff if tau2_i2 else None)
         _compare_studies(diffs, "overall", res, [r for _, r in outcome.iter_rows()])
-    for sg, sub in zip(outcome.subgroups, res.subgroups, strict=False):
-        _compare_pooled(diffs, f"subgroup {sg.no}", sub, sg.stored, random=s.random)
+    for i, (sg, sub) in enumerate(zip(outcome.subgroups, res.subgroups, strict=False)):
+        _compare_pooled(diffs, f"subgroup {sg.no}", sub, sg.stored, random=s.random,
+                        wald=wald.subgroups[i] if wald is not None else None,
+                        eff=eff.select(eff.subgroup == str(sg.no)) if tau2_i2 else None)
         if not with_totals:
             _compare_studies(diffs, f"subgroup {sg.no}", sub, list(sg.rows))
     if outcome.subgroup_test is not None and res.subgroup_test is not None \
@@ -219,7 +238,7 @@ def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
             if theirs is not None:
                 _add(diffs, "overall", "", name, ours, theirs, p_value=is_p)
     table = pd.DataFrame(diffs) if diffs else empty
-    return OutcomeCheck(outcome=outcome, result=res, differences=table)
+    return OutcomeCheck(outcome=outcome, result=res, differences=table, note="; ".join(notes))
 
 
 def _add(diffs: list[dict[str, Any]], level: str, study: str, name: str, ours: float,
@@ -231,8 +250,24 @@ def _add(diffs: list[dict[str, Any]], level: str, study: str, name: str, ours: f
                   "p_value": p_value, "ok": _within(ours_f, theirs_f, tol)})
 
 
+def tau2_i_squared(*, se: np.ndarray, tau2: float) -> float:
+    """RevMan Web's I² (percent) from tau²: tau² / (tau² + v), with the typical within-study
+    variance v = (k - 1) sum(w) / ((sum w)² - sum(w²)), w = 1/se² (metafor's definition,
+    ``/work/shared/research/revman-methods.md``); equal to the Q-based I² under DerSimonian-Laird."""
+    w = 1.0 / np.asarray(se, dtype=float) ** 2
+    k = len(w)
+    denom = float(np.sum(w) ** 2 - np.sum(w**2))
+    if k < 2:
+        return 0.0  # no heterogeneity to estimate; RevMan Web prints 0 (CD016297)
+    if denom <= 0 or not math.isfinite(tau2):
+        return math.nan
+    v = (k - 1) * float(np.sum(w)) / denom
+    return 100.0 * tau2 / (tau2 + v)
+
+
 def _compare_pooled(diffs: list[dict[str, Any]], level: str, res: PooledResult,
-                    stored: StoredPooled | None, *, random: bool) -> None:
+                    stored: StoredPooled | None, *, random: bool,
+                    wald: PooledResult | None = None, eff: EffectTable | None = None) -> None:
     if stored is None:
         return
     if stored.estimable is False or not res.estimable:
@@ -249,12 +284,19 @@ def _compare_pooled(diffs: list[dict[str, Any]], level: str, res: PooledResult,
         ours = getattr(res, ours_name)
         if ours_name == "z":
             ours = abs(ours)
+        if ours_name == "i2" and eff is not None:
+            est = eff.estimable_only()
+            ours = tau2_i_squared(se=np.asarray(est.se), tau2=res.tau2)
         _add(diffs, level, "", ours_name, ours, theirs)
+    # With one study RevMan Web applies no HKSJ and prints T = 0 (CD016297's one-study subgroups).
+    if res.hksj and res.k >= 2 and stored.t is not None:
+        _add(diffs, level, "", "t", abs(res.z), stored.t)
     if res.df > 0:
         for ours_name, theirs_name in P_FIELDS:
             theirs = getattr(stored, theirs_name)
             if theirs is not None:
-                _add(diffs, level, "", ours_name, getattr(res, ours_name), theirs, p_value=True)
+                src = wald if (ours_name == "p_z" and wald is not None) else res
+                _add(diffs, level, "", ours_name, getattr(src, ours_name), theirs, p_value=True)
 
 
 def _compare_studies(diffs: list[dict[str, Any]], level: str, res: PooledResult,
