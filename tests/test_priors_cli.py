@@ -87,3 +87,29 @@ def test_unknown_prior_and_scale_exit_2_with_one_line_per_problem(capsys):
     assert "unknown effect scale" in capsys.readouterr().err
     assert cli.main(["priors", "show", "half-normal:-1"]) == 2
     assert "must be > 0" in capsys.readouterr().err
+
+
+def test_show_and_list_take_a_projects_own_priors(tmp_path, capsys):
+    own = tmp_path / "priors"
+    own.mkdir()
+    (own / "team.toml").write_text('''[[prior]]
+id = "team-half-cauchy-0.5"
+role = "tau"
+parameter = "tau"
+family = "half-cauchy"
+params = { scale = 0.5 }
+scale = ["logOR"]
+status = "published"
+citation = "Röver 2020, J Stat Softw 93(6), section 2.2"
+source = "cran/bayesmeta inst/doc/Roever2020-bayesmeta.pdf section 2.2"
+rationale = "The review team's sensitivity prior."
+''', encoding="utf-8")
+    assert cli.main(["priors", "show", "team-half-cauchy-0.5", "--project", str(tmp_path),
+                     "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    # half-Cauchy(0.5): median 0.5 * tan(pi / 4) = 0.5
+    assert shown["id"] == "team-half-cauchy-0.5"
+    assert shown["summary"]["median"] == pytest.approx(0.5, rel=1e-9)
+    assert cli.main(["priors", "list", "--role", "tau", "--project", str(tmp_path),
+                     "--json"]) == 0
+    assert "team-half-cauchy-0.5" in {p["id"] for p in json.loads(capsys.readouterr().out)}

@@ -30,18 +30,40 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "'any' lists only the generic ones",
     )
     list_parser.add_argument("--json", action="store_true", help="print JSON")
+    _project_option(list_parser)
     list_parser.set_defaults(func=run_list)
 
     show_parser = actions.add_parser("show", help="show one prior in full")
     show_parser.add_argument("name", help="registry id, or an inline prior such as half-normal:0.5")
     show_parser.add_argument("--json", action="store_true", help="print JSON")
+    _project_option(show_parser)
     show_parser.set_defaults(func=run_show)
+
+
+def _project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project", default=None, metavar="DIR",
+        help="a project folder whose own priors/*.toml extend the registry (default: the "
+        "project holding the working folder, if any)")
+
+
+def _project(args: argparse.Namespace) -> str | None:
+    """The project whose own priors extend the registry: --project, else the one holding the
+    working folder (none is fine: the packaged registry alone)."""
+    if args.project is not None:
+        return str(args.project)
+    from reanalyse.analyses import find_root
+
+    try:
+        return str(find_root())
+    except FileNotFoundError:
+        return None
 
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the registry, optionally filtered by role and scale."""
     try:
-        priors = list_priors(role=args.role, scale=args.scale)
+        priors = list_priors(role=args.role, scale=args.scale, root=_project(args))
     except ValueError as err:
         raise DataValidationError.single(
             file="--scale", rule="unknown-scale", message=str(err)
@@ -58,7 +80,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """Print one registry prior (or an inline prior) in full."""
-    card = show(args.name)
+    card = show(args.name, root=_project(args))
     if args.json:
         print(json.dumps(card.to_dict(), indent=2, ensure_ascii=False))
         return 0
