@@ -116,6 +116,15 @@ def benefit_direction(*, group_labels: tuple[str, str], graph_labels: tuple[str,
     return None
 
 
+def _own_labels(graph_labels: tuple[str, str]) -> tuple[str, str] | None:
+    """The review's forest-plot labels (left, right) for the specification's ``favours``, or
+    None when they are RevMan's placeholders ("Favours [experimental]"): the arms' names say
+    more."""
+    if any("[" in label for label in graph_labels):
+        return None
+    return graph_labels
+
+
 def _toml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -225,6 +234,7 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
         treatment=treatment, control=control, measure=measure, method=method,
         model="random" if outcome.settings.random else "fixed", tau2="DL",
         tau_scale=analysis_scale(measure), higher_is_better=better,
+        favours=_own_labels(outcome.graph_labels),
         published=aid if published else None, review_studies=studies,
         notes=f"Imported from {source}, outcome {outcome.id}; direction of benefit read from the "
               f"forest-plot labels {outcome.graph_labels[0]!r} (left) / "
