@@ -18,6 +18,8 @@ The direction of benefit is not stored in a RevMan file as such; it is read from
 plot's labels (``GRAPH_LABEL_1`` left, ``GRAPH_LABEL_2`` right): "Favours antibiotics" on the left
 with antibiotics as group 1 means lower values favour the treatment. An outcome whose labels name
 neither group (nor "experimental"/"control") is skipped with that reason, so nothing is guessed.
+The labels themselves go into the specification's ``favours`` (unless they are RevMan's
+placeholders), so every figure names the sides as the review did.
 Clinically meaningful thresholds are not in the file either: each RR, OR and SMD specification
 gets the generic rules of thumb of the packaged ``thresholds.toml`` (GRADE's 25% relative
 change; Cohen's 0.2 / 0.5 / 0.8), labelled generic, to be replaced where the outcome has its own;
