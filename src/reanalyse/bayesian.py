@@ -35,6 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from reanalyse.data import StudyTable, load_table
+from reanalyse.direction import Orientation
 from reanalyse.effects import study_effects
 from reanalyse.errors import DataValidationError
 from reanalyse.measures import analysis_scale, is_ratio
@@ -228,10 +229,13 @@ class BayesResult:
         tree.attrs.update(attrs)
         return tree
 
-    def plot_forest(self, *, ax: Any = None, title: str | None = None) -> Any:
+    def plot_forest(self, *, ax: Any = None, title: str | None = None,
+                    orientation: Orientation | None = None) -> Any:
         """Forest plot on the natural scale: the studies as entered, their shrunken estimates,
         the posterior of mu (diamond) and the prediction interval for a new study; draws on
-        ``ax`` or a new figure and returns the Axes."""
+        ``ax`` or a new figure and returns the Axes. With ``orientation``
+        (:func:`reanalyse.direction.orientation`) it is drawn in the review's orientation with
+        the sides of the null line labelled; without, the sides are not named."""
         from reanalyse.plots.forest import plot_forest
 
         nat = self._on("natural")
@@ -252,7 +256,8 @@ class BayesResult:
         return plot_forest(
             title=title or f"{self.measure}: {self.model} model, {self.engine} engine",
             studies=studies, fixed=None, fixed_label="", bayes_mu=mu, bayes_theta=theta,
-            theta_new=nat.interval("theta_new"), log_scale=ratio, measure=self.measure, ax=ax)
+            theta_new=nat.interval("theta_new"), log_scale=ratio, measure=self.measure,
+            orientation=orientation, ax=ax)
 
     def _observed(self) -> tuple[np.ndarray, np.ndarray]:
         if self.exact is not None:

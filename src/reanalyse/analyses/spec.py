@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from reanalyse.analyses.root import find_root, resolve
+from reanalyse.direction import orientation_of
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.measures import analysis_scale, is_ratio
 
@@ -68,6 +69,11 @@ class AnalysisSpec(_Strict):
     reverse_scale
         The review reported the effect with the sign reversed (MD/SMD), so that a positive value
         favours the treatment on a scale where lower is better.
+    favours
+        The review's forest-plot labels, left then right, in the review's orientation (an
+        imported RevMan outcome keeps its ``GRAPH_LABEL_1`` / ``GRAPH_LABEL_2``); by default
+        ``Favours <treatment>`` / ``Favours <control>`` on the sides the direction of benefit
+        gives (:func:`reanalyse.direction.orientation_of`).
     published, review_studies
         The id of the review's result in ``published.csv`` and the studies (or per-comparison
         units, ``Study (treatment vs control)``) the review pooled, as far as known.
@@ -93,6 +99,7 @@ class AnalysisSpec(_Strict):
     tau_scale: Literal["logRR", "logOR", "SMD", "MD", "RD"]
     higher_is_better: bool
     reverse_scale: bool = False
+    favours: tuple[str, str] | None = None
     published: str | None = None
     review_studies: tuple[str, ...] = ()
     thresholds: tuple[Threshold, ...] = ()
@@ -119,6 +126,7 @@ class AnalysisSpec(_Strict):
             raise ValueError("comparisons repeat a treatment/control pair")
         if any(t == c for t, c in pairs):
             raise ValueError("a comparison has the same treatment and control")
+        orientation_of(self)  # refuses labels that contradict the direction of benefit
         return self
 
     @property

@@ -9,14 +9,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
+from reanalyse.direction import orientation_of
 from reanalyse.measures import is_ratio
 from reanalyse.pipeline.prepare import PreparedAnalysis
 from reanalyse.plots import plot_forest, plot_funnel, plot_sensitivity, plot_tau, save_figure
 from reanalyse.pooling import inverse_variance
 from reanalyse.small_study import MIN_STUDIES
 
-__all__ = ["FIGURES", "write_analysis_figures"]
+__all__ = ["FIGURES", "forest_figure", "write_analysis_figures"]
 
 #: Figure stems written per analysis (each as .png and .svg; funnel only with enough studies).
 FIGURES = ("forest", "tau", "sensitivity", "funnel")
@@ -26,17 +28,14 @@ def _back(x: Any, ratio: bool) -> Any:
     return np.exp(x) if ratio else x
 
 
-def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
-                           mcmc: dict[str, dict[str, Any]]) -> list[Path]:
-    """Write the analysis' figures under ``folder``; return the paths written."""
-    from reanalyse.pipeline.run import grid_dataset
-
+def forest_figure(prep: PreparedAnalysis) -> Figure | None:
+    """The forest plot of the analysis (the review's method, the exact-engine posterior), in the
+    review's orientation with its sides labelled; None without estimable studies."""
     spec = prep.spec
     ratio = is_ratio(spec.measure)
     main = prep.main
-    written: list[Path] = []
     if main.review is None or main.k == 0:
-        return written
+        return None
     studies = main.review.studies.copy()
     ex = prep.exact_default
     bayes_theta = None
@@ -54,10 +53,27 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
     rev = main.review
     label = f"{rev.method} {rev.model} ({spec.measure})"
     thresholds = [float(_back(t.t, ratio)) for t in prep.thresholds]
-    fig = plot_forest(title=spec.title, studies=studies,
-                      fixed=(rev.estimate, rev.ci_low, rev.ci_high), fixed_label=label,
-                      bayes_mu=bayes_mu, bayes_theta=bayes_theta, theta_new=theta_new,
-                      log_scale=ratio, measure=spec.measure, thresholds=thresholds).figure
+    return plot_forest(title=spec.title, studies=studies,
+                       fixed=(rev.estimate, rev.ci_low, rev.ci_high), fixed_label=label,
+                       bayes_mu=bayes_mu, bayes_theta=bayes_theta, theta_new=theta_new,
+                       log_scale=ratio, measure=spec.measure, thresholds=thresholds,
+                       orientation=orientation_of(spec)).figure
+
+
+def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
+                           mcmc: dict[str, dict[str, Any]]) -> list[Path]:
+    """Write the analysis' figures under ``folder``; return the paths written."""
+    from reanalyse.pipeline.run import grid_dataset
+
+    spec = prep.spec
+    ratio = is_ratio(spec.measure)
+    shown = orientation_of(spec)
+    main = prep.main
+    written: list[Path] = []
+    fig = forest_figure(prep)
+    if fig is None:
+        return written
+    ex = prep.exact_default
     written += save_figure(fig, folder / "forest")
     if ex is not None and prep.default_tau is not None:
         prior = prep.default_tau.prior
@@ -74,7 +90,8 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
         fig = plot_sensitivity(ds, scenario=prep.scenario,
                                title=f"{spec.title}: P(clinically meaningful benefit)"
                                if prep.primary else f"{spec.title}: P(benefit)",
-                               variable="p_meaningful" if prep.primary else "p_benefit")
+                               variable="p_meaningful" if prep.primary else "p_benefit",
+                               orientation=shown)
         written += save_figure(fig, folder / "sensitivity")
     if main.k >= MIN_STUDIES:
         y, se = main.y_se()
@@ -87,9 +104,11 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
         if tf is not None:
             filled = {"filled_te": tf.filled_effects["te"].to_numpy(),
                       "filled_se": tf.filled_effects["se"].to_numpy(),
-                      "filled_label": f"filled by trim and fill (L0, k0 = {tf.k0}, {tf.side})"}
+                      "filled_label": f"filled by trim and fill (L0, k0 = {tf.k0}, "
+                                      f"{shown.shown_side(tf.side)})"}
         fig = plot_funnel(te=y, se=se, pooled_te=inverse_variance(te=y, se=se).te,
                           log_scale=ratio, measure=spec.measure,
-                          title=f"{spec.title}: funnel plot", tests=tests, **filled)
+                          title=f"{spec.title}: funnel plot", tests=tests, **filled,
+                          orientation=shown)
         written += save_figure(fig, folder / "funnel")
     return written

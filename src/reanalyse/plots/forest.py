@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+
+from reanalyse.plots.sides import label_sides
+
+if TYPE_CHECKING:
+    from reanalyse.direction import Orientation
 
 __all__ = ["plot_forest"]
 
@@ -25,7 +31,7 @@ def plot_forest(
     theta_new: tuple[float, float] | None,
     log_scale: bool,
     measure: str,
-    favours: tuple[str, str] | None = None,
+    orientation: Orientation | None = None,
     thresholds: Sequence[float] = (),
     ax: Axes | None = None,
 ) -> Axes:
@@ -34,9 +40,18 @@ def plot_forest(
     ``studies``: columns study, estimate, ci_low, ci_high, weight, estimable (natural scale).
     ``fixed``: (estimate, low, high) of the review-method pooled result. ``bayes_mu``: posterior
     median and 95% interval of mu; ``bayes_theta``: columns study, median, q025, q975 (shrunken
-    study effects); ``theta_new``: 95% predictive interval; all on the natural scale. Draws on
-    ``ax`` when given (else on a new figure sized for the rows) and returns the Axes.
+    study effects); ``theta_new``: 95% predictive interval; all on the natural scale in the
+    data's orientation, as are ``thresholds``. With ``orientation``
+    (:func:`reanalyse.direction.orientation_of`) every value is drawn in the review's orientation
+    and the two sides of the null line carry the analysis' labels ("Favours IVIg" where IVIg
+    is favoured); without it the plot makes no claim about the sides. Draws on ``ax`` when given
+    (else on a new figure sized for the rows) and returns the Axes. The null line, the pooled
+    diamonds and the side labels carry the gids ``null-line``, ``pooled-estimate``, ``bayes-mu``,
+    ``favours-left`` and ``favours-right`` (ids in the SVG).
     """
+    if orientation is not None:
+        studies, fixed, bayes_mu, bayes_theta, theta_new, thresholds = _shown(
+            orientation, studies, fixed, bayes_mu, bayes_theta, theta_new, thresholds)
     rows = list(studies["study"])
     n = len(rows)
     own = ax is None
@@ -63,12 +78,14 @@ def plot_forest(
     ticks = list(ypos)
     if fixed is not None and all(math.isfinite(v) for v in fixed):
         est, lo, hi = fixed
-        ax.fill([lo, est, hi, est], [1.5, 1.75, 1.5, 1.25], color="black")
+        ax.fill([lo, est, hi, est], [1.5, 1.75, 1.5, 1.25], color="black",
+                gid="pooled-estimate")
         ticks.append(1.5)
         labels.append(fixed_label)
     if bayes_mu is not None:
         med, lo, hi = bayes_mu
-        ax.fill([lo, med, hi, med], [0.75, 1.0, 0.75, 0.5], color="tab:blue", alpha=0.8)
+        ax.fill([lo, med, hi, med], [0.75, 1.0, 0.75, 0.5], color="tab:blue", alpha=0.8,
+                gid="bayes-mu")
         ticks.append(0.75)
         labels.append("Bayesian mu (median, 95% CrI)")
     if theta_new is not None:
@@ -77,7 +94,7 @@ def plot_forest(
         ticks.append(0.0)
         labels.append("new study (95% predictive)")
     null = 1.0 if log_scale else 0.0
-    ax.axvline(null, color="grey", lw=0.8)
+    ax.axvline(null, color="grey", lw=0.8, gid="null-line")
     for t in thresholds:
         ax.axvline(t, color="tab:green", lw=0.8, ls=":")
     if log_scale:
@@ -91,9 +108,38 @@ def plot_forest(
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_ylim(-0.7, n + 2.8)
     # the sides are stated only when the caller knows the direction of benefit
-    ax.set_xlabel(f"{measure} ({favours[0]} | {favours[1]})" if favours else measure)
+    if orientation is not None:
+        label_sides(ax, orientation, null=null)
+        ax.set_xlabel(measure + (" (sign reversed as the review reports it)"
+                                 if orientation.reversed else ""), labelpad=18)
+    else:
+        ax.set_xlabel(measure)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.2)
     if own:
         ax.figure.tight_layout()
     return ax
+
+
+def _shown(o: Orientation, studies: pd.DataFrame, fixed: tuple[float, float, float] | None,
+           bayes_mu: tuple[float, float, float] | None, bayes_theta: pd.DataFrame | None,
+           theta_new: tuple[float, float] | None, thresholds: Sequence[float],
+           ) -> tuple[pd.DataFrame, tuple[float, float, float] | None,
+                      tuple[float, float, float] | None, pd.DataFrame | None,
+                      tuple[float, float] | None, list[float]]:
+    """Everything the forest plot draws, in the review's orientation."""
+    studies = studies.copy()
+    studies["estimate"] = o.shown(studies["estimate"])
+    studies["ci_low"], studies["ci_high"] = o.shown_interval(studies["ci_low"],
+                                                             studies["ci_high"])
+    if bayes_theta is not None:
+        bayes_theta = bayes_theta.copy()
+        bayes_theta["median"] = o.shown(bayes_theta["median"])
+        bayes_theta["q025"], bayes_theta["q975"] = o.shown_interval(bayes_theta["q025"],
+                                                                    bayes_theta["q975"])
+    return (studies,
+            o.shown_estimate(*fixed) if fixed is not None else None,
+            o.shown_estimate(*bayes_mu) if bayes_mu is not None else None,
+            bayes_theta,
+            o.shown_interval(*theta_new) if theta_new is not None else None,
+            [o.shown(t) for t in thresholds])

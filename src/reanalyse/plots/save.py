@@ -19,7 +19,8 @@ def save_figure(fig: Figure, stem: str | Path, *, dpi: int = 110) -> list[Path]:
     out = []
     for ext in ("png", "svg"):
         target = stem.with_suffix(f".{ext}")
-        with atomic_path(target) as tmp:
+        # SVG text stays text (searchable, and readable by tests), not glyph paths
+        with atomic_path(target) as tmp, plt.rc_context({"svg.fonttype": "none"}):
             fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight",
                         metadata={"Date": None} if ext == "svg" else None)
         out.append(target)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from reanalyse.direction import Orientation
+from reanalyse.direction import orientation as make_orientation
 from reanalyse.pooling.heterogeneity_ci import HeterogeneityInterval
 
 __all__ = ["PooledResult", "SubgroupTest"]
@@ -93,18 +95,30 @@ class PooledResult:
 
         return f"<pre>{html.escape(self.text())}</pre>"
 
-    def plot_forest(self, *, ax: Any = None, title: str | None = None) -> Any:
+    def plot_forest(self, *, ax: Any = None, title: str | None = None,
+                    higher_is_better: bool | None = None,
+                    orientation: Orientation | None = None) -> Any:
         """Forest plot of the studies and the pooled diamond on the natural scale (log axis for
-        ratios); draws on ``ax`` (a matplotlib Axes) or a new figure, and returns the Axes."""
+        ratios); draws on ``ax`` (a matplotlib Axes) or a new figure, and returns the Axes.
+
+        The sides of the null line are labelled ("Favours <treatment>" where the treatment is
+        favoured) only when the direction of benefit is given: ``higher_is_better`` (of the
+        outcome), or a full :class:`reanalyse.direction.Orientation` (a reversed scale, the
+        review's own labels).
+        """
         from reanalyse.plots.forest import plot_forest
 
+        if orientation is None and higher_is_better is not None:
+            orientation = make_orientation(
+                measure=self.measure, treatment=self.treatment or "treatment",
+                control=self.control or "control", higher_is_better=higher_is_better)
         model = "Random" if self.model == "random" else "Fixed"
         return plot_forest(
             title=title or f"{self.treatment or 'treatment'} vs {self.control or 'control'}",
             studies=self.studies, fixed=(self.estimate, self.ci_low, self.ci_high),
             fixed_label=f"{self.method} {model} ({self.measure})", bayes_mu=None,
             bayes_theta=None, theta_new=None, log_scale=self.log_scale, measure=self.measure,
-            ax=ax)
+            orientation=orientation, ax=ax)
 
     @property
     def tau(self) -> float:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from reanalyse.direction import Orientation, orientation_of
 from reanalyse.io import atomic
 
 if TYPE_CHECKING:
@@ -98,18 +99,20 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
     """The HTML section of one analysis (figures embedded); ``flagged`` lists MCMC fits that
     failed their diagnostics after the retries (their grid cells carry ``mcmc_flagged = 1``)."""
     spec = prep.spec
+    shown = orientation_of(spec)
     folder = out / "analyses" / spec.id
     parts = [f'<section class="analysis" id="analysis-{e(spec.id)}"><h3>{e(spec.title)}</h3>',
              (f"<p><code>{e(spec.id)}</code>: {e(spec.treatment)} vs {e(spec.control)}, outcome "
              f"<code>{e(spec.outcome)}</code>, {e(spec.measure)}; the review's method "
-             f"{e(spec.method)} {e(spec.model)}; {'higher' if spec.higher_is_better else 'lower'}"
-             f" is better.</p>")]
+             f"{e(spec.method)} {e(spec.model)}.</p>"),
+             f'<p class="orientation">Orientation: {e(shown.sentence(outcome=spec.outcome))}</p>']
     main = prep.main
     if main.review is not None and main.review.estimable:
         r = main.review
+        est, lo, hi = shown.shown_estimate(r.estimate, r.ci_low, r.ci_high)
         parts.append(f"<p>Frequentist ({e(r.method)}, {e(r.model)}), {r.k} "
-                     f"stud{'y' if r.k == 1 else 'ies'}: {_num(r.estimate)} "
-                     f"({_num(r.ci_low)} to {_num(r.ci_high)}); I² {_num(r.i2, 0)}%"
+                     f"stud{'y' if r.k == 1 else 'ies'}: {_num(est)} "
+                     f"({_num(lo)} to {_num(hi)}); I² {_num(r.i2, 0)}%"
                      f"{_heterogeneity_limits(r)}.</p>")
     if not math.isnan(decision_row.get("bayes_median", float("nan"))):
         parts.append(
@@ -182,11 +185,31 @@ def _reproduction(repro: pd.DataFrame) -> str:
                   digits={"k": 0, "expected_k": 0})
 
 
+def _in_review_orientation(frame: pd.DataFrame, shown: Orientation,
+                           triplets: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """``frame`` with each (estimate, low, high) column triplet in the review's orientation."""
+    if shown.sign > 0:
+        return frame
+    frame = frame.copy()
+    for est, lo, hi in triplets:
+        if est in frame:
+            frame[est], frame[lo], frame[hi] = shown.shown_estimate(frame[est], frame[lo],
+                                                                    frame[hi])
+    if "side" in frame:
+        frame["side"] = [shown.shown_side(v) if isinstance(v, str) else v for v in frame["side"]]
+    return frame
+
+
 def _robustness(prep: PreparedAnalysis, decision_row: pd.Series) -> list[str]:
     """Leave-one-out table, the small-study tests (or why they were not done) and trim and
-    fill."""
+    fill, effects in the review's orientation."""
     parts = []
+    shown = orientation_of(prep.spec)
     infl = prep.influence
+    if infl is not None:
+        infl = _in_review_orientation(infl, shown, (("estimate", "ci_low", "ci_high"),
+                                                    ("bayes_median", "bayes_q025",
+                                                     "bayes_q975")))
     if infl is not None and not infl.empty:
         changes = str(decision_row.get("omission_changes", "") or "")
         parts.append("<p>Leave-one-out (each study omitted in turn; frequentist with the "
@@ -220,6 +243,10 @@ def _robustness(prep: PreparedAnalysis, decision_row: pd.Series) -> list[str]:
                                 digits={"k": 0, "df": 0, "bias": 3, "se": 3, "statistic": 3,
                                         "p": 4}))
     tf = prep.trim_fill
+    if tf is not None:
+        tf = _in_review_orientation(tf, shown, (("estimate", "ci_low", "ci_high"),
+                                                ("filled_estimate", "filled_ci_low",
+                                                 "filled_ci_high")))
     if tf is not None and not tf.empty and tf["k0"].notna().any():
         parts.append("<p>Trim and fill (Duval and Tweedie; inverse variance with the review's "
                      "model; a sensitivity analysis, not a correction: asymmetry has other causes "

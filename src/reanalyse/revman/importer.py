@@ -18,6 +18,8 @@ The direction of benefit is not stored in a RevMan file as such; it is read from
 plot's labels (``GRAPH_LABEL_1`` left, ``GRAPH_LABEL_2`` right): "Favours antibiotics" on the left
 with antibiotics as group 1 means lower values favour the treatment. An outcome whose labels name
 neither group (nor "experimental"/"control") is skipped with that reason, so nothing is guessed.
+The labels themselves go into the specification's ``favours`` (unless they are RevMan's
+placeholders), so every figure names the sides as the review did.
 Clinically meaningful thresholds are not in the file either: each RR, OR and SMD specification
 gets the generic rules of thumb of the packaged ``thresholds.toml`` (GRADE's 25% relative
 change; Cohen's 0.2 / 0.5 / 0.8), labelled generic, to be replaced where the outcome has its own;
@@ -114,6 +116,15 @@ def benefit_direction(*, group_labels: tuple[str, str], graph_labels: tuple[str,
     if left_c and right_t and not left_t and not right_c:
         return True
     return None
+
+
+def _own_labels(graph_labels: tuple[str, str]) -> tuple[str, str] | None:
+    """The review's forest-plot labels (left, right) for the specification's ``favours``, or
+    None when they are RevMan's placeholders ("Favours [experimental]"): the arms' names say
+    more."""
+    if any("[" in label for label in graph_labels):
+        return None
+    return graph_labels
 
 
 def _toml_str(value: str) -> str:
@@ -236,6 +247,7 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
         tau2=outcome.settings.tau2_method if outcome.settings.tau2_method in ("DL", "REML", "PM")
         else "DL",
         tau_scale=analysis_scale(measure), higher_is_better=better,
+        favours=_own_labels(outcome.graph_labels),
         published=aid if published else None, review_studies=studies,
         notes=f"Imported from {source}, outcome {outcome.id}; {where_direction}"
               f"{hksj_note} {said}") + _thresholds_text(thresholds)
