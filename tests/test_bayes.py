@@ -225,13 +225,13 @@ def test_bayes_analysis_exact_matches_fit_exact() -> None:
     res = bayes_analysis(OUTCOMES, measure="RR", treatment="IVIg", control="placebo",
                          outcome="acr_eular_response", timepoint="week 16",
                          tau_prior="half-normal-0.5", effect_prior="flat", engine="exact",
-                         thresholds=[math.log(1.25)])
+                         thresholds=[1.25])
     d = res.to_dict()
     post = fit_exact(y=[math.log((37 / 47) / (21 / 48))],
                      se=[math.sqrt(1 / 37 - 1 / 47 + 1 / 21 - 1 / 48)],
                      tau_prior=load_prior("half-normal-0.5", role="tau", scale="logRR"))
     assert d["mu"]["median"] == pytest.approx(post.quantile("mu", 0.5), rel=1e-9)
-    assert d["p_greater"][str(math.log(1.25))] == pytest.approx(
+    assert d["p_greater"]["1.25"] == pytest.approx(
         post.p_greater("mu", math.log(1.25)), rel=1e-9)
     assert d["engine"] == "exact" and d["studies"] == ["ProDERM 2022"]
     assert d["ratio"]["mu"]["median"] == pytest.approx(math.exp(d["mu"]["median"]))
@@ -275,14 +275,14 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 def test_cli_exact_json(capsys) -> None:
     code, out, _ = _run(capsys, "--measure", "RR", *ACR, "--tau-prior", "half-normal-0.5",
                         "--effect-prior", "normal:0,10", "--engine", "exact",
-                        "--threshold", "0.223", "--threshold", "-0.223", "--json")
+                        "--threshold", "1.25", "--threshold", "0.8", "--json")
     assert code == 0
     d = json.loads(out)
     for name in ("mu", "tau", "theta_new"):
         assert set(d[name]) == {"mean", "median", "sd", "q025", "q975"}
     assert set(d["theta"]) == {"ProDERM 2022"}
-    assert set(d["p_greater"]) == {"0.223", "-0.223"} == set(d["p_less"])
-    assert d["p_greater"]["0.223"] + d["p_less"]["0.223"] == pytest.approx(1.0)
+    assert set(d["p_greater"]) == {"1.25", "0.8"} == set(d["p_less"])
+    assert d["p_greater"]["1.25"] + d["p_less"]["1.25"] == pytest.approx(1.0)
     assert set(d["diagnostics"]) >= {"max_rhat", "min_ess_bulk", "min_ess_tail",
                                      "divergences", "status"}
     assert d["engine"] == "exact" and d["scale"] == "logRR"
@@ -319,7 +319,7 @@ def test_cli_mcmc_json_and_saved_datatree(capsys, tmp_path: Path) -> None:
 
 def test_cli_text_and_fixed_effect(capsys) -> None:
     code, out, _ = _run(capsys, "--measure", "RR", *ACR, "--model", "fixed",
-                        "--effect-prior", "flat", "--engine", "exact", "--threshold", "0")
+                        "--effect-prior", "flat", "--engine", "exact", "--threshold", "1")
     assert code == 0
     assert "RR, fixed model, exact engine; 1 study" in out
     assert "pooled RR" in out and "P(effect > 1 (0 on the log scale))" in out
@@ -328,7 +328,7 @@ def test_cli_text_and_fixed_effect(capsys) -> None:
 def test_cli_skeptical_prior_is_centred_by_the_threshold(capsys) -> None:
     code, out, _ = _run(capsys, "--measure", "RR", *ACR, "--tau-prior", "half-normal-0.5",
                         "--effect-prior", "skeptical", "--engine", "exact", "--threshold",
-                        "0.223", "--json")
+                        str(math.exp(0.223)), "--json")
     assert code == 0
     params = json.loads(out)["priors"]["effect"]["params"]
     assert params["mean"] == 0.0 and params["sd"] == pytest.approx(0.223 / 1.6448536, rel=1e-6)

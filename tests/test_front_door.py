@@ -302,13 +302,13 @@ def test_readme_from_python_runs_from_an_installed_wheel_and_equals_the_cli(tmp_
     fitted = json.loads(subprocess.run(
         [str(cli), "bayes", "bcg.csv", "--measure", "RR", "--treatment", "BCG", "--control",
          "no vaccine", "--tau-prior", "half-normal:0.5", "--effect-prior", "normal:0,2.82",
-         "--engine", "exact", "--threshold", str(math.log(0.8)), "--json"],
+         "--engine", "exact", "--threshold", "0.8", "--json"],
         cwd=work, env=env, capture_output=True, text=True, check=True).stdout)
     assert got["mu_median"] == pytest.approx(fitted["mu"]["median"], abs=1e-12)
     assert got["mu_q025"] == pytest.approx(fitted["mu"]["q025"], abs=1e-12)
     assert got["mu_q975"] == pytest.approx(fitted["mu"]["q975"], abs=1e-12)
     assert got["tau_median"] == pytest.approx(fitted["tau"]["median"], abs=1e-12)
-    assert got["p_less_08"] == pytest.approx(next(iter(fitted["p_less"].values())), abs=1e-12)
+    assert got["p_less_08"] == pytest.approx(fitted["p_less"]["0.8"], abs=1e-12)
     # P(RR < 0.8) by a brute-force double integral over (mu, tau), for ra.bayes and for the
     # grid's cell under the same priors
     brute = _brute_force_p_mu_below(math.log(0.8), tau_scale=0.5, mu_sd=2.82)

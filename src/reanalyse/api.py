@@ -34,6 +34,7 @@ from reanalyse.measures import (
     Tau2Method,
     analysis_scale,
     is_ratio,
+    threshold_on_analysis_scale,
 )
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ def bayes(
         (PyMC sampled with nutpie; needs ``random_seed``).
     thresholds
         Clinically meaningful values on the natural scale (RR 0.8, MD -0.65); the skeptical and
-        enthusiastic effect priors are centred by the first.
+        enthusiastic effect priors are centred by the first. ``to_dict()`` names each
+        probability by the value as given (``"0.8"``).
     outcome, timepoint
         Rows to use when the table holds several.
     random_seed, settings
@@ -182,21 +184,11 @@ def bayes(
     from reanalyse.bayesian import bayes_analysis
     from reanalyse.sampling import DEFAULT_SETTINGS
 
-    on_analysis = [_to_analysis_scale(t, measure) for t in thresholds]
     return bayes_analysis(_selected(table, outcome, timepoint), measure=measure,
                           treatment=treatment, control=control, tau_prior=tau_prior,
                           effect_prior=effect_prior, model=model, engine=engine,
-                          thresholds=on_analysis, random_seed=random_seed,
+                          thresholds=thresholds, random_seed=random_seed,
                           settings=settings or DEFAULT_SETTINGS)
-
-
-def _to_analysis_scale(value: float, measure: str) -> float:
-    if not is_ratio(measure):
-        return float(value)
-    if value <= 0:
-        raise ValueError(f"a threshold for {measure} is a ratio (such as 0.8), so it must be "
-                         f"positive; got {value!r}")
-    return math.log(value)
 
 
 def sensitivity_grid(
@@ -246,7 +238,8 @@ def sensitivity_grid(
     effects = study_effects(t, measure=measure, treatment=treatment, control=control)
     data = ContrastData.from_effects(effects, measure=measure)
     scale = analysis_scale(measure)
-    t_analysis = None if threshold is None else _to_analysis_scale(threshold, measure)
+    t_analysis = (None if threshold is None
+                  else threshold_on_analysis_scale(threshold, measure=measure))
     if t_analysis is not None and not t_analysis * benefit_sign(
         higher_is_better=higher_is_better
     ) > 0:

@@ -38,7 +38,12 @@ from reanalyse.data import StudyTable, load_table
 from reanalyse.direction import Orientation
 from reanalyse.effects import study_effects
 from reanalyse.errors import DataValidationError
-from reanalyse.measures import analysis_scale, is_ratio
+from reanalyse.measures import (
+    analysis_scale,
+    is_ratio,
+    threshold_key,
+    threshold_on_analysis_scale,
+)
 from reanalyse.models import (
     ArmData,
     BinomialLog,
@@ -92,7 +97,7 @@ def load_priors(
             raise DataValidationError.single(
                 file=f"prior '{effect.id}'", rule="needs-threshold",
                 message=f"the {effect.kind} effect prior is centred by a clinically meaningful "
-                "threshold: give one with --threshold (on the analysis scale)")
+                "threshold: give one with --threshold (on the natural scale, e.g. RR 0.8)")
         effect = effect.resolve(threshold=float(thresholds[0]))
     return tau, effect
 
@@ -126,7 +131,9 @@ class BayesResult:
     excluded
         Studies that could not enter, with the reason.
     thresholds
-        Thresholds on the analysis scale for P(effect > t) and P(effect < t).
+        The thresholds for P(effect > t) and P(effect < t) as given, on the natural scale
+        (RR 0.8, MD -0.65); ``analysis_thresholds`` holds them on the analysis scale. The JSON
+        and ``to_dict()`` name each probability by the threshold as given (``"0.8"``).
     fit
         The :class:`~reanalyse.results.FitResult` (MCMC engine), else ``None``.
     exact
@@ -150,6 +157,12 @@ class BayesResult:
     exact: Any = None
     bayes_factors: Any = None
     attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def analysis_thresholds(self) -> tuple[float, ...]:
+        """The thresholds on the analysis scale (log for OR and RR)."""
+        return tuple(threshold_on_analysis_scale(t, measure=self.measure)
+                     for t in self.thresholds)
 
     @property
     def status(self) -> str:
@@ -278,12 +291,15 @@ class BayesResult:
         return f"<pre>{html.escape(self.text())}</pre>"
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``reanalyse bayes --json`` (analysis scale; see the module docs)."""
-        ts = list(self.thresholds)
+        """The JSON of ``reanalyse bayes --json``: summaries on the analysis scale (see the
+        module docs); the probabilities ``p_greater``, ``p_less`` (and ``..._theta_new``) keyed
+        by each threshold as given on the natural scale (``"0.8"`` for RR 0.8)."""
+        ts = list(self.analysis_thresholds)
+        keys = [threshold_key(t) for t in self.thresholds]
         if self.fit is not None:
-            out = self.fit.to_json_dict(thresholds=ts)
+            out = self.fit.to_json_dict(thresholds=ts, keys=keys)
         else:
-            out = self._exact_dict(ts)
+            out = self._exact_dict(ts, keys)
         out["engine"] = self.engine
         out["model"] = self.model
         out["measure"] = self.measure
@@ -291,8 +307,9 @@ class BayesResult:
         out["studies"] = list(self.studies)
         out["excluded"] = list(self.excluded)
         out["thresholds"] = [
-            {"analysis_scale": t, **({"ratio": math.exp(t)} if is_ratio(self.measure) else {})}
-            for t in ts]
+            {"value": v, "key": k, "analysis_scale": t,
+             **({"ratio": v} if is_ratio(self.measure) else {})}
+            for v, k, t in zip(self.thresholds, keys, ts, strict=True)]
         out["priors"] = self.priors
         if is_ratio(self.measure):
             out["ratio"] = {name: {k: (None if out[name][k] is None else math.exp(out[name][k]))
@@ -304,7 +321,7 @@ class BayesResult:
                              if k in self.attrs}
         return out
 
-    def _exact_dict(self, ts: list[float]) -> dict[str, Any]:
+    def _exact_dict(self, ts: list[float], keys: list[str]) -> dict[str, Any]:
         post = self.exact
         assert post is not None
 
@@ -318,10 +335,12 @@ class BayesResult:
         return {
             "mu": block("mu"), "tau": block("tau"), "theta_new": block("theta_new"),
             "theta": {s: block("theta", s) for s in post.labels},
-            "p_greater": {str(t): float(post.p_greater("mu", t)) for t in ts},
-            "p_less": {str(t): float(post.p_less("mu", t)) for t in ts},
-            "p_greater_theta_new": {str(t): float(post.p_greater("theta_new", t)) for t in ts},
-            "p_less_theta_new": {str(t): float(post.p_less("theta_new", t)) for t in ts},
+            "p_greater": {k: float(post.p_greater("mu", t)) for k, t in zip(keys, ts)},
+            "p_less": {k: float(post.p_less("mu", t)) for k, t in zip(keys, ts)},
+            "p_greater_theta_new": {k: float(post.p_greater("theta_new", t))
+                                    for k, t in zip(keys, ts)},
+            "p_less_theta_new": {k: float(post.p_less("theta_new", t))
+                                 for k, t in zip(keys, ts)},
             "diagnostics": {"max_rhat": None, "min_ess_bulk": None, "min_ess_tail": None,
                             "divergences": 0, "status": "ok",
                             "messages": ["exact engine: numerical integration, no Monte Carlo"]},
@@ -353,10 +372,11 @@ class BayesResult:
                  f"  tau (median, 95% CrI): {stat_text(d['tau'])}"]
         for s, block in d["theta"].items():
             lines.append(f"    {s}: {show(block)}")
-        for t in self.thresholds:
-            shown = f"{math.exp(t):.3g} ({t:.4g} on the log scale)" if ratio else f"{t:g}"
-            lines.append(f"  P(effect > {shown}) = {d['p_greater'][str(t)]:.3f}; "
-                         f"P(effect < {shown}) = {d['p_less'][str(t)]:.3f}")
+        for v, t in zip(self.thresholds, self.analysis_thresholds, strict=True):
+            key = threshold_key(v)
+            shown = f"{key} ({t:.4g} on the log scale)" if ratio else key
+            lines.append(f"  P(effect > {shown}) = {d['p_greater'][key]:.3f}; "
+                         f"P(effect < {shown}) = {d['p_less'][key]:.3f}")
         bf = d.get("bayes_factors")
         if bf:
             def num(key: str) -> str:
@@ -424,7 +444,8 @@ def bayes_analysis(
         ``mcmc`` (default) or ``exact`` (normal / fixed models with a normal, Student-t or flat
         effect prior).
     thresholds
-        Values on the analysis scale (log for OR/RR) for P(effect > t) and P(effect < t).
+        Values on the natural scale (RR 0.8, MD -0.65, SMD 0.2) for P(effect > t) and
+        P(effect < t); the result names each probability by the value as given.
     outcome, timepoint
         Rows to use when the table holds several.
     random_seed
@@ -443,7 +464,8 @@ def bayes_analysis(
     reanalyse.errors.DataValidationError
         Bad data, unknown or mismatched priors, no estimable study.
     ValueError
-        An impossible combination (e.g. the exact engine with the binomial model).
+        An impossible combination (e.g. the exact engine with the binomial model), or a ratio
+        threshold that is not positive.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -460,12 +482,13 @@ def bayes_analysis(
     table = _table(data)
     if outcome is not None or timepoint is not None:
         table = table.select(outcome=outcome, timepoint=timepoint)
+    ts = tuple(float(t) for t in thresholds)
+    on_analysis = [threshold_on_analysis_scale(t, measure=measure) for t in ts]
     effects = study_effects(table, measure=measure, treatment=treatment, control=control)
     scale = analysis_scale(measure)
     tau, effect = load_priors(tau_prior=tau_prior, effect_prior=effect_prior, scale=scale,
-                              thresholds=thresholds, allow_scale_mismatch=allow_scale_mismatch)
+                              thresholds=on_analysis, allow_scale_mismatch=allow_scale_mismatch)
     spec = build_model(model=model, measure=measure, tau_prior=tau, effect_prior=effect)
-    ts = tuple(float(t) for t in thresholds)
     where = table.name
 
     if model == "binomial":

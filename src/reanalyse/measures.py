@@ -1,7 +1,15 @@
-"""Effect measures: which data type each serves and on which scale it is analysed."""
+"""Effect measures: which data type each serves and on which scale it is analysed.
+
+Thresholds are given on the natural scale, the one a reader reads (RR 0.8, MD -0.65, SMD 0.2),
+everywhere: ``reanalyse bayes --threshold``, ``reanalyse nma --threshold``, the ``[[thresholds]]``
+of an analysis TOML and the Python front door. :func:`threshold_on_analysis_scale` is the one
+rule that takes them to the analysis scale (the log for RR and OR), and :func:`threshold_key`
+names a threshold in JSON and in the Python result dictionaries: the number as given.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Literal, get_args
 
 __all__ = [
@@ -13,6 +21,8 @@ __all__ = [
     "Tau2Method",
     "analysis_scale",
     "is_ratio",
+    "threshold_key",
+    "threshold_on_analysis_scale",
 ]
 
 Measure = Literal["MD", "SMD", "RR", "OR", "RD"]
@@ -33,3 +43,30 @@ def is_ratio(measure: str) -> bool:
 def analysis_scale(measure: str) -> str:
     """Name of the scale a measure is analysed on: ``logRR``, ``logOR``, or the measure itself."""
     return f"log{measure}" if is_ratio(measure) else measure
+
+
+def threshold_on_analysis_scale(value: float, *, measure: str) -> float:
+    """A threshold given on the natural scale (RR 0.8, MD -0.65) on the analysis scale: its log
+    for RR and OR, itself otherwise.
+
+    Raises
+    ------
+    ValueError
+        A threshold that is not a finite number, or a ratio threshold that is not positive.
+    """
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"a threshold must be a finite number; got {value!r}")
+    if not is_ratio(measure):
+        return v
+    if v <= 0:
+        raise ValueError(f"a threshold for {measure} is a ratio on the natural scale (such as "
+                         f"0.8), so it must be positive; got {value!r}")
+    return math.log(v)
+
+
+def threshold_key(value: float) -> str:
+    """The name of a natural-scale threshold in JSON and result dictionaries: the number as
+    given (``0.8`` -> ``"0.8"``, ``-0.65`` -> ``"-0.65"``, ``1.0`` -> ``"1"``)."""
+    text = repr(float(value))
+    return text.removesuffix(".0")

@@ -6,8 +6,16 @@ specification says (RevMan 5: Mantel-Haenszel for binary outcomes, inverse varia
 compare with the published numbers at 2 decimals:
 
 - ``reproduced``: estimate, ci_low and ci_high all equal at 2 dp, with all the review's studies;
+- ``reproduced within rounding``: all the review's studies, no number off by more than 0.01;
+  the rounding hypotheses of :data:`ROUNDINGS` (the inputs as a review may have entered them:
+  SDs at one decimal, ...) are each recomputed, and the one that gives the review's numbers
+  exactly at 2 dp is named in ``hypothesis`` and the reason (or the reason says none did);
 - ``partial``: only k of the K studies are available (the missing ones are named);
-- ``not reproducible``: no usable data, or all studies available but a different result (why).
+- ``no data``: no usable rows in the scenario (the missing studies are named), or no analysis
+  specification names the result;
+- ``not reproducible``: data present but a different result (the difference, and our SE against
+  the one the published CI implies), more studies than the review pooled, or data that cannot be
+  pooled (why).
 """
 
 from __future__ import annotations
@@ -31,7 +39,23 @@ from reanalyse.pooling import method_for_effects, pool_effects
 
 __all__ = ["STATUSES", "ReproduceRow", "read_published", "reproduce", "reproduce_one"]
 
-STATUSES: tuple[str, ...] = ("reproduced", "partial", "not reproducible")
+STATUSES: tuple[str, ...] = ("reproduced", "reproduced within rounding", "partial", "no data",
+                             "not reproducible")
+
+#: Rounding hypotheses tried when a result is off by at most 0.01: (what it says, the columns
+#: rounded, the decimals). Each is tried on the rows it changes; the first that reproduces the
+#: review's numbers at 2 dp is named.
+ROUNDINGS: tuple[tuple[str, tuple[str, ...], int], ...] = (
+    ("the SDs rounded to 1 decimal", ("sd",), 1),
+    ("the means rounded to 1 decimal", ("mean",), 1),
+    ("the means and SDs rounded to 1 decimal", ("mean", "sd"), 1),
+    ("the SDs rounded to 2 decimals", ("sd",), 2),
+    ("the means and SDs rounded to 2 decimals", ("mean", "sd"), 2),
+    ("the contrast estimates and CI limits rounded to 2 decimals",
+     ("estimate", "ci_low", "ci_high"), 2),
+    ("the contrast SEs rounded to 2 decimals", ("se",), 2),
+)
+WITHIN = 0.01  # the largest difference at 2 dp that "within rounding" allows
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,7 @@ class ReproduceRow:
     analysis: str | None = None
     expected_k: int = 0
     rows_used: list[str] = field(default_factory=list)
+    hypothesis: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN stays NaN; the CLI writes it as null)."""
@@ -60,7 +85,7 @@ class ReproduceRow:
             "difference": dict(self.difference), "missing": list(self.missing),
             "studies": list(self.studies), "expected_k": self.expected_k,
             "scenario": self.scenario, "reason": self.reason, "analysis": self.analysis,
-            "rows_used": list(self.rows_used),
+            "rows_used": list(self.rows_used), "hypothesis": self.hypothesis,
         }
 
 
@@ -110,6 +135,79 @@ def _fmt_triplet(est: float, lo: float, hi: float) -> str:
     return f"{est:.2f} ({lo:.2f} to {hi:.2f})"
 
 
+def _round_text(text: str, decimals: int) -> str:
+    """A number written in a data file, rounded half-up to ``decimals`` (as printed)."""
+    q = Decimal(1).scaleb(-decimals)
+    return str(Decimal(text.strip()).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def _rounded_frame(frame: pd.DataFrame, columns: tuple[str, ...],
+                   decimals: int) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with ``columns`` rounded to ``decimals``, and what changed (``study arm column
+    old -> new``); only values written with more decimals change."""
+    out = frame.copy()
+    changes: list[str] = []
+    for col in columns:
+        if col not in out.columns:
+            continue
+        for i, raw in out[col].items():
+            text = str(raw).strip()
+            if not text or text.lower() == "nan":
+                continue
+            try:
+                new = _round_text(text, decimals)
+            except ArithmeticError:
+                continue
+            if Decimal(new) != Decimal(text):
+                out.at[i, col] = new
+                arm = str(out.at[i, "treatment"]) if "treatment" in out.columns else ""
+                changes.append(f"{out.at[i, 'study']} {arm} {col.upper() if col == 'sd' else col} "
+                               f"{text} -> {new}".replace("  ", " "))
+    return out, changes
+
+
+def _pooled(spec: AnalysisSpec, table: Any) -> tuple[Any, float, float, float, str | None]:
+    """Pool a study table as the spec says: (result, estimate, ci_low, ci_high) in the review's
+    sign, and the note of a method change (or None)."""
+    eff = study_effects(table, measure=spec.measure, treatment=spec.treatment,
+                        control=spec.control)
+    method, changed = method_for_effects(spec.method, eff)
+    res = pool_effects(eff, measure=spec.measure, method=method, model=spec.model,
+                       tau2_method=spec.tau2, hksj=False, level=0.95,
+                       treatment=spec.treatment, control=spec.control)
+    est, lo, hi = res.estimate, res.ci_low, res.ci_high
+    if spec.reverse_scale:
+        est, lo, hi = -est, -hi, -lo
+    return res, est, lo, hi, changed
+
+
+def _differences(pub: dict[str, float], est: float, lo: float, hi: float) -> dict[str, float]:
+    return {k: round(round2(v) - pub[k], 2) for k, v in
+            (("estimate", est), ("ci_low", lo), ("ci_high", hi))}
+
+
+def rounding_hypothesis(spec: AnalysisSpec, frame: pd.DataFrame, pub: dict[str, float],
+                        *, name: str) -> tuple[str, str] | None:
+    """The first of :data:`ROUNDINGS` under which the rows ``frame`` reproduce ``pub`` exactly
+    at 2 dp: (the hypothesis, a sentence with the values it changed and the result), or None
+    when none does (or none changes a value)."""
+    from reanalyse.data import load_table
+
+    for said, columns, decimals in ROUNDINGS:
+        rounded, changes = _rounded_frame(frame, columns, decimals)
+        if not changes:
+            continue
+        try:
+            _, est, lo, hi, _ = _pooled(spec, load_table(rounded, name=name))
+        except (DataValidationError, ValueError):
+            continue
+        if all(d == 0 for d in _differences(pub, est, lo, hi).values()):
+            shown = _fmt_triplet(round2(est), round2(lo), round2(hi))
+            return said, (f"with {said} ({'; '.join(changes)}) the result equals the review's "
+                          f"at 2 dp: {shown}")
+    return None
+
+
 def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "sourced",
                   root: str | Path | None = None) -> ReproduceRow:
     """Recompute one published result; see the module docstring for the statuses."""
@@ -142,34 +240,27 @@ def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "
         why = f"no usable data in the '{scenario}' scenario"
         if missing:
             why += f"; missing: {', '.join(missing)}"
-        return ReproduceRow(status="not reproducible", ours=ours, difference=diff,
+        return ReproduceRow(status="no data", ours=ours, difference=diff,
                             reason="; ".join([why, *notes]), **base_row)
 
     try:
-        table = inputs.table()
-        eff = study_effects(table, measure=spec.measure, treatment=spec.treatment,
-                            control=spec.control)
-        method, changed = method_for_effects(spec.method, eff)
+        res, est, lo, hi, changed = _pooled(spec, inputs.table())
         if changed:
             notes.append(changed)
-        res = pool_effects(eff, measure=spec.measure, method=method, model=spec.model,
-                           tau2_method=spec.tau2, hksj=False, level=0.95,
-                           treatment=spec.treatment, control=spec.control)
     except DataValidationError as err:
         return ReproduceRow(status="not reproducible", ours=ours, difference=diff,
                             reason="; ".join(["the data could not be pooled: " + " | ".join(err.lines),
                                               *notes]), **base_row)
-    est, lo, hi = res.estimate, res.ci_low, res.ci_high
     if spec.reverse_scale:
-        est, lo, hi = -est, -hi, -lo
         notes.append("sign reversed as the review reports it (positive favours treatment)")
     # studies are counted as reviews count them: every study in the analysis, including those
     # that are not estimable (no events in either arm), as RevMan's STUDIES does
     k = len(units)
     ours = {"estimate": est, "ci_low": lo, "ci_high": hi, "k": k, "k_estimable": int(res.k)}
-    diff = {k: round(round2(v) - pub[k], 2) for k, v in
-            (("estimate", est), ("ci_low", lo), ("ci_high", hi))}
+    diff = _differences(pub, est, lo, hi)
     same = all(d == 0 for d in diff.values())
+    close = all(abs(d) <= WITHIN + 1e-9 for d in diff.values())
+    hypothesis: str | None = None
     ours_txt = _fmt_triplet(round2(est), round2(lo), round2(hi))
     if k < expected:
         status = "partial"
@@ -184,14 +275,26 @@ def reproduce_one(spec: AnalysisSpec, published: pd.Series, *, scenario: str = "
         status = "reproduced"
         head = f"{_all(k)}; equal at 2 dp"
     else:
-        status = "not reproducible"
         se_pub = float(se_from_ci(ci_low=pub["ci_low"], ci_high=pub["ci_high"],
                                     log_scale=res.log_scale))
-        head = (f"{_all(k)} available but the result differs at 2 dp: ours {ours_txt}, "
-                f"difference estimate {diff['estimate']:+.2f}, ci_low {diff['ci_low']:+.2f}, "
-                f"ci_high {diff['ci_high']:+.2f}; our SE {res.se:.4f} vs {se_pub:.4f} implied by "
-                f"the published CI")
-    return ReproduceRow(status=status, ours=ours, difference=diff,
+        differs = (f"ours {ours_txt}, difference estimate {diff['estimate']:+.2f}, ci_low "
+                   f"{diff['ci_low']:+.2f}, ci_high {diff['ci_high']:+.2f}; our SE "
+                   f"{res.se:.4f} vs {se_pub:.4f} implied by the published CI")
+        found = (rounding_hypothesis(spec, frame, pub, name=f"{spec.id} [{scenario}, rounded]")
+                 if close else None)
+        if found is not None:
+            status = "reproduced within rounding"
+            hypothesis, said = found
+            head = f"reproduced within rounding: {said}; as entered ({_all(k)}): {differs}"
+        elif close:
+            status = "reproduced within rounding"
+            tried = "; ".join(r[0] for r in ROUNDINGS)
+            head = (f"reproduced within rounding: {_all(k)}, {differs}; no rounding of the "
+                    f"inputs tried ({tried}) gives the review's numbers exactly")
+        else:
+            status = "not reproducible"
+            head = f"{_all(k)} available but the result differs at 2 dp: {differs}"
+    return ReproduceRow(status=status, ours=ours, difference=diff, hypothesis=hypothesis,
                         reason="; ".join([head, *notes]), **base_row)
 
 
@@ -224,7 +327,7 @@ def reproduce(*, scenario: str = "sourced", root: str | Path | None = None,
             if spec is None:
                 nan = float("nan")
                 out.append(ReproduceRow(
-                    id=str(prow["id"]), status="not reproducible", measure=str(prow["measure"]),
+                    id=str(prow["id"]), status="no data", measure=str(prow["measure"]),
                     published={k: float(prow[k]) for k in ("estimate", "ci_low", "ci_high")},
                     ours={"estimate": nan, "ci_low": nan, "ci_high": nan, "k": 0},
                     difference={"estimate": None, "ci_low": None, "ci_high": None},

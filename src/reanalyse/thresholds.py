@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reanalyse.conversions import benefit_sign
-from reanalyse.measures import is_ratio
+from reanalyse.measures import threshold_on_analysis_scale
 
 __all__ = ["ScaledThreshold", "analysis_thresholds", "primary_threshold"]
 
@@ -51,7 +51,7 @@ def analysis_thresholds(spec: Any) -> list[ScaledThreshold]:
     s = benefit_sign(higher_is_better=spec.higher_is_better)
     out = []
     for th in spec.thresholds:
-        t = math.log(th.value) if is_ratio(spec.measure) else float(th.value)
+        t = threshold_on_analysis_scale(th.value, measure=spec.measure)
         if getattr(spec, "reverse_scale", False):
             t = -t
         side = "benefit" if t != 0 and math.copysign(1.0, t) == s else "harm"

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "bayes", help="Bayesian random-effects meta-analysis (PyMC/nutpie or exact)",
         description="Pool the studies of DATA.csv that compare --treatment with --control in a "
         "Bayesian random-effects model with explicit priors on tau and on the effect. Results "
-        "are on the analysis scale (log for OR/RR). Exit code 1 when the MCMC diagnostics "
+        "are on the analysis scale (log for OR/RR); thresholds are on the natural scale. Exit code 1 when the MCMC diagnostics "
         "(R-hat <= 1.01, bulk and tail ESS >= 400, no divergences) still fail after the "
         "retries: the result is printed and flagged.")
     p.add_argument("data", metavar="DATA.csv", help="study table in the canonical long format")
@@ -37,9 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="MCMC with nutpie (default), or exact numerical integration "
                    "(normal/fixed models, normal, Student-t or flat effect prior)")
     p.add_argument("--threshold", type=float, action="append", default=[], metavar="T",
-                   help="report P(effect > T) and P(effect < T); T on the analysis scale "
-                   "(log for OR/RR, e.g. -0.223 for RR 0.8); repeatable. The first one centres "
-                   "a skeptical or enthusiastic effect prior")
+                   help="report P(effect > T) and P(effect < T); T on the natural scale, as "
+                   "read (RR 0.8, MD -0.65, SMD 0.2), and the JSON names each probability by T "
+                   "as given; repeatable. The first one centres a skeptical or enthusiastic "
+                   "effect prior")
     p.add_argument("--seed", type=int, default=1, help="random seed for MCMC (default 1)")
     p.add_argument("--outcome", default=None, help="outcome to use when the file holds several")
     p.add_argument("--timepoint", default=None, help="timepoint when the file holds several")

@@ -17,7 +17,7 @@ from typing import Any
 
 from reanalyse.data import load_table
 from reanalyse.io.text import dump_json, text_table
-from reanalyse.measures import analysis_scale, is_ratio
+from reanalyse.measures import analysis_scale, is_ratio, threshold_on_analysis_scale
 
 __all__ = ["default_priors", "register", "run_nma"]
 
@@ -101,10 +101,8 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
         _warn("direction of benefit not given: assuming higher values are better "
               "(pass --lower-is-better for outcomes to avoid)")
     scale = analysis_scale(args.measure)
-    threshold = None
-    if args.threshold is not None:
-        import math
-        threshold = math.log(args.threshold) if is_ratio(args.measure) else args.threshold
+    threshold = (None if args.threshold is None
+                 else threshold_on_analysis_scale(args.threshold, measure=args.measure))
     common: dict[str, Any] = {
         "measure": args.measure, "scale": scale, "reference": net.reference,
         "treatments": list(net.treatments), "network": net.describe(),
@@ -156,12 +154,21 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
                                    nodesplit=tuple(args.split) if args.split else None,
                                    random_seed=args.seed, settings=settings, **where)
     out = {**common, **fit.to_dict(threshold=threshold), "seed": args.seed}  # type: ignore[call-arg]
+    if threshold is not None:
+        out["threshold"] = args.threshold  # as given, on the natural scale
+        out["threshold_analysis_scale"] = threshold
     if args.consistency == "nodesplit":
         out["nodesplit"] = fit.nodesplit()  # type: ignore[union-attr]
     return out
 
 
 def _main(args: argparse.Namespace) -> int:
+    if args.threshold is not None:
+        try:
+            threshold_on_analysis_scale(args.threshold, measure=args.measure)
+        except ValueError as err:
+            print(f"reanalyse nma: {err}", file=sys.stderr)
+            return 2
     out = run_nma(args)
     if args.json:
         print(dump_json(out))

@@ -16,8 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "reproduce", help="recompute the reviews' published results from our data",
         description="For every published result that an analysis specification names, pool our "
-        "data with the review's method and compare at 2 decimals: reproduced, partial (k of K "
-        "studies, missing ones named) or not reproducible (why).")
+        "data with the review's method and compare at 2 decimals: reproduced, reproduced "
+        "within rounding (off by at most 0.01, with the rounding of the inputs that gives the "
+        "review's numbers exactly), partial (k of K studies, missing ones named), no data, or "
+        "not reproducible (data present, numbers differ, with the difference).")
     p.add_argument("--scenario", default="sourced", choices=list(SCENARIOS),
                    help="data scenario: sourced (reported and derived rows; default) or "
                    "reconstruction (adds imputed and back-solved rows)")

@@ -9,7 +9,6 @@ and the agents whose comparison motivates the network. Unknown keys are errors. 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +19,7 @@ from reanalyse.analyses.scenarios import scenario_rows
 from reanalyse.analyses.spec import Threshold, load_specs, read_spec, unknown_treatments
 from reanalyse.data import StudyTable, load_table
 from reanalyse.errors import DataValidationError, Problem
-from reanalyse.measures import analysis_scale, is_ratio
+from reanalyse.measures import analysis_scale, is_ratio, threshold_on_analysis_scale
 from reanalyse.nma.model import NMASpec
 from reanalyse.nma.network import Network, build_network
 from reanalyse.priors import EffectPrior, TauPrior, load_prior
@@ -98,7 +97,7 @@ class NMAAnalysis(_Strict):
 
     def threshold_on_analysis_scale(self, t: Threshold) -> float:
         """A threshold's value on the analysis scale (log for ratios)."""
-        return math.log(t.value) if is_ratio(self.measure) else t.value
+        return threshold_on_analysis_scale(t.value, measure=self.measure)
 
     def table(self, *, scenario: str | None = None, root: str | Path | None = None) -> StudyTable:
         """The rows of the chosen scenario as a validated study table."""

@@ -339,7 +339,8 @@ def _flat_repro(r: dict[str, Any]) -> dict[str, Any]:
             "ours_estimate": r["ours"]["estimate"], "ours_ci_low": r["ours"]["ci_low"],
             "ours_ci_high": r["ours"]["ci_high"], "k": r["ours"]["k"],
             "expected_k": r["expected_k"], "missing": "; ".join(r["missing"]),
-            "reason": r["reason"], "analysis": r["analysis"]}
+            "reason": r["reason"], "analysis": r["analysis"],
+            "hypothesis": r.get("hypothesis") or ""}
 
 
 def _provenance(prep: PreparedAnalysis) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -226,10 +226,22 @@ class FitResult:
                                  "mcse": se if math.isfinite(se) else 0.0})
         return pd.DataFrame(rows)
 
-    def to_json_dict(self, *, thresholds: Iterable[float] = ()) -> dict[str, Any]:
-        """The CLI's JSON: mu, tau, theta_new blocks, theta per study, probabilities, etc."""
+    def to_json_dict(self, *, thresholds: Iterable[float] = (),
+                     keys: Sequence[str] | None = None) -> dict[str, Any]:
+        """The CLI's JSON: mu, tau, theta_new blocks, theta per study, probabilities, etc.
+
+        ``thresholds`` are on the analysis scale; ``keys`` name their probabilities (default
+        ``str(t)``; :class:`reanalyse.bayesian.BayesResult` passes the natural-scale values as
+        given)."""
         post = self.dt["posterior"]
         ts = list(thresholds)
+        names = [str(t) for t in ts] if keys is None else list(keys)
+        if len(names) != len(ts):
+            raise ValueError("keys must name every threshold")
+
+        def by_name(probs: dict[float, float]) -> dict[str, float]:
+            return {k: probs[float(t)] for k, t in zip(names, ts, strict=True)}
+
         theta = post["theta"].values
         out: dict[str, Any] = {
             "engine": self.engine, "model": self.model, "measure": self.measure,
@@ -237,11 +249,10 @@ class FitResult:
             "mu": stat_block(post["mu"].values), "tau": stat_block(post["tau"].values),
             "theta_new": stat_block(post["theta_new"].values),
             "theta": {s: stat_block(theta[..., i]) for i, s in enumerate(self.studies)},
-            "p_greater": {str(t): p for t, p in self.p_greater(ts).items()},
-            "p_less": {str(t): p for t, p in self.p_less(ts).items()},
-            "p_greater_theta_new": {str(t): p for t, p in
-                                    self.p_greater(ts, var="theta_new").items()},
-            "p_less_theta_new": {str(t): p for t, p in self.p_less(ts, var="theta_new").items()},
+            "p_greater": by_name(self.p_greater(ts)),
+            "p_less": by_name(self.p_less(ts)),
+            "p_greater_theta_new": by_name(self.p_greater(ts, var="theta_new")),
+            "p_less_theta_new": by_name(self.p_less(ts, var="theta_new")),
             "diagnostics": {k: self.diagnostics.get(k) for k in
                             ("max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
                              "status", "messages")},
