@@ -33,6 +33,7 @@ from reanalyse.analyses import AnalysisSpec, derivation_label, find_root, load_a
 from reanalyse.analyses.inputs import analysis_rows
 from reanalyse.analyses.scenarios import FILE, ROW, SOURCED_LABELS
 from reanalyse.conversions import se_from_ci
+from reanalyse.direction import orientation_of
 from reanalyse.effects import study_effects
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.pooling import method_for_effects, pool_effects
@@ -175,9 +176,7 @@ def _pooled(spec: AnalysisSpec, table: Any) -> tuple[Any, float, float, float, s
     res = pool_effects(eff, measure=spec.measure, method=method, model=spec.model,
                        tau2_method=spec.tau2, hksj=False, level=0.95,
                        treatment=spec.treatment, control=spec.control)
-    est, lo, hi = res.estimate, res.ci_low, res.ci_high
-    if spec.reverse_scale:
-        est, lo, hi = -est, -hi, -lo
+    est, lo, hi = orientation_of(spec).shown_estimate(res.estimate, res.ci_low, res.ci_high)
     return res, est, lo, hi, changed
 
 

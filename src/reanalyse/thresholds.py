@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reanalyse.conversions import benefit_sign
+from reanalyse.direction import orientation_of
 from reanalyse.measures import threshold_on_analysis_scale
 
 __all__ = ["ScaledThreshold", "analysis_thresholds", "primary_threshold"]
@@ -51,9 +52,10 @@ def analysis_thresholds(spec: Any) -> list[ScaledThreshold]:
     s = benefit_sign(higher_is_better=spec.higher_is_better)
     out = []
     for th in spec.thresholds:
+        # stated in the review's orientation: back to the data's (the flip is an involution)
         t = threshold_on_analysis_scale(th.value, measure=spec.measure)
         if getattr(spec, "reverse_scale", False):
-            t = -t
+            t = orientation_of(spec).shown(t)
         side = "benefit" if t != 0 and math.copysign(1.0, t) == s else "harm"
         out.append(ScaledThreshold(value=float(th.value), t=t, side=side, label=th.label,
                                    source=th.source, provisional=th.provisional))
