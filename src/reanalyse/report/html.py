@@ -362,7 +362,7 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
             "random_effects_tau_prior", "random_effects_median", "random_effects_q025",
             "random_effects_q975", "theta_new_q025", "theta_new_q975", "p_new_benefit",
             "random_effects_prior_sensitivity", "random_effects_reading"],
-        "grid": ["grid_median_min", "grid_median_max", "threshold", "threshold_label",
+        "sensitivity grid and MCMC check": ["grid_median_min", "grid_median_max", "threshold", "threshold_label",
                  "mcmc_diagnostics"],
     }
     show = decision[[c for cols in groups.values() for c in cols]]
