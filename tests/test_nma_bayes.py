@@ -504,7 +504,8 @@ def test_nma_cli_default_priors_are_the_pipelines() -> None:
     for scale in ("logOR", "logRR", "SMD", "RD"):
         assert default_priors(scale) == (table[scale]["default_tau"],
                                          table[scale]["default_effect"])
-    assert table["logOR"]["default_effect"] == "vague-logor"
+    # issue 14: the default log-OR effect prior is Günhan et al. 2020's N(0, 2.82^2)
+    assert table["logOR"]["default_effect"] == "gunhan2020-wip-logor"
     # an MD network has no unit-information SD: no default tau prior, say so
     assert default_priors("MD") == (None, table["MD"]["default_effect"])
 

@@ -75,15 +75,16 @@ def test_outputs_exist_and_decision_matches_engines(exact_run) -> None:
     assert (acr["published_estimate"], acr["published_ci_low"], acr["published_ci_high"]) == (
         1.80, 1.26, 2.56)
     assert acr["freq_estimate"] == pytest.approx((37 / 47) / (21 / 48), rel=1e-12)
-    # Bayesian headline (exact engine here): HN(0.5) on tau, N(0, 10^2) on log RR, k = 1
+    # Bayesian headline (issue 14): like-for-like with the review's MH fixed-effect model, a
+    # common-effect posterior under N(0, 2.82^2) on log RR (Günhan et al. 2020), k = 1
     y = math.log((37 / 47) / (21 / 48))
     se = math.sqrt(1 / 37 - 1 / 47 + 1 / 21 - 1 / 48)
-    post = fit_exact(y=[y], se=[se], tau_prior=load_prior("half-normal-0.5", role="tau",
-                                                          scale="logRR"),
-                     mu_prior_mean=0.0, mu_prior_sd=10.0)
-    assert acr["bayes_median"] == pytest.approx(math.exp(post.quantile("mu", 0.5)), rel=1e-9)
+    post = fit_exact(y=[y], se=[se], tau_fixed=0.0, mu_prior_mean=0.0, mu_prior_sd=2.82)
+    assert acr["like_for_like_median"] == pytest.approx(math.exp(post.quantile("mu", 0.5)),
+                                                        rel=1e-9)
     assert acr["p_benefit"] == pytest.approx(post.p_greater("mu", 0.0), rel=1e-9)
     assert acr["p_meaningful"] == pytest.approx(post.p_greater("mu", math.log(1.25)), rel=1e-9)
+    assert acr["agrees"]
     assert acr["threshold"] == 1.25 and acr["reproduction_status"] == "reproduced"
     assert acr["review_reading"] == "benefit"
 
@@ -98,9 +99,10 @@ def test_decision_bayes_factors_are_the_savage_dickey_ratios(exact_run) -> None:
     se = math.sqrt(1 / 37 - 1 / 47 + 1 / 21 - 1 / 48)
     post = fit_exact(y=[y], se=[se], tau_prior=load_prior("half-normal-0.5", role="tau",
                                                           scale="logRR"),
-                     mu_prior_mean=0.0, mu_prior_sd=10.0)
-    # BF01 for mu = 0: posterior over prior density of mu at 0 (Savage-Dickey)
-    want = post.pdf("mu", 0.0) / stats.norm.pdf(0.0, 0.0, 10.0)
+                     mu_prior_mean=0.0, mu_prior_sd=2.82)
+    # BF01 for mu = 0: posterior over prior density of mu at 0 (Savage-Dickey); the default
+    # effect prior is N(0, 2.82^2) since issue 14 (Günhan et al. 2020)
+    want = post.pdf("mu", 0.0) / stats.norm.pdf(0.0, 0.0, 2.82)
     assert acr["bf01_mu0"] == pytest.approx(want, rel=1e-7)
     assert 0 < acr["min_bf01_mu0"] < acr["bf01_mu0"]
     report = (root / "results" / "report.html").read_text()
@@ -227,11 +229,12 @@ def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
     assert (folder / "posterior_default_binomial.nc").is_file()
     sens = pd.read_csv(folder / "power_scaling.csv")
     assert set(sens["parameter"]) == {"mu", "tau"} and sens["prior"].notna().all()
-    # the decision table carries the headline (binomial) fit's diagnosis of mu
+    # the decision table carries the MCMC (binomial) fit's diagnosis of mu in its mcmc_ group
+    # (issue 14: prior_sensitivity is now the like-for-like reading's)
     mu = sens[(sens["parameter"] == "mu") & (sens["fit"] == "default/binomial")].iloc[0]
     row = pd.read_csv(res / "decision.csv").iloc[0]
     expected = "ok" if mu["diagnosis"] == "\u2713" else mu["diagnosis"].removeprefix("potential ")
-    assert row["prior_sensitivity"].startswith(expected)
+    assert row["mcmc_prior_sensitivity"].startswith(expected)
     second = run_pipeline(root=root, results_dir=res, nma=False, progress=False)
     assert second.sampled == []
     assert log_lines(res, "sampled ") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from reanalyse.io.text import dump_json
 
@@ -90,8 +91,52 @@ def _main(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         res.fit.to_netcdf(args.save)
+    diagnosis = _prior_diagnosis(res, args)
     if args.json:
-        print(dump_json(res.to_dict()))
+        print(dump_json({**res.to_dict(), "prior_sensitivity": diagnosis}))
     else:
-        print(res.text())
+        print(_with_diagnosis(res.text(), diagnosis))
     return 0 if res.status == "ok" else 1
+
+
+def _prior_diagnosis(res: Any, args: argparse.Namespace) -> str:
+    """The power-scaling diagnosis of mu (priorsense's, ``arviz_stats.psense_summary``): of
+    the MCMC fit's log_prior and log_likelihood groups, or of draws of the exact posterior."""
+    from reanalyse.pipeline.decision import prior_sensitivity
+
+    if res.fit is not None:
+        from reanalyse.pipeline.jobs import power_scaling
+
+        names = ["mu"] if args.model == "fixed" else ["mu", "tau"]
+        return prior_sensitivity(power_scaling(res.fit.dt, var_names=names))
+    if res.exact is None:
+        return ""
+    from reanalyse.bayesian import load_priors
+    from reanalyse.measures import analysis_scale
+    from reanalyse.pipeline.readings import power_scaling_exact
+
+    tau, effect = load_priors(tau_prior=args.tau_prior, effect_prior=args.effect_prior,
+                              scale=analysis_scale(args.measure), thresholds=args.threshold,
+                              allow_scale_mismatch=args.allow_scale_mismatch)
+    return prior_sensitivity(power_scaling_exact(res.exact, tau_prior=tau, effect_prior=effect))
+
+
+def _with_diagnosis(text: str, diagnosis: str) -> str:
+    """The result's text with its diagnostics line saying what the power-scaling diagnosis
+    says: "ok" only when both the sampler and the prior-sensitivity check are."""
+    from reanalyse.pipeline.readings import PRIOR_DRIVEN, is_prior_driven
+
+    if not diagnosis:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("  diagnostics: "):
+            sampler = line.removeprefix("  diagnostics: ")
+            if is_prior_driven(diagnosis):
+                lines[i] = (f"  diagnostics: sampler {sampler}; prior sensitivity of mu: "
+                            f"{diagnosis} -> {PRIOR_DRIVEN}")
+            elif diagnosis == "ok":
+                lines[i] = f"{line}; prior sensitivity of mu: ok"
+            else:
+                lines[i] = f"  diagnostics: sampler {sampler}; prior sensitivity of mu: {diagnosis}"
+    return "\n".join(lines)

@@ -1,15 +1,32 @@
 """The decision table: per analysis, the review's result beside ours, frequentist and Bayesian.
 
-Reading of a result, used to say whether the Bayesian reading agrees with the review's
-conclusion: a 95% interval (or a two-sided 95% posterior probability) that excludes no effect
-reads "benefit" or "harm" by its side; otherwise "inconclusive". The review's reading comes from its
-published CI (or, for analyses the review did not publish, our frequentist result with its
-method); the Bayesian reading is "benefit" when P(benefit) >= 0.975, "harm" when it is <= 0.025.
+Reading of a result: a 95% interval (or a two-sided 95% posterior probability) that excludes no
+effect reads "benefit" or "harm" by its side; otherwise "inconclusive". The review's reading
+comes from its published CI (or, for analyses the review did not publish, our frequentist result
+with its method); a Bayesian reading is "benefit" when P(benefit) >= 0.975, "harm" when it is
+<= 0.025, and "inconclusive: prior-driven" whatever P(benefit) when the power-scaling diagnosis
+marks its posterior of mu as shaped by the prior (``pipeline.readings``).
 
-``prior_sensitivity`` says whether the headline posterior of mu leans on its prior: the
-power-scaling diagnosis (priorsense, ``arviz_stats.psense_summary``) of the headline MCMC fit,
-"ok" when neither the prior nor the likelihood sensitivity exceeds 0.05. A Bayesian reading under
-"strong prior / weak likelihood" is the prior's more than the data's; read it with the grid.
+Two Bayesian readings, in column groups named for the question each answers
+(``pipeline.readings``):
+
+- ``like_for_like_*`` (with ``p_benefit``, ``p_meaningful``, ``prior_sensitivity``,
+  ``agrees``): the Bayesian analogue of the review's own model (common effect when it pooled
+  fixed-effect, random effects under the default tau prior when it pooled random) under the
+  default effect prior; ``agrees`` compares its reading with the review's (on the conclusion:
+  "inconclusive: prior-driven" is inconclusive).
+- ``random_effects_*`` and ``theta_new_*`` (with ``p_new_benefit``): the generalisation, random
+  effects under the scale's empirical tau prior (``random_effects_tau_prior``); with one study it
+  is carried by the tau prior, and theta_new (the effect in a new trial) is its quantity of
+  interest.
+
+``mcmc_*`` is the default-prior MCMC fit (the exact binomial likelihood for binary outcomes with
+arm counts, else the normal-normal model; random effects under the default tau prior), a check
+of the likelihood beside the readings, with its sampler diagnostics and power-scaling diagnosis.
+
+``prior_sensitivity`` says whether the like-for-like posterior of mu leans on its prior: the
+power-scaling diagnosis (priorsense, ``arviz_stats.psense_summary``), "ok" when neither the prior
+nor the likelihood sensitivity exceeds 0.05.
 
 ``bf01_mu0``, ``min_bf01_mu0`` and ``bf01_tau0`` are the exact engine's Bayes factors under
 the default priors (``reanalyse.exact.evidence``): the evidence for no effect, its minimum over
@@ -41,7 +58,7 @@ from reanalyse.measures import is_ratio
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["DECISION_COLUMNS", "decision_row", "influential_studies", "omission_changes",
+__all__ = ["DECISION_COLUMNS", "agreement", "decision_row", "influential_studies", "omission_changes",
            "prior_sensitivity",
            "reading_from_ci", "reading_from_probability"]
 
@@ -50,16 +67,31 @@ DECISION_COLUMNS = [
     "published_estimate", "published_ci_low", "published_ci_high", "reproduction_status",
     "freq_estimate", "freq_ci_low", "freq_ci_high", "freq_method",
     "freq_i2", "freq_i2_ci_low", "freq_i2_ci_high", "freq_tau2_ci_low", "freq_tau2_ci_high",
-    "bayes_engine", "bayes_median", "bayes_q025", "bayes_q975", "bayes_diagnostics",
-    "prior_sensitivity",
-    "exact_median", "exact_q025", "exact_q975",
+    # like-for-like with the review
+    "like_for_like_model", "like_for_like_median", "like_for_like_q025", "like_for_like_q975",
+    "p_benefit", "p_meaningful", "prior_sensitivity", "review_reading", "like_for_like_reading",
+    "agrees",
+    # generalisation: random effects under the empirical tau prior
+    "random_effects_model", "random_effects_tau_prior", "random_effects_median",
+    "random_effects_q025", "random_effects_q975", "theta_new_median", "theta_new_q025",
+    "theta_new_q975", "random_effects_p_benefit", "p_new_benefit",
+    "random_effects_prior_sensitivity", "random_effects_reading",
+    # the default-prior MCMC fit (binomial likelihood for binary outcomes)
+    "mcmc_model", "mcmc_median", "mcmc_q025", "mcmc_q975", "mcmc_diagnostics",
+    "mcmc_prior_sensitivity",
     "grid_median_min", "grid_median_max",
-    "p_benefit", "p_meaningful", "threshold", "threshold_label", "threshold_source",
-    "threshold_provisional", "p_new_benefit", "tau_prior", "effect_prior",
+    "threshold", "threshold_label", "threshold_source",
+    "threshold_provisional", "tau_prior", "effect_prior",
     "tipping_scale_p50", "tipping_scale_p90",
-    "review_reading", "bayes_reading", "agrees", "omission_changes", "influential_studies",
+    "omission_changes", "influential_studies",
     "bf01_mu0", "min_bf01_mu0", "bf01_tau0",
 ]
+
+#: Text columns (empty when not computed).
+_TEXT_COLUMNS = ("like_for_like_model", "prior_sensitivity", "random_effects_model",
+                 "random_effects_tau_prior", "random_effects_prior_sensitivity", "mcmc_model",
+                 "mcmc_diagnostics", "mcmc_prior_sensitivity", "threshold_label",
+                 "threshold_source", "threshold_provisional", "agrees")
 
 
 def reading_from_ci(low: float, high: float, *, null: float, sign: int) -> str:
@@ -85,7 +117,7 @@ def reading_from_probability(p_benefit: float) -> str:
 
 
 def prior_sensitivity(records: list[dict[str, Any]] | None, *, parameter: str = "mu") -> str:
-    """The power-scaling diagnosis of ``parameter`` from a fit's records (``jobs._power_scaling``):
+    """The power-scaling diagnosis of ``parameter`` from a fit's records (``jobs.power_scaling``):
     "ok", or the flag with its two sensitivities (e.g. "strong prior / weak likelihood (prior
     0.189, likelihood 0.031)"), "not computed: ..." or "" when the fit kept none."""
     for rec in records or []:
@@ -154,20 +186,20 @@ def decision_row(
 ) -> dict[str, Any]:
     """One row of the decision table (natural scale; probabilities from the headline fit).
 
-    ``mcmc`` is the default-prior MCMC cell ({summaries, diagnostics status}) or None, in which
-    case the exact engine's numbers are the headline.
+    ``mcmc`` is the default-prior MCMC fit ({cell, model, diagnostics, psense}) or None; the
+    two readings come from ``prep.like_for_like`` and ``prep.random_effects``.
     """
     spec = prep.spec
     ratio = is_ratio(spec.measure)
     nan = float("nan")
     row: dict[str, Any] = {c: nan for c in DECISION_COLUMNS}
+    row.update({c: "" for c in _TEXT_COLUMNS})
     row.update(analysis=spec.id, title=spec.title, measure=spec.measure, scenario=prep.scenario,
                k=prep.main.k, reproduction_status=reproduction_status,
                tau_prior=prep.default_tau.id if prep.default_tau else "",
                effect_prior=prep.default_effect.id if prep.default_effect else "",
-               bayes_engine="", bayes_diagnostics="", prior_sensitivity="", threshold_label="", threshold_source="",
-               threshold_provisional="", review_reading="unknown", bayes_reading="unknown",
-               agrees="")
+               review_reading="unknown", like_for_like_reading="unknown",
+               random_effects_reading="unknown")
     sign = prep.sign
     null = 1.0 if ratio else 0.0
     review = prep.main.review
@@ -192,26 +224,36 @@ def decision_row(
     elif review is not None and review.estimable:
         row["review_reading"] = reading_from_ci(review.ci_low, review.ci_high, null=null,
                                                 sign=sign)
-    ex = prep.exact_default
-    if ex is not None:
-        lo, med, hi = _oriented(prep, *ex.quantile("mu", [0.025, 0.5, 0.975]))
-        row.update(exact_median=med, exact_q025=lo, exact_q975=hi)
-    cell = None
+    l4l = prep.like_for_like
+    if l4l is not None:
+        c = l4l.summary
+        lo, med, hi = _oriented(prep, c["mu_q025"], c["mu_median"], c["mu_q975"])
+        row.update(like_for_like_model=l4l.model, like_for_like_median=med,
+                   like_for_like_q025=lo, like_for_like_q975=hi, p_benefit=c["p_benefit"],
+                   p_meaningful=c["p_meaningful"],
+                   prior_sensitivity=prior_sensitivity(l4l.diagnosis),
+                   like_for_like_reading=l4l.reading)
+    gen = prep.random_effects
+    if gen is not None:
+        c = gen.summary
+        lo, med, hi = _oriented(prep, c["mu_q025"], c["mu_median"], c["mu_q975"])
+        nlo, nmed, nhi = _oriented(prep, c["theta_new_q025"], c["theta_new_median"],
+                                   c["theta_new_q975"])
+        row.update(random_effects_model=gen.model, random_effects_tau_prior=gen.tau_prior,
+                   random_effects_median=med, random_effects_q025=lo, random_effects_q975=hi,
+                   theta_new_median=nmed, theta_new_q025=nlo, theta_new_q975=nhi,
+                   random_effects_p_benefit=c["p_benefit"], p_new_benefit=c["p_new_benefit"],
+                   random_effects_prior_sensitivity=prior_sensitivity(gen.diagnosis),
+                   random_effects_reading=gen.reading)
     if mcmc is not None and mcmc.get("cell"):
         cell = mcmc["cell"]
-        row["bayes_engine"] = f"mcmc ({mcmc.get('model', 'normal')})"
-        row["bayes_diagnostics"] = mcmc.get("diagnostics", {}).get("status", "")
-        row["prior_sensitivity"] = prior_sensitivity(mcmc.get("psense"))
-    elif prep.default_tau is not None:
-        cell = prep.exact_cells.get((prep.default_tau.id, prep.default_effect.id,  # type: ignore[union-attr]
-                                     "normal", prep.scenario))
-        row["bayes_engine"] = "exact (normal)"
-        row["bayes_diagnostics"] = "exact"
-    if cell:
+        tau_id = prep.default_tau.id if prep.default_tau else ""
+        row["mcmc_model"] = (f"random effects (tau prior {tau_id}), "
+                             f"{mcmc.get('model', 'normal')} likelihood, MCMC")
+        row["mcmc_diagnostics"] = mcmc.get("diagnostics", {}).get("status", "")
+        row["mcmc_prior_sensitivity"] = prior_sensitivity(mcmc.get("psense"))
         lo, med, hi = _oriented(prep, cell["mu_q025"], cell["mu_median"], cell["mu_q975"])
-        row.update(bayes_median=med, bayes_q025=lo, bayes_q975=hi, p_benefit=cell["p_benefit"], p_meaningful=cell["p_meaningful"],
-                   p_new_benefit=cell["p_new_benefit"])
-        row["bayes_reading"] = reading_from_probability(cell["p_benefit"])
+        row.update(mcmc_median=med, mcmc_q025=lo, mcmc_q975=hi)
     medians = [c["mu_median"] for (t, e, lik, sc), c in prep.exact_cells.items()
                if sc == prep.scenario]
     medians += [c["mu_median"] for c in (mcmc or {}).get("grid_cells", [])]
@@ -226,14 +268,21 @@ def decision_row(
     for tp in prep.tipping:
         key = "tipping_scale_p50" if tp.level == 0.5 else "tipping_scale_p90"
         row[key] = tp.scale if tp.scale is not None else nan
-    if row["review_reading"] != "unknown" and row["bayes_reading"] != "unknown":
-        row["agrees"] = row["review_reading"] == row["bayes_reading"]
+    row["agrees"] = agreement(row["review_reading"], row["like_for_like_reading"])
     row["omission_changes"] = _omissions(prep, null=null)
     row["influential_studies"] = influential_studies(prep.influence)
     if prep.bayes_factors is not None:
         bf = prep.bayes_factors
         row.update(bf01_mu0=bf.bf01_mu0, min_bf01_mu0=bf.min_bf01_mu0, bf01_tau0=bf.bf01_tau0)
     return row
+
+
+def agreement(review_reading: str, bayes_reading: str) -> bool | str:
+    """Whether two readings reach the same conclusion ("" when either is unknown);
+    "inconclusive: prior-driven" counts as inconclusive."""
+    if "unknown" in (review_reading, bayes_reading):
+        return ""
+    return review_reading == bayes_reading.split(":", 1)[0]
 
 
 def _omissions(prep: PreparedAnalysis, *, null: float) -> str:

@@ -48,6 +48,14 @@ class ScaleDefaults(_Strict):
     grid_tau: tuple[str, ...]
     grid_effect: tuple[str, ...]
     binomial_grid_tau: tuple[str, ...] = ()
+    #: tau prior of the generalisation reading (random effects, mu and theta_new); a project's
+    #: older defaults file without it falls back to ``default_tau``
+    generalisation_tau: str | None = None
+
+    @property
+    def generalisation(self) -> str:
+        """The generalisation reading's tau prior (``default_tau`` when none is named)."""
+        return self.generalisation_tau or self.default_tau
 
 
 class TippingDefaults(_Strict):

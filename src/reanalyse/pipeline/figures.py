@@ -37,10 +37,15 @@ def forest_figure(prep: PreparedAnalysis) -> Figure | None:
     if main.review is None or main.k == 0:
         return None
     studies = main.review.studies.copy()
-    ex = prep.exact_default
+    # the figures show the fits the text and the decision table report, named in their titles:
+    # mu and the shrunken study effects of the like-for-like reading, theta_new and tau of the
+    # generalisation reading (pipeline.readings)
+    l4l, gen = prep.like_for_like, prep.random_effects
     bayes_theta = None
     bayes_mu = theta_new = None
-    if ex is not None:
+    names = []
+    if l4l is not None:
+        ex = l4l.posterior
         summ = ex.summary()
         th = summ[summ["parameter"] == "theta"]
         bayes_theta = pd.DataFrame({"study": th["study"], "median": _back(th["median"], ratio),
@@ -48,12 +53,15 @@ def forest_figure(prep: PreparedAnalysis) -> Figure | None:
                                     "q975": _back(th["q975"], ratio)})
         lo, med, hi = ex.quantile("mu", [0.025, 0.5, 0.975])
         bayes_mu = (float(_back(med, ratio)), float(_back(lo, ratio)), float(_back(hi, ratio)))
-        nlo, nhi = ex.quantile("theta_new", [0.025, 0.975])
+        names.append(f"Bayesian mu: like-for-like, {l4l.model}, effect prior {l4l.effect_prior}")
+    if gen is not None:
+        nlo, nhi = gen.posterior.quantile("theta_new", [0.025, 0.975])
         theta_new = (float(_back(nlo, ratio)), float(_back(nhi, ratio)))
+        names.append(f"theta_new: generalisation, random effects, tau prior {gen.tau_prior}")
     rev = main.review
     label = f"{rev.method} {rev.model} ({spec.measure})"
     thresholds = [float(_back(t.t, ratio)) for t in prep.thresholds]
-    return plot_forest(title=spec.title, studies=studies,
+    return plot_forest(title="\n".join([spec.title, *names]), studies=studies,
                        fixed=(rev.estimate, rev.ci_low, rev.ci_high), fixed_label=label,
                        bayes_mu=bayes_mu, bayes_theta=bayes_theta, theta_new=theta_new,
                        log_scale=ratio, measure=spec.measure, thresholds=thresholds,
@@ -73,17 +81,20 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
     fig = forest_figure(prep)
     if fig is None:
         return written
-    ex = prep.exact_default
+    gen = prep.random_effects
     written += save_figure(fig, folder / "forest")
-    if ex is not None and prep.default_tau is not None:
-        prior = prep.default_tau.prior
+    if gen is not None and prep.generalisation_tau is not None:
+        ex = gen.posterior
+        prior = prep.generalisation_tau.prior
         hi = float(max(prior.ppf(0.99), ex.quantile("tau", 0.995)))  # type: ignore[union-attr]
         if not math.isfinite(hi) or hi <= 0:
             hi = 2.0
         grid = np.linspace(hi / 400, hi, 400)
         fig = plot_tau(tau=grid, prior_pdf=np.exp(prior.logpdf(grid)),  # type: ignore[union-attr]
                        posterior_pdf=np.asarray(ex.pdf("tau", grid)),
-                       title=f"{spec.title}: tau", prior_label=prep.default_tau.id)
+                       title=f"{spec.title}: tau (generalisation reading: random effects, "
+                             f"normal likelihood, exact engine)",
+                       prior_label=prep.generalisation_tau.id)
         written += save_figure(fig, folder / "tau")
     if prep.tau_priors and prep.effect_priors:
         ds = grid_dataset(prep, mcmc)

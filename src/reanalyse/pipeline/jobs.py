@@ -20,7 +20,7 @@ from reanalyse.pipeline.defaults import BayesDefaults
 from reanalyse.pipeline.executor import Job
 from reanalyse.pipeline.prepare import PreparedAnalysis
 
-__all__ = ["mcmc_jobs", "nma_job", "run_mcmc_job", "run_nma_job"]
+__all__ = ["mcmc_jobs", "nma_job", "power_scaling", "run_mcmc_job", "run_nma_job"]
 
 
 def _sampler(defaults: BayesDefaults, *, binomial: bool = False) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
     }
     if payload.get("keep"):
         out["summary"] = fit.summary().replace({np.nan: None}).to_dict("records")
-        out["psense"] = _power_scaling(fit.dt)
+        out["psense"] = power_scaling(fit.dt)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "fit.nc"
             fit.to_netcdf(path)
@@ -109,7 +109,8 @@ def run_mcmc_job(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _power_scaling(dt: Any) -> list[dict[str, Any]]:
+def power_scaling(dt: Any, *, var_names: tuple[str, ...] | list[str] = ("mu", "tau")
+                  ) -> list[dict[str, Any]]:
     """Power-scaling prior and likelihood sensitivity (priorsense's diagnostic, via
     ``arviz_stats.psense_summary``) from the fit's log_prior and log_likelihood groups: no
     refit. Returns one record per parameter, or a record saying why it could not be computed."""
@@ -122,7 +123,7 @@ def _power_scaling(dt: Any) -> list[dict[str, Any]]:
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        table = arviz_stats.psense_summary(dt, var_names=["mu", "tau"])
+        table = arviz_stats.psense_summary(dt, var_names=list(var_names))
     except Exception as err:  # noqa: BLE001 - a diagnostic must not sink the run; say why
         return [{"parameter": "all", "diagnosis": f"not computed: {type(err).__name__}: {err}"}]
     finally:

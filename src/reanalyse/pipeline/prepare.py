@@ -24,6 +24,7 @@ from reanalyse.pipeline.defaults import (
     resolve_tau_prior,
     unit_information_sd,
 )
+from reanalyse.pipeline.readings import Reading, like_for_like, random_effects
 from reanalyse.pooling import PooledResult, method_for_effects, pool_effects
 from reanalyse.priors import EffectPrior
 from reanalyse.sensitivity import TippingPoint, exact_cell, summarise_exact, tipping_points
@@ -94,6 +95,12 @@ class PreparedAnalysis:
     trim_fill_fits: dict[str, TrimFill] = field(default_factory=dict)
     #: Bayes factors for tau = 0 and mu = 0 under the default priors (exact engine)
     bayes_factors: BayesFactors | None = None
+    #: the generalisation reading's tau prior (``generalisation_tau`` of the defaults)
+    generalisation_tau: ResolvedPrior | None = None
+    #: the two Bayesian readings (``pipeline.readings``): like-for-like with the review, and
+    #: the generalisation (random effects under an empirical tau prior)
+    like_for_like: Reading | None = None
+    random_effects: Reading | None = None
 
     @property
     def main(self) -> ScenarioData:
@@ -188,6 +195,9 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
                                    **mu_prior)
     prep.bayes_factors = bayes_factors(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
                                        posterior=prep.exact_default, **mu_prior)
+    prep.generalisation_tau = resolve_tau_prior(cfg.generalisation, scale=scale, uisd=uisd)
+    prep.like_for_like = like_for_like(prep)
+    prep.random_effects = random_effects(prep)
     if not grid:
         return prep
     t = primary.t if primary is not None else None

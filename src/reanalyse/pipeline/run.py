@@ -351,6 +351,8 @@ def _provenance(prep: PreparedAnalysis) -> dict[str, Any]:
         "data_hash": {sc: data_hash(d.rows.frame) for sc, d in prep.data.items()},
         "default_tau": prep.default_tau.to_dict() if prep.default_tau else None,
         "default_effect": prep.default_effect.to_dict() if prep.default_effect else None,
+        "generalisation_tau": (prep.generalisation_tau.to_dict() if prep.generalisation_tau
+                               else None),
         "grid_tau": [p.to_dict() for p in prep.tau_priors],
         "grid_effect": [p.to_dict() for p in prep.effect_priors],
         "uisd": prep.uisd, "notes": prep.notes,

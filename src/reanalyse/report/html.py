@@ -53,7 +53,9 @@ def _num(x: Any, digits: int = 2) -> str:
     return e(x)
 
 
-def _table(frame: pd.DataFrame, *, table_id: str, digits: dict[str, int] | None = None) -> str:
+def _table(frame: pd.DataFrame, *, table_id: str, digits: dict[str, int] | None = None,
+           group_row: str = "") -> str:
+    """An HTML table; ``group_row`` is an optional first header row (column groups)."""
     digits = digits or {}
     head = "".join(f"<th>{e(c)}</th>" for c in frame.columns)
     rows = []
@@ -66,7 +68,8 @@ def _table(frame: pd.DataFrame, *, table_id: str, digits: dict[str, int] | None 
             else:
                 cells.append(f"<td>{e(v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table id="{e(table_id)}"><thead><tr>{head}</tr></thead><tbody>'
+    groups = f"<tr>{group_row}</tr>" if group_row else ""
+    return (f'<table id="{e(table_id)}"><thead>{groups}<tr>{head}</tr></thead><tbody>'
             + "".join(rows) + "</tbody></table>")
 
 
@@ -114,15 +117,7 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
                      f"stud{'y' if r.k == 1 else 'ies'}: {_num(est)} "
                      f"({_num(lo)} to {_num(hi)}); I² {_num(r.i2, 0)}%"
                      f"{_heterogeneity_limits(r)}.</p>")
-    if not math.isnan(decision_row.get("bayes_median", float("nan"))):
-        parts.append(
-            f"<p>Bayesian ({e(decision_row['bayes_engine'])}; tau prior "
-            f"<code>{e(decision_row['tau_prior'])}</code>, effect prior "
-            f"<code>{e(decision_row['effect_prior'])}</code>): median "
-            f"{_num(decision_row['bayes_median'])} (95% CrI {_num(decision_row['bayes_q025'])} "
-            f"to {_num(decision_row['bayes_q975'])}); P(benefit) "
-            f"{_num(decision_row['p_benefit'], 3)}; P(clinically meaningful benefit) "
-            f"{_num(decision_row['p_meaningful'], 3)}.</p>")
+    parts += _readings(prep, decision_row)
     bf = prep.bayes_factors
     if bf is not None and math.isfinite(bf.min_bf01_mu0):
         text = (f"<p>Bayes factors (exact engine, default priors; BF01 above 1 favours the "
@@ -173,6 +168,91 @@ def analysis_section(out: Path, prep: PreparedAnalysis, decision_row: pd.Series,
                                    ("funnel", f"{spec.id}: contour-enhanced funnel plot"))))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _value(row: pd.Series, key: str) -> Any:
+    value = row.get(key, float("nan"))
+    return float("nan") if value is None else value
+
+
+def _readings(prep: PreparedAnalysis, row: pd.Series) -> list[str]:
+    """The two Bayesian readings, each named with its fit (model, likelihood, priors), the MCMC
+    check, and what the skeptical and enthusiastic priors encode on the natural scale."""
+    parts = []
+    def finite(key: str) -> bool:
+        v = _value(row, key)
+        return isinstance(v, (int, float)) and math.isfinite(v)
+
+    if finite("like_for_like_median"):
+        parts.append(
+            "<p><strong>Like-for-like with the review</strong> (the Bayesian analogue of the "
+            f"review's own model: {e(row.get('like_for_like_model', ''))}; effect prior "
+            f"<code>{e(row.get('effect_prior', ''))}</code>): median "
+            f"{_num(_value(row, 'like_for_like_median'))} (95% CrI "
+            f"{_num(_value(row, 'like_for_like_q025'))} to "
+            f"{_num(_value(row, 'like_for_like_q975'))}); P(benefit) "
+            f"{_num(_value(row, 'p_benefit'), 3)}; P(clinically meaningful benefit) "
+            f"{_num(_value(row, 'p_meaningful'), 3)}; power-scaling diagnosis of mu: "
+            f"{e(row.get('prior_sensitivity', ''))}; reading "
+            f"<strong>{e(row.get('like_for_like_reading', ''))}</strong> (the review: "
+            f"{e(row.get('review_reading', ''))}).</p>")
+    if finite("random_effects_median"):
+        text = (
+            "<p><strong>Generalisation</strong> (random effects under the empirical tau prior "
+            f"<code>{e(row.get('random_effects_tau_prior', ''))}</code>: "
+            f"{e(row.get('random_effects_model', ''))}): mu median "
+            f"{_num(_value(row, 'random_effects_median'))} (95% CrI "
+            f"{_num(_value(row, 'random_effects_q025'))} to "
+            f"{_num(_value(row, 'random_effects_q975'))}); the effect in a new trial, "
+            f"theta_new, {_num(_value(row, 'theta_new_median'))} (95% CrI "
+            f"{_num(_value(row, 'theta_new_q025'))} to {_num(_value(row, 'theta_new_q975'))}), "
+            f"P(a new trial shows benefit) {_num(_value(row, 'p_new_benefit'), 3)}; "
+            f"power-scaling diagnosis of mu: "
+            f"{e(row.get('random_effects_prior_sensitivity', ''))}; reading "
+            f"<strong>{e(row.get('random_effects_reading', ''))}</strong>.")
+        if prep.main.k == 1:
+            text += (" With one study, tau is not informed by the data: this reading is "
+                     "carried by the tau prior, and theta_new, not mu, is its quantity of "
+                     "interest.")
+        parts.append(text + "</p>")
+    if finite("mcmc_median"):
+        parts.append(
+            f'<p class="note">MCMC check ({e(row.get("mcmc_model", ""))}; effect prior '
+            f"<code>{e(row.get('effect_prior', ''))}</code>): median "
+            f"{_num(_value(row, 'mcmc_median'))} (95% CrI {_num(_value(row, 'mcmc_q025'))} "
+            f"to {_num(_value(row, 'mcmc_q975'))}); sampler diagnostics "
+            f"{e(row.get('mcmc_diagnostics', ''))}; power-scaling diagnosis of mu "
+            f"{e(row.get('mcmc_prior_sensitivity', ''))}. Not a reading: it shows what the "
+            "likelihood of the arm counts changes.</p>")
+    described = [_threshold_prior_text(prep, p.prior) for p in prep.effect_priors
+                 if getattr(p.prior, "kind", "") in ("skeptical", "enthusiastic")]
+    if described:
+        parts.append('<p class="note">Skeptical and enthusiastic priors (Spiegelhalter, '
+                     "Freedman &amp; Parmar 1994, J R Stat Soc A 157:357-416), centred with the "
+                     "primary clinically meaningful threshold: "
+                     + "; ".join(e(d) for d in described) + ".</p>")
+    return parts
+
+
+def _threshold_prior_text(prep: PreparedAnalysis, prior: Any) -> str:
+    """What a resolved skeptical / enthusiastic prior encodes, on the natural scale."""
+    from reanalyse.measures import is_ratio
+
+    ratio = is_ratio(prep.spec.measure)
+    back = math.exp if ratio else (lambda x: x)
+    lo, hi = prior.interval(0.95)
+    t = prior.threshold
+    name = prep.spec.measure if ratio else f"{prep.spec.measure} (analysis scale)"
+    share = "5%"
+    if prior.kind == "skeptical":
+        return (f"skeptical: {name} median {back(0.0):.3g}, 95% prior interval "
+                f"{back(lo):.3g} to {back(hi):.3g}; an effect at least as large as "
+                f"{back(t):.3g} has prior probability {share} (doubt that the treatment "
+                "reaches the clinically meaningful effect)")
+    return (f"enthusiastic: {name} median {back(t):.3g}, 95% prior interval "
+            f"{back(lo):.3g} to {back(hi):.3g}; no effect or an effect in the other direction "
+            f"(beyond {back(0.0):.3g}) has prior probability {share} (belief that the "
+            "treatment reaches the clinically meaningful effect)")
 
 
 def _reproduction(repro: pd.DataFrame) -> str:
@@ -264,6 +344,7 @@ def _methods(analyses: dict[str, dict[str, Any]], defaults: BayesDefaults) -> st
     seen: dict[str, dict[str, Any]] = {}
     for prov in analyses.values():
         for d in [prov.get("default_tau"), prov.get("default_effect"),
+                  prov.get("generalisation_tau"),
                   *prov.get("grid_tau", []), *prov.get("grid_effect", [])]:
             if d:
                 seen.setdefault(str(d.get("id_requested", d.get("id"))), d)
@@ -296,23 +377,41 @@ def write_report(out: Path, *, sections: Sequence[str], decision: pd.DataFrame,
                  repro: pd.DataFrame, provenance: dict[str, Any],
                  nma: dict[str, dict[str, Any]], defaults: BayesDefaults) -> Path:
     """Write ``out/report.html`` atomically and return its path."""
-    show = decision[["analysis", "measure", "k", "published_estimate", "published_ci_low",
-                     "published_ci_high", "reproduction_status", "freq_estimate",
-                     "freq_ci_low", "freq_ci_high", "bayes_median", "bayes_q025", "bayes_q975",
-                     "grid_median_min", "grid_median_max", "p_benefit", "p_meaningful",
-                     "threshold", "threshold_label", "p_new_benefit", "bayes_diagnostics",
-                     "prior_sensitivity", "review_reading", "bayes_reading", "agrees"]]
+    groups = {
+        "review": ["analysis", "measure", "k", "published_estimate", "published_ci_low",
+                   "published_ci_high", "reproduction_status", "freq_estimate", "freq_ci_low",
+                   "freq_ci_high", "review_reading"],
+        "like-for-like with the review": [
+            "like_for_like_model", "like_for_like_median", "like_for_like_q025",
+            "like_for_like_q975", "p_benefit", "p_meaningful", "prior_sensitivity",
+            "like_for_like_reading", "agrees"],
+        "generalisation (random effects, empirical tau prior)": [
+            "random_effects_tau_prior", "random_effects_median", "random_effects_q025",
+            "random_effects_q975", "theta_new_q025", "theta_new_q975", "p_new_benefit",
+            "random_effects_prior_sensitivity", "random_effects_reading"],
+        "sensitivity grid and MCMC check": ["grid_median_min", "grid_median_max", "threshold", "threshold_label",
+                 "mcmc_diagnostics"],
+    }
+    show = decision[[c for cols in groups.values() for c in cols]]
+    group_row = "".join(f'<th colspan="{len(cols)}">{e(name)}</th>'
+                        for name, cols in groups.items())
     body = [
         "<h1>reanalyse: Bayesian re-analysis report</h1>",
         f'<p class="note">{e(provenance.get("created", ""))}</p>',
         '<h2 id="decision">Decision table</h2>',
         ("<p>Effects on the natural scale (ratios back-transformed; MD/SMD in the review's "
-        "orientation). P(benefit) and P(clinically meaningful benefit) are posterior "
-        "probabilities under the default priors; p_new_benefit is the predictive probability "
-        "that a new trial shows benefit; prior_sensitivity is the power-scaling diagnosis of "
-        "mu in the headline fit ('strong prior / weak likelihood': the prior, not the data, "
-        "shapes it). Full table: <code>decision.csv</code>.</p>"),
-        _table(show, table_id="decision-table",
+        "orientation). Two Bayesian readings, named for what they answer. "
+        "<strong>Like-for-like with the review</strong>: the Bayesian analogue of the review's "
+        "own model (common effect when it pooled fixed-effect, random effects under the default "
+        "tau prior when it pooled random) under the default effect prior; P(benefit), "
+        "P(clinically meaningful benefit) and <code>agrees</code> belong to it. "
+        "<strong>Generalisation</strong>: random effects under the scale's empirical tau prior, "
+        "mu and theta_new (the effect in a new trial); p_new_benefit is the predictive "
+        "probability that a new trial shows benefit; with one study it is carried by the tau "
+        "prior. prior_sensitivity is the power-scaling diagnosis of mu ('strong prior / weak "
+        "likelihood' or 'prior-data conflict': the prior shapes it, and the reading is then "
+        "'inconclusive: prior-driven'). Full table: <code>decision.csv</code>.</p>"),
+        _table(show, table_id="decision-table", group_row=group_row,
                digits={"p_benefit": 3, "p_meaningful": 3, "p_new_benefit": 3, "k": 0}),
         '<h2 id="reproduction">Reproduction of the published results</h2>',
         _reproduction(repro),
