@@ -11,6 +11,7 @@ changing one prior re-runs only the jobs that use it.
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -122,14 +123,24 @@ def power_scaling(dt: Any, *, var_names: tuple[str, ...] | list[str] = ("mu", "t
     logger = logging.getLogger("arviz_stats.psense")
     level = logger.level
     logger.setLevel(logging.ERROR)
-    try:
-        table = arviz_stats.psense_summary(dt, var_names=list(var_names))
-    except Exception as err:  # noqa: BLE001 - a diagnostic must not sink the run; say why
-        return [{"parameter": "all", "diagnosis": f"not computed: {type(err).__name__}: {err}"}]
-    finally:
-        logger.setLevel(level)
+    # its warnings (e.g. Pareto smoothing with fewer than 5 tail draws) belong to the records'
+    # notes, not raw on the terminal
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            table = arviz_stats.psense_summary(dt, var_names=list(var_names))
+        except Exception as err:  # noqa: BLE001 - a diagnostic must not sink the run; say why
+            return [{"parameter": "all",
+                     "diagnosis": f"not computed: {type(err).__name__}: {err}"}]
+        finally:
+            logger.setLevel(level)
     table = table.reset_index().rename(columns={"index": "parameter"})
-    return table.replace({np.nan: None}).to_dict("records")
+    records = table.replace({np.nan: None}).to_dict("records")
+    notes = list(dict.fromkeys(str(w.message) for w in caught))
+    if notes:
+        for record in records:
+            record["notes"] = "; ".join(notes)
+    return records
 
 
 def nma_job(spec: Any, *, root: Path, defaults: BayesDefaults, scenario: str) -> Job:
