@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from reanalyse.direction import orientation_of
 from reanalyse.measures import is_ratio
 
 if TYPE_CHECKING:
@@ -171,9 +172,8 @@ def _oriented(prep: PreparedAnalysis, low: float, mid: float, high: float
     """Natural-scale (low, mid, high) in the review's orientation (MD/SMD sign reversed when the
     review reported it so, ``reverse_scale``)."""
     ratio = is_ratio(prep.spec.measure)
-    lo, md, hi = _back(low, ratio), _back(mid, ratio), _back(high, ratio)
-    if prep.spec.reverse_scale:
-        return -hi, -md, -lo
+    md, lo, hi = orientation_of(prep.spec).shown_estimate(
+        _back(mid, ratio), _back(low, ratio), _back(high, ratio))
     return lo, md, hi
 
 
@@ -204,9 +204,8 @@ def decision_row(
     null = 1.0 if ratio else 0.0
     review = prep.main.review
     if review is not None and review.estimable:
-        lo, est, hi = review.ci_low, review.estimate, review.ci_high
-        if spec.reverse_scale:
-            lo, est, hi = -hi, -est, -lo
+        est, lo, hi = orientation_of(spec).shown_estimate(review.estimate, review.ci_low,
+                                                          review.ci_high)
         row.update(freq_estimate=est, freq_ci_low=lo, freq_ci_high=hi,
                    freq_method=f"{review.method} {review.model}", freq_i2=review.i2)
         het = review.heterogeneity_ci
@@ -218,9 +217,9 @@ def decision_row(
     if published is not None:
         pe, pl, ph = (float(published[k]) for k in ("estimate", "ci_low", "ci_high"))
         row.update(published_estimate=pe, published_ci_low=pl, published_ci_high=ph)
-        # in the review's orientation, benefit is positive when it reversed the scale
-        s = 1 if spec.reverse_scale else sign
-        row["review_reading"] = reading_from_ci(pl, ph, null=null, sign=s)
+        # the published result is in the review's orientation
+        row["review_reading"] = reading_from_ci(
+            pl, ph, null=null, sign=orientation_of(spec).shown_benefit_sign)
     elif review is not None and review.estimable:
         row["review_reading"] = reading_from_ci(review.ci_low, review.ci_high, null=null,
                                                 sign=sign)
