@@ -149,3 +149,27 @@ def test_case_diagnostics_by_hand_fixed_effect() -> None:
     # P(chi2_1 <= 0.75) = 0.61 > 0.5: flagged, as metafor would
     assert bool(row["influential"]) is True
     assert case_diagnostics(eff.select(slice(0, 2))).empty
+
+
+def test_exact_leave_one_out_of_the_common_effect_model_is_the_closed_form() -> None:
+    """tau_prior=None (the review's fixed-effect model, as the like-for-like reading): each
+    omission's posterior of mu is normal with precision sum(1/se^2) + 1/s0^2 and mean
+    sum(y/se^2) / that precision (hand-worked; prior N(0, 2.82^2))."""
+    from scipy import stats
+
+    from reanalyse.influence import leave_one_out_exact
+    from reanalyse.priors import EffectPrior
+
+    y, se = np.array([-0.62, -0.15, -1.10]), np.array([0.35, 0.28, 0.52])
+    s0 = 2.82
+    table = leave_one_out_exact(y=y, se=se, studies=["a", "b", "c"], tau_prior=None,
+                                effect_prior=EffectPrior.normal(0.0, s0), benefit_sign=-1,
+                                threshold=None)
+    for i, row in table.iterrows():
+        keep = np.arange(3) != i
+        precision = np.sum(1 / se[keep] ** 2) + 1 / s0**2
+        mean, sd = np.sum(y[keep] / se[keep] ** 2) / precision, precision**-0.5
+        assert row["mu_median"] == pytest.approx(mean, abs=1e-10)
+        assert row["mu_q975"] == pytest.approx(mean + stats.norm.ppf(0.975) * sd, abs=1e-9)
+        assert row["tau_median"] == 0.0
+        assert row["p_benefit"] == pytest.approx(stats.norm.cdf(-mean / sd), abs=1e-10)

@@ -149,12 +149,13 @@ def leave_one_out_exact(
     y: np.ndarray,
     se: np.ndarray,
     studies: list[str],
-    tau_prior: TauPrior,
+    tau_prior: TauPrior | None,
     effect_prior: EffectPrior,
     benefit_sign: int,
     threshold: float | None,
 ) -> pd.DataFrame:
-    """The exact posterior (same priors) with each study omitted in turn.
+    """The exact posterior (same priors; ``tau_prior=None``: the common-effect model) with each
+    study omitted in turn.
 
     One row per study: ``omitted``, ``k``, the posterior median and 95% interval of ``mu`` and
     ``tau_median`` on the analysis scale, ``p_benefit``, ``p_meaningful`` (NaN without a

@@ -290,12 +290,10 @@ def _omissions(prep: PreparedAnalysis, *, null: float) -> str:
     review = prep.main.review
     freq = (reading_from_ci(review.ci_low, review.ci_high, null=null, sign=prep.sign)
             if review is not None and review.estimable else "unknown")
+    # the leave-one-out fits are the like-for-like reading's model (pipeline.robustness)
     bayes = "unknown"
-    if prep.default_tau is not None and prep.default_effect is not None:
-        cell = prep.exact_cells.get((prep.default_tau.id, prep.default_effect.id, "normal",
-                                     prep.scenario))
-        if cell:
-            bayes = reading_from_probability(cell["p_benefit"])
+    if prep.like_for_like is not None:
+        bayes = reading_from_probability(prep.like_for_like.summary["p_benefit"])
     return omission_changes(prep.influence, freq_reading=freq, bayes_reading=bayes)
 
 

@@ -64,10 +64,13 @@ def influence_table(prep: PreparedAnalysis) -> pd.DataFrame:
     for col in _CASE:
         table[col] = (cases[col].to_numpy() if len(cases) == len(table)
                       else (False if col == "influential" else math.nan))
-    tau = prep.default_tau.prior if prep.default_tau else None
+    # the like-for-like reading's model (the review's: tau = 0 when it pooled fixed-effect),
+    # so that what an omission changes is read against the headline the table reports
+    common = prep.like_for_like is not None and not prep.like_for_like.tau_prior
+    tau = None if common else (prep.default_tau.prior if prep.default_tau else None)
     effect = prep.default_effect.prior if prep.default_effect else None
     refusal = "no exact-engine prior for this analysis"
-    if isinstance(tau, TauPrior) and isinstance(effect, EffectPrior):
+    if (common or isinstance(tau, TauPrior)) and isinstance(effect, EffectPrior):
         try:
             effect.exact_mu_prior()  # the one rule for what the exact engine integrates
         except ValueError as err:

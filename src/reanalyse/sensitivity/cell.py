@@ -38,13 +38,17 @@ def exact_cell(
     *,
     y: np.ndarray,
     se: np.ndarray,
-    tau_prior: TauPrior,
+    tau_prior: TauPrior | None,
     effect_prior: EffectPrior,
     benefit_sign: int,
     threshold: float | None,
 ) -> dict[str, float]:
-    """Summaries of the exact normal-normal posterior (no Monte Carlo error)."""
-    post = fit_exact(y=y, se=se, tau_prior=tau_prior, **effect_prior.exact_mu_prior())
+    """Summaries of the exact normal-normal posterior (no Monte Carlo error); ``tau_prior=None``
+    is the common-effect model (tau = 0)."""
+    if tau_prior is None:
+        post = fit_exact(y=y, se=se, tau_fixed=0.0, **effect_prior.exact_mu_prior())
+    else:
+        post = fit_exact(y=y, se=se, tau_prior=tau_prior, **effect_prior.exact_mu_prior())
     return summarise_exact(post, benefit_sign=benefit_sign, threshold=threshold)
 
 
