@@ -134,7 +134,7 @@ def test_smoking_outputs_and_datatree(smoking_fit) -> None:  # type: ignore[no-u
     s = fit.sucra()
     assert s.idxmax() == "Group counselling" and s.idxmin() == "No intervention"
     assert fit.p_best().sum() == pytest.approx(1.0)
-    out = fit.to_dict(threshold=np.log(1.25))
+    out = fit.to_dict(threshold=1.25)
     json.dumps(out, default=float)
     assert set(out["d"]) == set(fit.treatments[1:])
     assert {"mean", "median", "sd", "q025", "q975"} == set(out["d"]["Self-help"])
@@ -330,7 +330,8 @@ def test_ranks_sucra_and_benefit_on_known_draws() -> None:
     # SUCRA = mean of cumulative probabilities over ranks 1..n-1: C (0.75 + 0.75) / 2 = 0.75
     assert fit.sucra()["C"] == pytest.approx(0.75)
     assert fit.sucra()["A"] == pytest.approx(0.25)
-    rel = fit.relative_effects(threshold=0.75).set_index("treatment")
+    # thresholds are on the natural scale: OR exp(0.75) is log OR 0.75
+    rel = fit.relative_effects(threshold=float(np.exp(0.75))).set_index("treatment")
     assert rel.loc["B", "p_benefit"] == 0.75  # d_B > 0 in 3 of 4 draws
     assert rel.loc["B", "p_meaningful"] == 0.5  # d_B > 0.75 in 2 of 4 draws
     # lower is better: draw 1 A<B<C, draw 2 C<A<B, draw 3 B<A<C, draw 4 A<B<C, so C is best
@@ -338,7 +339,8 @@ def test_ranks_sucra_and_benefit_on_known_draws() -> None:
     low = _fake_fit(draws, ("A", "B", "C"), higher=False)
     assert low.rank_probabilities().loc["C"].tolist() == [0.25, 0.0, 0.75]
     assert low.relative_effects().set_index("treatment").loc["B", "p_benefit"] == 0.25
-    bp = fit.benefit_probabilities(treatments=["B", "C"], thresholds={"big": 0.75})
+    bp = fit.benefit_probabilities(treatments=["B", "C"],
+                                thresholds={"big": float(np.exp(0.75))})
     assert list(zip(bp["treatment"], bp["comparator"], strict=True)) == [
         ("B", "A"), ("C", "A"), ("B", "C"), ("C", "B")]
     row = bp.set_index(["treatment", "comparator"]).loc[("B", "C")]
@@ -486,7 +488,7 @@ def test_iim_withdrawals_networks_fit() -> None:
         fit = fit_nma(net, spec=a.nma_spec(), higher_is_better=a.higher_is_better,
                       random_seed=2023, settings=LARGE)
         assert fit.diagnostics.ok, fit.diagnostics.messages
-        rel = fit.relative_effects(threshold=a.threshold_on_analysis_scale(a.thresholds[0]))
+        rel = fit.relative_effects(threshold=a.thresholds[0].value)
         assert {"IVIg", "methotrexate"} <= set(rel["treatment"])
         lg = fit.league().set_index(["treatment", "comparator"])
         assert ("IVIg", "methotrexate") in lg.index

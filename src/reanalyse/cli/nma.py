@@ -101,8 +101,6 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
         _warn("direction of benefit not given: assuming higher values are better "
               "(pass --lower-is-better for outcomes to avoid)")
     scale = analysis_scale(args.measure)
-    threshold = (None if args.threshold is None
-                 else threshold_on_analysis_scale(args.threshold, measure=args.measure))
     common: dict[str, Any] = {
         "measure": args.measure, "scale": scale, "reference": net.reference,
         "treatments": list(net.treatments), "network": net.describe(),
@@ -153,10 +151,8 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
                                    effect_prior=eff_id, consistency=args.consistency,
                                    nodesplit=tuple(args.split) if args.split else None,
                                    random_seed=args.seed, settings=settings, **where)
-    out = {**common, **fit.to_dict(threshold=threshold), "seed": args.seed}  # type: ignore[call-arg]
-    if threshold is not None:
-        out["threshold"] = args.threshold  # as given, on the natural scale
-        out["threshold_analysis_scale"] = threshold
+    # the threshold as given (natural scale); the fit converts it and reports both
+    out = {**common, **fit.to_dict(threshold=args.threshold), "seed": args.seed}  # type: ignore[call-arg]
     if args.consistency == "nodesplit":
         out["nodesplit"] = fit.nodesplit()  # type: ignore[union-attr]
     return out

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from reanalyse.measures import threshold_on_analysis_scale
 from reanalyse.nma.model import ModelInputs, NMASpec, build_model, model_inputs
 from reanalyse.nma.network import Network
 from reanalyse.results import CI_KIND, CI_PROB, provenance_attrs
@@ -150,13 +151,14 @@ class NMAFit:
                       threshold: float | None = None) -> pd.DataFrame:
         d = self.d_draws() if draws is None else draws
         pos = {t: i for i, t in enumerate(self.treatments)}
+        t = self._on_analysis_scale(threshold)
         rows = []
         for a, b in pairs:
             x = d[:, pos[a]] - d[:, pos[b]]
             rec: dict[str, Any] = {"treatment": a, "comparator": b, **summarise_draws(x)}
             rec["p_benefit"] = float(np.mean(self.sign * x > 0))
-            if threshold is not None:
-                rec["p_meaningful"] = float(np.mean(self.sign * (x - threshold) > 0))
+            if t is not None:
+                rec["p_meaningful"] = float(np.mean(self.sign * (x - t) > 0))
             rows.append(rec)
         out = pd.DataFrame(rows)
         if self.network.log_scale:
@@ -166,6 +168,12 @@ class NMAFit:
         out.attrs["scale"] = self.scale
         out.attrs["benefit"] = self.benefit_text()
         return out
+
+    def _on_analysis_scale(self, threshold: float | None) -> float | None:
+        """A threshold as the user reads it (RR 0.8, MD -0.65) on the analysis scale."""
+        if threshold is None:
+            return None
+        return threshold_on_analysis_scale(threshold, measure=self.network.measure)
 
     @property
     def scale(self) -> str:
@@ -184,7 +192,8 @@ class NMAFit:
     def relative_effects(self, *, reference: str | None = None,
                          threshold: float | None = None) -> pd.DataFrame:
         """Every treatment versus ``reference`` (default: the network's), with P(benefit) and,
-        given a ``threshold`` on the analysis scale, P(clinically meaningful benefit).
+        given a ``threshold`` on the natural scale (OR 0.8, MD -0.65), P(clinically meaningful
+        benefit).
 
         For the UME model: each comparison's own parameter ``d``.
         """
@@ -232,7 +241,7 @@ class NMAFit:
         treatments
             The agents to compare (e.g. IVIg, methotrexate, azathioprine where present).
         thresholds
-            ``{label: value}`` on the analysis scale (log for OR/RR); a column
+            ``{label: value}`` on the natural scale (OR 0.8, MD -0.65); a column
             ``p_<label>`` holds P(effect beyond the value in the direction of benefit).
 
         Returns
@@ -256,7 +265,8 @@ class NMAFit:
                                    "q025": summ["q025"], "q975": summ["q975"],
                                    "p_benefit": float(np.mean(self.sign * x > 0))}
             for label, value in (thresholds or {}).items():
-                rec[f"p_{label}"] = float(np.mean(self.sign * (x - value) > 0))
+                t = self._on_analysis_scale(value)
+                rec[f"p_{label}"] = float(np.mean(self.sign * (x - t) > 0))
             rows.append(rec)
         out = pd.DataFrame(rows)
         out.attrs["orientation"] = "treatment versus comparator"
@@ -358,7 +368,7 @@ class NMAFit:
         return path
 
     def to_dict(self, *, threshold: float | None = None) -> dict[str, Any]:
-        """JSON-ready summary (the CLI's JSON)."""
+        """JSON-ready summary (the CLI's JSON); ``threshold`` on the natural scale."""
         out: dict[str, Any] = {
             "engine": "bayesian", "measure": self.network.measure, "scale": self.scale,
             "reference": self.network.reference, "treatments": list(self.treatments),
@@ -385,6 +395,7 @@ class NMAFit:
         out["dic"] = self.dic()
         if threshold is not None:
             out["threshold"] = threshold
+            out["threshold_analysis_scale"] = self._on_analysis_scale(threshold)
         return out
 
 

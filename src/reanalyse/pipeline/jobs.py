@@ -171,7 +171,7 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
                   random_seed=int(payload["seed"]),
                   settings=SamplerSettings(**payload["sampler"]))
     primary = primary_threshold(spec)
-    threshold = primary.t if primary is not None else None
+    threshold = primary.value if primary is not None else None  # natural scale, as stated
     files: dict[str, bytes] = {}
 
     def csv(name: str, frame: Any, index: bool = False) -> None:
