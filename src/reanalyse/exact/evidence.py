@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import integrate, optimize
+from scipy import integrate, optimize, stats
 
 from reanalyse.exact.conditional import MetaData, log_likelihood_of_tau
 from reanalyse.exact.fit import fit_exact
@@ -165,14 +165,31 @@ def bayes_factors(
     centre = float(np.sum(data.y / data.se**2) / np.sum(1 / data.se**2))
     spread = float(np.ptp(data.y)) + float(np.max(data.se))
     # ml_mu enters only through the maximum of p(y | mu), which is flat at its peak: an error
-    # d in mu changes the minimum Bayes factor by a relative O(d^2), so xtol 1e-7 (relative)
-    # leaves it exact to about 1e-13 while taking half the evaluations of 1e-10
-    best = optimize.minimize_scalar(lambda m: -lik_mu(m),
+    # d in mu changes the minimum Bayes factor by a relative O(d^2). Its location is found on
+    # p(y | mu) = p(y) p(mu | y) / p(mu) (Bayes' rule; p(mu) = 1 under the flat prior) with the
+    # posterior's own mixture density, exact where the posterior has its mass, which is where
+    # the maximum lies; p(y | mu) itself, at that mu and at 0, by quadrature
+    if mu_prior_sd is None:
+        def log_prior_mu(m: float) -> float:
+            return 0.0
+    elif mu_prior_df is None:
+        def log_prior_mu(m: float) -> float:
+            return float(stats.norm.logpdf(m, mu_prior_mean, mu_prior_sd))
+    else:
+        def log_prior_mu(m: float) -> float:
+            return float(stats.t.logpdf(m, mu_prior_df, mu_prior_mean, mu_prior_sd))
+
+    def neg_log_lik(m: float) -> float:
+        with np.errstate(divide="ignore"):
+            return -(math.log(max(float(post.pdf("mu", m)), 1e-300)) - log_prior_mu(m))
+
+    best = optimize.minimize_scalar(neg_log_lik,
                                     bracket=(centre - spread, centre, centre + spread),
                                     tol=1e-7)
     ml_mu = float(best.x)
+    log_lik_max = lik_mu(ml_mu)
     log_lik_mu0 = lik_mu(0.0)
-    min_mu0 = math.exp(min(0.0, log_lik_mu0 + float(best.fun)))
+    min_mu0 = math.exp(min(0.0, log_lik_mu0 - log_lik_max))
     if mu_prior_sd is None:
         notes.append("a flat prior on mu: p(y) and p(y | tau) are defined only up to a "
                      "constant, so only the minimum Bayes factor for mu = 0 is computed")
