@@ -21,11 +21,11 @@ fits keep them). A posterior the diagnosis marks as shaped by its prior (prior s
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy import stats
 
 from reanalyse.exact import ExactPosterior, fit_exact
 from reanalyse.priors import EffectPrior, TauPrior
@@ -91,8 +91,8 @@ def power_scaling_exact(post: ExactPosterior, *, tau_prior: TauPrior | None,
     draws = post.sample(_CHAINS * _DRAWS, rng=np.random.default_rng(seed))
     mu, tau = draws["mu"], draws["tau"]
     y, se = post.y, post.se
-    var = se[None, :] ** 2 + tau[:, None] ** 2
-    loglik = -0.5 * (np.log(2 * math.pi * var) + (y[None, :] - mu[:, None]) ** 2 / var)
+    loglik = stats.norm.logpdf(y[None, :], loc=mu[:, None],
+                               scale=np.sqrt(se[None, :] ** 2 + tau[:, None] ** 2))
     shape = (_CHAINS, _DRAWS)
     names = ["mu"] if tau_prior is None else ["mu", "tau"]
     logp = {"mu": np.asarray(effect_prior.logpdf(mu), dtype=float)}
