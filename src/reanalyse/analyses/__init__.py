@@ -1,6 +1,6 @@
 """Analysis specifications (``analyses/*.toml``), data scenarios and the repository root."""
 
-from reanalyse.analyses.root import ROOT_ENV, find_root, resolve
+from reanalyse.analyses.root import ROOT_ENV, find_project, find_root, resolve
 from reanalyse.analyses.scenarios import (
     LABELS,
     SCENARIOS,
@@ -28,6 +28,7 @@ __all__ = [
     "Comparison",
     "Threshold",
     "derivation_label",
+    "find_project",
     "find_root",
     "load_analyses",
     "load_analysis",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["ROOT_ENV", "find_root", "resolve"]
+__all__ = ["ROOT_ENV", "find_project", "find_root", "resolve"]
 
 #: Environment variable that overrides the search for the repository root.
 ROOT_ENV = "REANALYSE_ROOT"
@@ -35,6 +35,15 @@ def find_root(start: str | Path | None = None) -> Path:
     raise FileNotFoundError(
         f"no folder at or above {here} holds both pyproject.toml and analyses/; "
         f"run inside the reanalyse repository or set {ROOT_ENV}")
+
+
+def find_project(start: str | Path | None = None) -> Path | None:
+    """:func:`find_root`, or ``None`` where no project holds ``start`` (for commands that work
+    without one and only let a project extend what is packaged)."""
+    try:
+        return find_root(start)
+    except FileNotFoundError:
+        return None
 
 
 def resolve(path: str | Path, root: str | Path | None = None) -> Path:

@@ -37,13 +37,10 @@ def default_priors(scale: str, *, root: str | Path | None = None) -> tuple[str |
 
 
 def _project_root(data: str | Path) -> Path | None:
-    """The project holding the data file (or the working folder), if any."""
-    from reanalyse.analyses import find_root
+    """The project holding the data file, if any."""
+    from reanalyse.analyses import find_project
 
-    try:
-        return find_root(Path(data).resolve().parent)
-    except FileNotFoundError:
-        return None
+    return find_project(Path(data).resolve().parent)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

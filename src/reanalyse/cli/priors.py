@@ -52,12 +52,10 @@ def _project(args: argparse.Namespace) -> str | None:
     working folder (none is fine: the packaged registry alone)."""
     if args.project is not None:
         return str(args.project)
-    from reanalyse.analyses import find_root
+    from reanalyse.analyses import find_project
 
-    try:
-        return str(find_root())
-    except FileNotFoundError:
-        return None
+    found = find_project()
+    return None if found is None else str(found)
 
 
 def run_list(args: argparse.Namespace) -> int:
