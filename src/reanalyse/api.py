@@ -36,6 +36,7 @@ from reanalyse.measures import (
     is_ratio,
     threshold_on_analysis_scale,
 )
+from reanalyse.thresholds import threshold_side
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -240,9 +241,8 @@ def sensitivity_grid(
     scale = analysis_scale(measure)
     t_analysis = (None if threshold is None
                   else threshold_on_analysis_scale(threshold, measure=measure))
-    if t_analysis is not None and not t_analysis * benefit_sign(
-        higher_is_better=higher_is_better
-    ) > 0:
+    if t_analysis is not None and threshold_side(
+            t_analysis, higher_is_better=higher_is_better) != "benefit":
         null = 1 if is_ratio(measure) else 0
         side = "above" if higher_is_better else "below"
         raise ValueError(
@@ -262,7 +262,7 @@ def sensitivity_grid(
             effect_ids.append(effect_id)
             cells[(tau_id, effect_id)] = exact_cell(
                 y=np.asarray(data.y), se=np.asarray(data.se), tau_prior=tau,
-                effect_prior=effect, benefit_sign=1 if higher_is_better else -1,
+                effect_prior=effect, benefit_sign=benefit_sign(higher_is_better=higher_is_better),
                 threshold=t_analysis)
     taus, effs = list(dict.fromkeys(tau_ids)), list(dict.fromkeys(effect_ids))
     names = next(iter(cells.values())).keys() if cells else ()

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from reanalyse.conversions import benefit_sign
 from reanalyse.measures import is_ratio
 
 __all__ = ["Orientation", "Side", "orientation", "orientation_of"]
@@ -79,7 +80,7 @@ class Orientation:
     @property
     def benefit_sign(self) -> int:
         """+1 if an effect above the null favours the treatment in the data's orientation."""
-        return 1 if self.higher_is_better else -1
+        return benefit_sign(higher_is_better=self.higher_is_better)
 
     @property
     def shown_benefit_sign(self) -> int:
@@ -170,7 +171,7 @@ def orientation(*, measure: str, treatment: str, control: str, higher_is_better:
         side names the control and not the treatment contradicts ``higher_is_better`` and is
         refused.
     """
-    shown_up = (1 if higher_is_better else -1) * (-1 if reverse_scale else 1) > 0
+    shown_up = benefit_sign(higher_is_better=higher_is_better) * (-1 if reverse_scale else 1) > 0
     if favours is None:
         t, c = f"Favours {treatment}", f"Favours {control}"
         left, right = (c, t) if shown_up else (t, c)

@@ -23,7 +23,7 @@ from reanalyse.conversions import benefit_sign
 from reanalyse.direction import orientation_of
 from reanalyse.measures import threshold_on_analysis_scale
 
-__all__ = ["ScaledThreshold", "analysis_thresholds", "primary_threshold"]
+__all__ = ["ScaledThreshold", "analysis_thresholds", "primary_threshold", "threshold_side"]
 
 
 @dataclass(frozen=True)
@@ -43,20 +43,26 @@ class ScaledThreshold:
         return abs(self.t)
 
 
+def threshold_side(t: float, *, higher_is_better: bool) -> str:
+    """``"benefit"`` when the analysis-scale threshold ``t`` lies on the side of the null that
+    favours the treatment, else ``"harm"`` (the null itself included)."""
+    s = benefit_sign(higher_is_better=higher_is_better)
+    return "benefit" if t != 0 and math.copysign(1.0, t) == s else "harm"
+
+
 def analysis_thresholds(spec: Any) -> list[ScaledThreshold]:
     """The spec's thresholds on the analysis scale, each marked benefit or harm.
 
     ``spec`` is a pairwise or network analysis specification: anything with ``measure``,
     ``higher_is_better``, ``thresholds`` and optionally ``reverse_scale``.
     """
-    s = benefit_sign(higher_is_better=spec.higher_is_better)
     out = []
     for th in spec.thresholds:
         # stated in the review's orientation: back to the data's (the flip is an involution)
         t = threshold_on_analysis_scale(th.value, measure=spec.measure)
         if getattr(spec, "reverse_scale", False):
             t = orientation_of(spec).shown(t)
-        side = "benefit" if t != 0 and math.copysign(1.0, t) == s else "harm"
+        side = threshold_side(t, higher_is_better=spec.higher_is_better)
         out.append(ScaledThreshold(value=float(th.value), t=t, side=side, label=th.label,
                                    source=th.source, provisional=th.provisional))
     return out
