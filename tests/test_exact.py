@@ -490,14 +490,18 @@ def test_quantiles_under_a_heavy_tailed_tau_prior_with_one_study() -> None:
 
 
 def test_quantiles_solved_together_equal_each_parameters_own() -> None:
-    # the grid's cells solve mu's and theta_new's mixtures in one iteration; the numbers must be
-    # those of quantile(), which the brute-force tests above check
-    for prior in (half_normal(0.5), half_cauchy(1.0)):
-        post = fit_exact(y=Y3, se=SE3, tau_prior=prior, mu_prior_mean=0.0, mu_prior_sd=2.0)
+    # the grid's cells solve mu's and theta_new's mixtures in one iteration: the independent
+    # quadrature reference's CDF at each quantile is its probability, as for quantile()
+    for case in ("half-normal(0.5), N(0, 4)", "half-Cauchy(1), N(0.3, 1)"):
+        prior, m0, s0, upper = CASES[case]
+        post = fit_exact(y=Y3, se=SE3, tau_prior=prior, mu_prior_mean=m0, mu_prior_sd=s0)
+        ref = QuadReference(Y3, SE3, prior, m0, s0, upper)
         q = (0.025, 0.5, 0.975)
         together = post.quantiles_of(("mu", "tau", "theta_new"), q)
-        for name in ("mu", "tau", "theta_new"):
-            np.testing.assert_allclose(together[name], post.quantile(name, q), rtol=1e-12,
-                                       atol=1e-14)
+        for p, x in zip(q, together["tau"], strict=True):
+            assert ref.tau_cdf(float(x)) == pytest.approx(p, abs=1e-8)
+        for name in ("mu", "theta_new"):
+            for p, x in zip(q, together[name], strict=True):
+                assert ref.cdf(name, float(x)) == pytest.approx(p, abs=1e-8)
     with pytest.raises(ValueError, match="strictly between"):
         post.quantiles_of(("mu",), [0.0, 0.5])
