@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: The IIM review's project folder (its data/, analyses/ and results/). Tests refer to the IIM
+#: project only through this name.
+IIM = REPO
 #: ../shared beside the clone (present in CI); tests that need it skip with the reason if absent.
 SHARED = REPO.parent / "shared"
 RM5_FIXTURE = SHARED / "fixtures" / "revman" / "antibiotics-for-sore-throat.rm5"
