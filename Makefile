@@ -8,8 +8,11 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test venv clean bench
 
+#: the example project `make run` runs (the IIM review)
+PROJECT := examples/iim2023
+
 run: $(STAMP)
-	$(VENV)/bin/reanalyse run --jobs 2
+	$(VENV)/bin/reanalyse run --project $(PROJECT) --jobs 2
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -9,7 +9,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 #: The IIM review's project folder (its data/, analyses/ and results/). Tests refer to the IIM
 #: project only through this name.
-IIM = REPO
+IIM = REPO / "examples" / "iim2023"
 #: ../shared beside the clone (present in CI); tests that need it skip with the reason if absent.
 SHARED = REPO.parent / "shared"
 RM5_FIXTURE = SHARED / "fixtures" / "revman" / "antibiotics-for-sore-throat.rm5"
@@ -22,7 +22,7 @@ def empty_project(tmp_path: Path, *, name: str = "another-review") -> Path:
     defaults apply): what a methodologist starts another review from."""
     root = tmp_path / "project"
     (root / "analyses").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n")
+    (root / "reanalyse.toml").write_text(f"[project]\nname = '{name}'\n")
     return root
 
 

@@ -20,11 +20,12 @@ from reanalyse.exact import fit_exact
 from reanalyse.models import ContrastData, NormalNormal
 from reanalyse.priors import load_prior, registry
 from reanalyse.results import FitResult
+from tests.conftest import IIM as PROJECT
 
 SEED = 20260611
 K_MCSE = 3.0  # acceptance: within 3 Monte Carlo standard errors
 REPO = Path(__file__).resolve().parents[1]
-OUTCOMES = REPO / "data" / "iim2023" / "outcomes.csv"
+OUTCOMES = PROJECT / "data" / "iim2023" / "outcomes.csv"
 ACR = ["--outcome", "acr_eular_response", "--timepoint", "week 16", "--treatment", "IVIg",
        "--control", "placebo"]
 
@@ -142,8 +143,8 @@ def test_exact_and_mcmc_agree_on_synthetic_data(k: int) -> None:
 # --------------------------------------------------------------------------- IIM analyses
 def _iim() -> list[tuple[str, ContrastData]]:
     out = []
-    for spec in load_analyses():
-        data = analysis_data(spec, scenario="sourced")
+    for spec in load_analyses(root=PROJECT):
+        data = analysis_data(spec, scenario="sourced", root=PROJECT)
         if data is not None:
             out.append((spec.id, data))
     return out

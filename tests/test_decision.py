@@ -12,6 +12,7 @@ from reanalyse.pipeline.decision import (
     reading_from_ci,
     reading_from_probability,
 )
+from tests.conftest import IIM
 
 
 @pytest.mark.parametrize(("low", "high", "sign", "expected"), [
@@ -59,11 +60,11 @@ def test_report_notes_a_prior_driven_headline(tmp_path) -> None:
     from reanalyse.pipeline.defaults import load_defaults
     from reanalyse.pipeline.prepare import prepare_analysis
     from reanalyse.report.html import analysis_section
-    from tests.conftest import PACKAGED_DEFAULTS, REPO
+    from tests.conftest import PACKAGED_DEFAULTS
 
-    spec = load_analysis(REPO / "analyses" / "ivig_acr_eular_response.toml", root=REPO)
+    spec = load_analysis(IIM / "analyses" / "ivig_acr_eular_response.toml", root=IIM)
     prep = prepare_analysis(spec, defaults=load_defaults(PACKAGED_DEFAULTS /
-                                                         "bayes.toml"), root=REPO)
+                                                         "bayes.toml"), root=IIM)
     base = {"bayes_median": float("nan")}
     strong = analysis_section(tmp_path, prep, pd.Series(
         {**base, "prior_sensitivity": "strong prior / weak likelihood (prior 0.189, "

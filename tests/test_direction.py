@@ -22,13 +22,13 @@ import pytest
 
 from reanalyse.analyses import load_analyses, load_analysis
 from reanalyse.direction import orientation, orientation_of
-from tests.conftest import PACKAGED_DEFAULTS, REPO, empty_project
+from tests.conftest import IIM, PACKAGED_DEFAULTS, empty_project
 
 _SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _published(aid: str) -> dict[str, float]:
-    with (REPO / "data" / "iim2023" / "published.csv").open() as fh:
+    with (IIM / "data" / "iim2023" / "published.csv").open() as fh:
         row = next(r for r in csv.DictReader(fh) if r["id"] == aid)
     return {k: float(row[k]) for k in ("estimate", "ci_low", "ci_high")}
 
@@ -127,8 +127,8 @@ IIM_CASES = [
 @pytest.mark.parametrize(("aid", "scenario", "ivig_side", "why"), IIM_CASES)
 def test_forest_plot_names_the_side_that_favours_ivig(aid: str, scenario: str, ivig_side: str,
                                                       why: str, tmp_path: Path) -> None:
-    spec = load_analysis(REPO / "analyses" / f"{aid}.toml", root=REPO)
-    svg = _forest_svg(_prep(spec, root=REPO, scenario=scenario), tmp_path)
+    spec = load_analysis(IIM / "analyses" / f"{aid}.toml", root=IIM)
+    svg = _forest_svg(_prep(spec, root=IIM, scenario=scenario), tmp_path)
     other = "left" if ivig_side == "right" else "right"
     assert svg.side_of("Favours IVIg") == ivig_side, why
     assert svg.side_of("Favours placebo") == other
@@ -195,15 +195,15 @@ def test_funnel_plot_of_the_imported_outcome_labels_its_sides(rm5_path: Path,
 
 
 def test_orientation_decides_sides_labels_and_the_sign_once() -> None:
-    withdrawals = orientation_of(load_analysis(REPO / "analyses" / "ivig_withdrawals.toml",
-                                               root=REPO))
+    withdrawals = orientation_of(load_analysis(IIM / "analyses" / "ivig_withdrawals.toml",
+                                               root=IIM))
     assert withdrawals.treatment_side == "left" and withdrawals.sign == 1
     assert (withdrawals.left_label, withdrawals.right_label) == ("Favours IVIg",
                                                                  "Favours placebo")
     assert withdrawals.sentence(outcome="withdrawals").startswith(
         "Lower RR favours IVIg (fewer withdrawals with IVIg)")
-    disability = orientation_of(load_analysis(REPO / "analyses" / "ivig_disability.toml",
-                                              root=REPO))
+    disability = orientation_of(load_analysis(IIM / "analyses" / "ivig_disability.toml",
+                                              root=IIM))
     # the data store -0.86 (-1.21 to -0.51); the review reports +0.86 (0.51 to 1.21)
     assert disability.shown_estimate(-0.86, -1.21, -0.51) == (0.86, 0.51, 1.21)
     assert disability.treatment_side == "right" and disability.treatment_label == "Favours IVIg"
@@ -234,8 +234,8 @@ def test_pooled_result_plot_claims_sides_only_when_told(tmp_path: Path) -> None:
 def test_report_states_each_orientation_and_reports_the_review_sign(tmp_path: Path) -> None:
     from reanalyse.report.html import analysis_section
 
-    spec = load_analysis(REPO / "analyses" / "ivig_disability.toml", root=REPO)
-    prep = _prep(spec, root=REPO, scenario="reconstruction")
+    spec = load_analysis(IIM / "analyses" / "ivig_disability.toml", root=IIM)
+    prep = _prep(spec, root=IIM, scenario="reconstruction")
     html = analysis_section(tmp_path, prep, pd.Series({"bayes_median": float("nan")}))
     pub = _published("ivig_disability")
     assert "Orientation: Higher SMD favours IVIg" in html

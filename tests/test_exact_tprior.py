@@ -27,7 +27,7 @@ from scipy import integrate, optimize, stats
 
 from reanalyse.exact import bayes_factors, fit_exact
 from reanalyse.priors import EffectPrior, TauPrior, load_prior
-from tests.conftest import PACKAGED_DEFAULTS, REPO
+from tests.conftest import IIM, PACKAGED_DEFAULTS
 
 Y = np.array([0.92, 0.41, 1.30, 0.65])
 SE = np.array([0.31, 0.27, 0.45, 0.22])
@@ -343,8 +343,8 @@ def smd_prep():
     defaults = load_defaults(PACKAGED_DEFAULTS / "bayes.toml")
     smd = defaults.scale["SMD"].model_copy(update={"default_effect": "bartos-smd-all-effect"})
     defaults = defaults.model_copy(update={"scale": {**defaults.scale, "SMD": smd}})
-    spec = load_analysis(REPO / "analyses" / "ivig_muscle_strength.toml", root=REPO)
-    return prepare_analysis(spec, defaults=defaults, root=REPO)
+    spec = load_analysis(IIM / "analyses" / "ivig_muscle_strength.toml", root=IIM)
+    return prepare_analysis(spec, defaults=defaults, root=IIM)
 
 
 def test_pipeline_headline_with_the_t_default_uses_the_t_prior(smd_prep) -> None:

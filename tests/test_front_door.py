@@ -282,7 +282,7 @@ def test_readme_from_python_runs_from_an_installed_wheel_and_equals_the_cli(tmp_
     (work / "readme.py").write_text(readme_python())
     (work / "compare.py").write_text(textwrap.dedent(_COMPARE))
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "REANALYSE_ROOT", "REANALYSE_PRIORS_DIR",
+           if k not in ("PYTHONPATH", "REANALYSE_PROJECT", "REANALYSE_PRIORS_DIR",
                         "REANALYSE_MODELS_DIR")}
     env["MPLBACKEND"] = "Agg"
     run = subprocess.run([str(venv / "bin" / "python"), "compare.py"], cwd=work, env=env,

@@ -20,8 +20,9 @@ from reanalyse.analyses import (
 )
 from reanalyse.data import load_table
 from reanalyse.errors import DataValidationError
+from tests.conftest import IIM as PROJECT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 IIM = ROOT / "data" / "iim2023"
 OUTCOMES = IIM / "outcomes.csv"
 RECON = IIM / "reconstruction.csv"
@@ -210,7 +211,7 @@ def test_spec_thresholds_carry_sources_and_mcids_are_provisional() -> None:
 
 
 def _write_spec(tmp_path: Path, text: str, name: str = "broken.toml") -> Path:
-    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "reanalyse.toml").write_text("")
     (tmp_path / "analyses").mkdir(exist_ok=True)
     (tmp_path / "d.csv").write_text("study,treatment\ns1,a\ns1,b\n")
     path = tmp_path / "analyses" / name
@@ -266,10 +267,16 @@ def test_spec_loader_checks_consistency_id_and_files(tmp_path: Path) -> None:
 
 def test_find_root_walks_up_and_honours_the_environment(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REANALYSE_ROOT", raising=False)
+    from reanalyse.project import ProjectNotFoundError
+
+    monkeypatch.delenv("REANALYSE_PROJECT", raising=False)
     assert find_root(ROOT / "data" / "iim2023") == ROOT
-    monkeypatch.setenv("REANALYSE_ROOT", str(tmp_path))
+    monkeypatch.setenv("REANALYSE_PROJECT", str(tmp_path))
+    with pytest.raises(ProjectNotFoundError, match="is not a reanalyse project"):
+        find_root(ROOT)  # the folder named has no reanalyse.toml
+    (tmp_path / "reanalyse.toml").write_text("[project]\nname = 'other'\n")
     assert find_root(ROOT) == tmp_path.resolve()
-    monkeypatch.delenv("REANALYSE_ROOT")
-    with pytest.raises(FileNotFoundError):
+    monkeypatch.delenv("REANALYSE_PROJECT")
+    (tmp_path / "reanalyse.toml").unlink()
+    with pytest.raises(ProjectNotFoundError, match="reanalyse init DIR"):
         find_root(tmp_path)

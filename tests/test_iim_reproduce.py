@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from reanalyse.analyses import derivation_label
 from reanalyse.cli import main
 from reanalyse.reproduce import STATUSES, ReproduceRow, reproduce
+from tests.conftest import IIM
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = IIM
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from reanalyse.nma import NMAFit, NMASpec, build_network, fit_nma, frequentist_n
 from reanalyse.nma.plots import plot_network, plot_rankogram
 from reanalyse.priors import load_prior
 from reanalyse.sampling import MODEL_CACHE, SamplerSettings
+from tests.conftest import IIM
 from tests.nma_reference_data import (
     PARKINSONS_TSD_FE,
     PARKINSONS_TSD_RE,
@@ -445,11 +446,10 @@ def test_parkinsons_fixed_effect_reproduces_tsd2() -> None:
 def test_consistency_cannot_be_checked_without_independent_loops() -> None:
     """The IIM withdrawals network: its loops lie inside one four-arm trial, so nothing is fitted
     and the report says so."""
-    from reanalyse.analyses import find_root
     from reanalyse.nma import check_consistency
     from reanalyse.nma.spec import load_nma_analysis
 
-    a = load_nma_analysis(find_root() / "analyses" / "nma" / "withdrawals.toml")
+    a = load_nma_analysis(IIM / "analyses" / "nma" / "withdrawals.toml")
     rep = check_consistency(a.network(), spec=a.nma_spec(), higher_is_better=False,
                             random_seed=1)
     assert not rep.checkable and rep.models is None and rep.nodesplits is None and not rep.fits
@@ -479,10 +479,9 @@ def test_smoking_ume_and_nodesplit(smoking_net) -> None:  # type: ignore[no-unty
 
 @pytest.mark.slow
 def test_iim_withdrawals_networks_fit() -> None:
-    from reanalyse.analyses import find_root
     from reanalyse.nma.spec import load_nma_analysis
 
-    a = load_nma_analysis(find_root() / "analyses" / "nma" / "withdrawals.toml")
+    a = load_nma_analysis(IIM / "analyses" / "nma" / "withdrawals.toml")
     for scenario in ("sourced", "reconstruction"):
         net = a.network(scenario=scenario)
         fit = fit_nma(net, spec=a.nma_spec(), higher_is_better=a.higher_is_better,
@@ -515,10 +514,12 @@ def test_nma_cli_default_priors_are_the_pipelines() -> None:
 def test_nma_cli_default_priors_follow_the_projects_own_defaults(tmp_path) -> None:
     """A project's analyses/defaults/bayes.toml overrides the packaged defaults for the CLI as
     it does for the pipeline."""
+    import argparse
+
     from reanalyse.cli.nma import _project_root, default_priors
     from tests.conftest import PACKAGED_DEFAULTS
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'review'\n")
+    (tmp_path / "reanalyse.toml").write_text("[project]\nname = 'review'\n")
     own = tmp_path / "analyses" / "defaults"
     own.mkdir(parents=True)
     text = (PACKAGED_DEFAULTS / "bayes.toml").read_text()
@@ -529,7 +530,12 @@ def test_nma_cli_default_priors_follow_the_projects_own_defaults(tmp_path) -> No
     data = tmp_path / "data" / "trials.csv"
     data.parent.mkdir()
     data.write_text("study,treatment,events,total\n")
-    root = _project_root(data)
+    root = _project_root(argparse.Namespace(data=str(data)))
     assert root == tmp_path.resolve()
     assert default_priors("logOR", root=root)[0] == "half-normal-1.0"
     assert default_priors("logOR")[0] == "half-normal-0.5"
+    # reanalyse.toml's [defaults.bayes] overrides key by key, over the project's own file
+    (tmp_path / "reanalyse.toml").write_text(
+        "[project]\nname = 'review'\n[defaults.bayes.scale.logOR]\n"
+        'default_tau = "half-normal-2.0"\n')
+    assert default_priors("logOR", root=root)[0] == "half-normal-2.0"

@@ -26,6 +26,7 @@ from reanalyse.nma import (
 )
 from reanalyse.nma.spec import load_nma_analyses
 from reanalyse.priors import load_prior
+from tests.conftest import IIM
 from tests.nma_reference_data import senn2013_frame, smoking_frame
 
 # A three-arm trial with continuous arms, worked by hand below.
@@ -192,7 +193,7 @@ def test_graph_star_and_disconnected() -> None:
 
 
 def test_iim_specs_load_and_networks_connect_two_agents() -> None:
-    specs = load_nma_analyses()
+    specs = load_nma_analyses(root=IIM)
     assert specs, "analyses/nma holds at least one specification"
     for a in specs:
         for scenario in ("sourced", "reconstruction"):

@@ -26,7 +26,7 @@ from reanalyse.errors import DataValidationError
 from reanalyse.exact import fit_exact
 from reanalyse.pipeline.run import run_pipeline
 from reanalyse.priors import load_prior
-from tests.conftest import PACKAGED_DEFAULTS, REPO
+from tests.conftest import IIM, PACKAGED_DEFAULTS
 
 CHEAP = ["ivig_acr_eular_response", "ivig_disability"]
 
@@ -35,13 +35,13 @@ def make_root(tmp_path: Path, *, analyses: list[str], draws: int = 300) -> Path:
     root = tmp_path / "project"
     (root / "analyses" / "defaults").mkdir(parents=True)
     for name in analyses:
-        shutil.copy(REPO / "analyses" / f"{name}.toml", root / "analyses")
+        shutil.copy(IIM / "analyses" / f"{name}.toml", root / "analyses")
     text = (PACKAGED_DEFAULTS / "bayes.toml").read_text()
     text = re.sub(r"draws = \d+", f"draws = {draws}", text)
     text = re.sub(r"tune = \d+", f"tune = {draws}", text)
     (root / "analyses" / "defaults" / "bayes.toml").write_text(text)
-    shutil.copytree(REPO / "data", root / "data")
-    (root / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
+    shutil.copytree(IIM / "data", root / "data")
+    (root / "reanalyse.toml").write_text("[project]\nname = 'scratch'\n")
     return root
 
 
@@ -328,7 +328,7 @@ def test_network_job_writes_league_ranks_and_figures(tmp_path) -> None:
     from reanalyse.pipeline.jobs import nma_job
 
     root = make_root(tmp_path, analyses=[], draws=300)
-    shutil.copytree(REPO / "analyses" / "nma", root / "analyses" / "nma")
+    shutil.copytree(IIM / "analyses" / "nma", root / "analyses" / "nma")
     defaults = load_defaults(root / "analyses" / "defaults" / "bayes.toml")
     spec = load_nma_analyses(root / "analyses" / "nma", root=root)[0]
     job = nma_job(spec, root=root, defaults=defaults, scenario="sourced")

@@ -90,6 +90,7 @@ def test_unknown_prior_and_scale_exit_2_with_one_line_per_problem(capsys):
 
 
 def test_show_and_list_take_a_projects_own_priors(tmp_path, capsys):
+    (tmp_path / "reanalyse.toml").write_text("[project]\nname = 'team'\n")
     own = tmp_path / "priors"
     own.mkdir()
     (own / "team.toml").write_text('''[[prior]]

@@ -19,7 +19,7 @@ from reanalyse.pipeline.defaults import load_defaults
 from reanalyse.pipeline.prepare import prepare_analysis
 from reanalyse.pipeline.readings import PRIOR_DRIVEN, power_scaling_exact, reading_of
 from reanalyse.priors import load_prior
-from tests.conftest import PACKAGED_DEFAULTS, REPO
+from tests.conftest import IIM, PACKAGED_DEFAULTS
 
 #: Günhan, Röver & Friede 2020, Res Synth Methods 11:74-90, abstract (p. 74): N(0, 2.82^2)
 GUNHAN_SD = 2.82
@@ -27,9 +27,9 @@ Z975 = 1.959963984540054  # standard normal 97.5% quantile
 
 
 def _row(analysis: str) -> dict:
-    spec = load_analysis(REPO / "analyses" / f"{analysis}.toml", root=REPO)
+    spec = load_analysis(IIM / "analyses" / f"{analysis}.toml", root=IIM)
     prep = prepare_analysis(spec, defaults=load_defaults(PACKAGED_DEFAULTS / "bayes.toml"),
-                            root=REPO, grid=False)
+                            root=IIM, grid=False)
     published = {"ivig_acr_eular_response": (1.80, 1.26, 2.56),
                  "mtx_jdm_printo_20": (1.40, 1.01, 1.96)}.get(analysis)
     pub = (dict(zip(("estimate", "ci_low", "ci_high"), published, strict=True))
@@ -156,10 +156,10 @@ def test_report_says_what_the_readings_are(tmp_path) -> None:
 
     from reanalyse.report.html import analysis_section
 
-    spec = load_analysis(REPO / "analyses" / "ivig_discontinuation_adverse_events.toml",
-                         root=REPO)
+    spec = load_analysis(IIM / "analyses" / "ivig_discontinuation_adverse_events.toml",
+                         root=IIM)
     prep = prepare_analysis(spec, defaults=load_defaults(PACKAGED_DEFAULTS / "bayes.toml"),
-                            root=REPO, grid=True)
+                            root=IIM, grid=True)
     row = decision_row(prep, published=None, reproduction_status="", mcmc=None)
     html = analysis_section(tmp_path, prep, pd.Series(row))
     assert "Like-for-like with the review" in html and "Generalisation" in html

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, empty_project
+from tests.conftest import IIM, REPO, empty_project
 
 SECTION = "## Your own review, from a CSV"
 BLOCK = re.compile(r"`((?:data|analyses)/[^`]+)`:.*?```\w*\n(.*?)```", re.DOTALL)
@@ -39,7 +39,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REANALYSE_ROOT": str(root)}
+    env = {**os.environ, "REANALYSE_PROJECT": str(root)}
     return subprocess.run([sys.executable, "-m", "reanalyse", *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
 
@@ -89,7 +89,7 @@ def test_a_misspelt_treatment_is_refused_not_pooled_as_no_data(project: Path) ->
 
 def test_a_network_naming_an_absent_agent_is_refused(project: Path) -> None:
     (project / "analyses" / "nma").mkdir()
-    text = (REPO / "analyses" / "nma" / "withdrawals.toml").read_text()
+    text = (IIM / "analyses" / "nma" / "withdrawals.toml").read_text()
     text = text.replace('data = "data/iim2023/outcomes.csv"', 'data = "data/printo/outcomes.csv"')
     text = text.replace('reconstruction_data = "data/iim2023/reconstruction.csv"\n', "")
     (project / "analyses" / "nma" / "withdrawals.toml").write_text(text)
@@ -111,7 +111,7 @@ def test_the_tours_first_pooling_command_runs_and_gives_the_reviews_result() -> 
     command = text[start:text.index("\n", text.index("--treatment", start))]
     argv = shlex.split(command.replace("\\\n", " "))
     cli = Path(sys.executable).parent / "reanalyse"
-    run = subprocess.run([str(cli), *argv[1:]], cwd=REPO, capture_output=True, text=True,
+    run = subprocess.run([str(cli), *argv[1:]], cwd=IIM, capture_output=True, text=True,
                          check=False)
     assert run.returncode == 0, run.stderr
     assert "Total (1 study): 1.80 [1.26, 2.56]" in run.stdout

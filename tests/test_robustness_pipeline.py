@@ -78,7 +78,7 @@ def test_small_study_tests_and_funnel_plot(bcg_run: Path) -> None:
 def test_a_review_without_published_targets_says_so(bcg_run: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     from reanalyse.cli import main
 
-    assert main(["reproduce", "--root", str(bcg_run.parent)]) == 0
+    assert main(["reproduce", "--project", str(bcg_run.parent)]) == 0
     assert "No published results to reproduce" in capsys.readouterr().out
     report = (bcg_run / "report.html").read_text()
     assert "No published results to reproduce" in report

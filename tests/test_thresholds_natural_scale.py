@@ -190,8 +190,8 @@ def test_iim_thresholds_from_the_toml_are_the_natural_values() -> None:
     # analysis scale they are log 1.25 = 0.22314 and log 0.8 = -0.22314
     from reanalyse.analyses import load_analyses
     from reanalyse.thresholds import analysis_thresholds
+    from tests.conftest import IIM
 
-    root = Path(__file__).resolve().parents[1]
-    spec = {s.id: s for s in load_analyses(root=root)}["ivig_acr_eular_response"]
+    spec = {s.id: s for s in load_analyses(root=IIM)}["ivig_acr_eular_response"]
     got = {t.value: t.t for t in analysis_thresholds(spec)}
     np.testing.assert_allclose([got[1.25], got[0.8]], [0.22314355, -0.22314355], atol=1e-8)

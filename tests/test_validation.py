@@ -19,6 +19,7 @@ from reanalyse.cli import main
 from reanalyse.data import load_table
 from reanalyse.errors import DataValidationError
 from reanalyse.pooling import pool
+from tests.conftest import IIM
 
 BINARY_OK = "study,treatment,events,total\nA,drug,3,10\nA,placebo,5,10\n"
 CONT_OK = "study,treatment,n,mean,sd\nA,drug,10,5.0,1.0\nA,placebo,10,4.0,1.5\n"
@@ -190,12 +191,11 @@ def test_rows_picked_for_an_analysis_are_named_by_their_own_file_and_row(tmp_pat
 
     from reanalyse.analyses import load_analysis
     from reanalyse.analyses.inputs import analysis_rows
-    from tests.conftest import REPO
 
     root = tmp_path / "project"
     (root / "analyses").mkdir(parents=True)
-    shutil.copytree(REPO / "data" / "iim2023", root / "data" / "iim2023")
-    shutil.copy(REPO / "analyses" / "mtx_jdm_printo_20.toml", root / "analyses")
+    shutil.copytree(IIM / "data" / "iim2023", root / "data" / "iim2023")
+    shutil.copy(IIM / "analyses" / "mtx_jdm_printo_20.toml", root / "analyses")
     path = root / "data" / "iim2023" / "outcomes.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     mtx = next(i for i, ln in enumerate(lines)
@@ -222,12 +222,11 @@ def test_an_arm_row_emptied_of_its_data_is_refused_by_file_and_row(tmp_path) -> 
 
     from reanalyse.analyses import load_analysis
     from reanalyse.analyses.inputs import analysis_rows
-    from tests.conftest import REPO
 
     root = tmp_path / "project"
     (root / "analyses").mkdir(parents=True)
-    shutil.copytree(REPO / "data" / "iim2023", root / "data" / "iim2023")
-    shutil.copy(REPO / "analyses" / "mtx_jdm_printo_20.toml", root / "analyses")
+    shutil.copytree(IIM / "data" / "iim2023", root / "data" / "iim2023")
+    shutil.copy(IIM / "analyses" / "mtx_jdm_printo_20.toml", root / "analyses")
     path = root / "data" / "iim2023" / "outcomes.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     mtx = next(i for i, ln in enumerate(lines)

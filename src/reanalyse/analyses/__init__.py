@@ -1,6 +1,6 @@
-"""Analysis specifications (``analyses/*.toml``), data scenarios and the repository root."""
+"""Analysis specifications (``analyses/*.toml``), data scenarios and the project folder."""
 
-from reanalyse.analyses.root import ROOT_ENV, find_project, find_root, resolve
+from reanalyse.analyses.root import PROJECT_ENV, find_project, find_root, resolve
 from reanalyse.analyses.scenarios import (
     LABELS,
     SCENARIOS,
@@ -21,7 +21,7 @@ from reanalyse.analyses.spec import (
 
 __all__ = [
     "LABELS",
-    "ROOT_ENV",
+    "PROJECT_ENV",
     "SCENARIOS",
     "SOURCED_LABELS",
     "AnalysisSpec",

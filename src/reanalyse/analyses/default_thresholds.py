@@ -11,7 +11,6 @@ named (file, table, key) at once.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reanalyse.analyses.spec import Threshold
 from reanalyse.errors import DataValidationError, Problem
-from reanalyse.io.resources import defaults_file
+from reanalyse.project import defaults_mapping
 
 __all__ = ["DEFAULTS_NAME", "generic_thresholds"]
 
@@ -44,12 +43,7 @@ class _Standardised(BaseModel):
 _SCHEMA: dict[str, type[BaseModel]] = {"RR": _Ratio, "OR": _Ratio, "SMD": _Standardised}
 
 
-def _load(path: Path) -> dict[str, list[Any]]:
-    label = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise DataValidationError.single(file=label, rule="toml", message=str(err)) from None
+def _load(raw: dict[str, Any], *, label: str) -> dict[str, list[Any]]:
     problems: list[Problem] = []
     out: dict[str, list[Any]] = {}
     for key, entries in raw.items():
@@ -79,9 +73,10 @@ def generic_thresholds(*, root: str | Path, measure: str,
                        higher_is_better: bool) -> list[Threshold]:
     """The generic thresholds for ``measure`` (empty when there are none), ready for a
     specification's ``[[thresholds]]``: from the project's ``analyses/defaults/thresholds.toml``
-    when it has one, else the packaged file."""
-    path = defaults_file(DEFAULTS_NAME, root=root)
-    entries = _load(path).get(measure, [])
+    when it has one, else the packaged file, with ``reanalyse.toml``'s ``[defaults.thresholds]``
+    replacing the measures it names."""
+    raw, label = defaults_mapping(DEFAULTS_NAME, root=root)
+    entries = _load(raw, label=label).get(measure, [])
     out = []
     for entry in entries:
         if isinstance(entry, _Standardised):

@@ -54,7 +54,7 @@ class AnalysisSpec(_Strict):
     id
         Identifier; equals the file name without ``.toml``.
     data, reconstruction_data
-        Outcome tables, relative to the repository root: the sourced rows, and the imputed and
+        Outcome tables, relative to the project folder: the sourced rows, and the imputed and
         back-solved rows that the ``reconstruction`` scenario adds.
     outcome, timepoint
         Rows to pool; no timepoint pools each study's only timepoint for the outcome.
@@ -237,7 +237,7 @@ def unknown_treatments(names: dict[str, str], *, files: list[str | None], label:
 
 def load_specs(folder: str | Path, *, load: Callable[..., _Spec],  # noqa: UP047
                root: str | Path | None = None) -> list[_Spec]:
-    """Every ``*.toml`` specification in ``folder`` (relative to the repository root) read with
+    """Every ``*.toml`` specification in ``folder`` (relative to the project folder) read with
     ``load(path, root=...)``, sorted by file name; problems from all files are collected before
     raising."""
     base = Path(root) if root is not None else find_root()

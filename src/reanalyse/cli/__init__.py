@@ -14,13 +14,16 @@ import sys
 from collections.abc import Sequence
 
 from reanalyse._version import __version__
+from reanalyse.cli.project import add_project_option
 from reanalyse.errors import DataValidationError
+from reanalyse.project import ProjectNotFoundError
 
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``reanalyse --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "bayes",
+    "init",
     "nma",
     "pool",
     "priors",
@@ -40,10 +43,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Bayesian re-analysis of Cochrane-style meta-analyses.",
     )
     parser.add_argument("--version", action="version", version=f"reanalyse {__version__}")
+    add_project_option(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"reanalyse.cli.{name.replace('-', '_')}")
         module.register(sub)
+    for name, command in sub.choices.items():
+        if name != "init" and not any("--project" in a.option_strings for a in command._actions):
+            add_project_option(command)
     return parser
 
 
@@ -53,10 +60,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # the command line draws to files only (a library import never does)
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if argv[:1] == ["--project"] and len(argv) > 2:
+        first = argv[2]
+    parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args))
+    except ProjectNotFoundError as err:
+        print(f"reanalyse: {err.problems[0].message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except DataValidationError as err:
         for line in err.lines:
             print(line, file=sys.stderr)

@@ -28,19 +28,18 @@ def default_priors(scale: str, *, root: str | Path | None = None) -> tuple[str |
     ``analyses/defaults/bayes.toml``, else the packaged one), as the pipeline uses them;
     ``None`` for a tau prior scaled by the unit-information SD, which a network does not
     have."""
-    from reanalyse.io.resources import defaults_file
-    from reanalyse.pipeline.defaults import load_defaults
+    from reanalyse.pipeline.defaults import project_defaults
 
-    cfg = load_defaults(defaults_file("bayes.toml", root=root)).for_scale(scale)
+    cfg = project_defaults(root=root).for_scale(scale)
     tau = None if cfg.default_tau.startswith("uisd-") else cfg.default_tau
     return tau, cfg.default_effect
 
 
-def _project_root(data: str | Path) -> Path | None:
-    """The project holding the data file, if any."""
-    from reanalyse.analyses import find_project
+def _project_root(args: argparse.Namespace) -> Path | None:
+    """The project: --project, else the one holding the data file, if any."""
+    from reanalyse.cli.project import project_root
 
-    return find_project(Path(data).resolve().parent)
+    return project_root(args, required=False, start=Path(args.data).resolve().parent)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -126,7 +125,7 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
 
     from reanalyse.sampling import SamplerSettings
 
-    default_tau, default_effect = default_priors(scale, root=_project_root(args.data))
+    default_tau, default_effect = default_priors(scale, root=_project_root(args))
     eff_id = args.effect_prior or default_effect
     if args.effect_prior is None:
         _warn(f"no --effect-prior: using the default {eff_id!r} (reproduce with "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from reanalyse.cli.project import add_project_option, project_root
 from reanalyse.errors import DataValidationError
 from reanalyse.priors import list_priors
 from reanalyse.priors.describe import describe, record, show
@@ -41,20 +42,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _project_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--project", default=None, metavar="DIR",
-        help="a project folder whose own priors/*.toml extend the registry (default: the "
-        "project holding the working folder, if any)")
+    add_project_option(parser)
 
 
 def _project(args: argparse.Namespace) -> str | None:
     """The project whose own priors extend the registry: --project, else the one holding the
     working folder (none is fine: the packaged registry alone)."""
-    if args.project is not None:
-        return str(args.project)
-    from reanalyse.analyses import find_project
-
-    found = find_project()
+    found = project_root(args, required=False)
     return None if found is None else str(found)
 
 

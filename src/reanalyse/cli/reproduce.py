@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from reanalyse.analyses import SCENARIOS
+from reanalyse.cli.project import project_root
 from reanalyse.io.text import dump_json, fmt, text_table
 from reanalyse.reproduce import ReproduceRow, reproduce
 
@@ -24,14 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="data scenario: sourced (reported and derived rows; default) or "
                    "reconstruction (adds imputed and back-solved rows)")
     p.add_argument("--json", action="store_true", help="print one JSON object per result")
-    p.add_argument("--root", default=None,
-                   help="repository root (default: found from the working directory or "
-                   "$REANALYSE_ROOT)")
     p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
-    rows = reproduce(scenario=args.scenario, root=args.root)
+    rows = reproduce(scenario=args.scenario, root=project_root(args))
     if args.json:
         print(dump_json([r.to_dict() for r in rows]))
     else:

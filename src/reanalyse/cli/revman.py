@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reanalyse.cli.project import project_root
 from reanalyse.io.text import dump_json, fmt, text_table
 from reanalyse.revman.importer import import_review
 from reanalyse.revman.package import read_review
@@ -25,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("file", metavar="FILE.rm5|PACKAGE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--import", dest="import_name", metavar="NAME",
-                   help="instead, import the review into this project: data/NAME/ (outcomes.csv "
+                   help="instead, import the review into the project (--project, or the one holding the "
+                   "working folder; `reanalyse init DIR` makes one): data/NAME/ (outcomes.csv "
                    "with provenance, published.csv with RevMan's pooled results as targets) and "
                    "one specification per outcome, analyses/NAME_<comparison>_<outcome>.toml")
     p.add_argument("--overwrite", action="store_true",
@@ -39,7 +41,8 @@ def run_revman(path: str | Path) -> list[OutcomeCheck]:
 
 
 def _import(args: argparse.Namespace) -> int:
-    report = import_review(rm5=args.file, name=args.import_name, overwrite=args.overwrite)
+    report = import_review(rm5=args.file, name=args.import_name, overwrite=args.overwrite,
+                           root=project_root(args))
     if args.json:
         print(dump_json(report.to_dict()))
         return 0
@@ -48,7 +51,8 @@ def _import(args: argparse.Namespace) -> int:
     print(text_table(["Outcome", "Name", "Analysis", "Why skipped"], rows))
     done = sum(o.imported for o in report.outcomes)
     print(f"\nimported {done} of {len(report.outcomes)} outcomes; wrote "
-          f"{len(report.files)} files (data/{report.name}/, analyses/{report.name}_*.toml)")
+          f"{len(report.files)} files into {report.root} (data/{report.name}/, "
+          f"analyses/{report.name}_*.toml)")
     print(f"next: reanalyse reproduce; reanalyse run {report.name}_... (one or more ids), or "
           "reanalyse run for every analysis")
     return 0

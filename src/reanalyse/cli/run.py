@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from reanalyse.cli.project import project_root
 from reanalyse.pipeline.run import run_pipeline
 
 __all__ = ["register"]
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        "meta-analyses, then tables, figures and report.html under results/. "
                        "Cached: an unchanged rerun samples nothing.")
     p.add_argument("analyses", nargs="*", metavar="ANALYSIS",
-                   help="analysis ids (default: every specification under analyses/)")
+                   help="analysis ids (default: every specification under the project's analyses/)")
     p.add_argument("--scenario", default="sourced", choices=["sourced", "reconstruction"],
                    help="data scenario of the headline results (default sourced)")
     p.add_argument("--jobs", type=int, default=1, help="local worker processes for MCMC")
@@ -25,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--executor", default="local", choices=["local", "dask"])
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="address of a running Dask scheduler (with --executor dask)")
-    p.add_argument("--results", default=None, metavar="DIR", help="output folder (results/)")
+    p.add_argument("--results", default=None, metavar="DIR",
+                   help="output folder (default: the project's results/)")
     p.add_argument("--no-mcmc", action="store_true",
                    help="exact engine only: skip the MCMC fits")
     p.add_argument("--no-nma", action="store_true", help="skip the network meta-analyses")
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _main(args: argparse.Namespace) -> int:
-    summary = run_pipeline(analyses=args.analyses or None, scenario=args.scenario,
+    summary = run_pipeline(root=project_root(args), analyses=args.analyses or None, scenario=args.scenario,
                            jobs=args.jobs, force=args.force, executor=args.executor,
                            scheduler=args.scheduler, results_dir=args.results,
                            mcmc=not args.no_mcmc, nma=not args.no_nma,

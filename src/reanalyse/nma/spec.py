@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from reanalyse.analyses.root import find_root, resolve
 from reanalyse.analyses.scenarios import scenario_rows
@@ -41,7 +41,7 @@ class NMAAnalysis(_Strict):
     id, title
         Identifier (the file name) and one line for people.
     data, reconstruction_data, scenario
-        Outcome tables relative to the repository root, and the default data scenario
+        Outcome tables relative to the project folder, and the default data scenario
         (``sourced`` or ``reconstruction``).
     outcome, timepoint
         Rows to use; no timepoint takes each study's only timepoint for the outcome.
@@ -58,6 +58,9 @@ class NMAAnalysis(_Strict):
     thresholds
         Clinically meaningful values with their sources.
     """
+
+    #: the project folder the specification was read from (its data paths are relative to it)
+    _root: Path | None = PrivateAttr(default=None)
 
     id: str = Field(pattern=_ID)
     title: str = Field(min_length=1)
@@ -101,7 +104,7 @@ class NMAAnalysis(_Strict):
 
     def table(self, *, scenario: str | None = None, root: str | Path | None = None) -> StudyTable:
         """The rows of the chosen scenario as a validated study table."""
-        base = Path(root) if root is not None else find_root()
+        base = Path(root) if root is not None else (self._root or find_root())
         sc = scenario or self.scenario
         paths = [resolve(self.data, base)]
         if sc == "reconstruction":
@@ -157,6 +160,7 @@ def load_nma_analysis(path: str | Path, *, root: str | Path | None = None,
                      for p in err.problems]
     if problems:
         raise DataValidationError(problems)
+    spec._root = Path(root) if root is not None else find_root(Path(path).parent)
     return spec
 
 

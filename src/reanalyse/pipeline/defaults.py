@@ -1,5 +1,6 @@
 """The Bayesian defaults of a run (the packaged ``bayes.toml``, or a project's own
-``analyses/defaults/bayes.toml``) and the priors they resolve to.
+``analyses/defaults/bayes.toml``, with its ``reanalyse.toml`` ``[defaults.bayes]`` merged over)
+and the priors they resolve to.
 
 Priors are named by registry id (or inline spec) per analysis scale. Two kinds are resolved
 against the analysis itself: ``skeptical`` / ``enthusiastic`` effect priors take the analysis'
@@ -21,12 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.priors import EffectPrior, TauPrior, load_prior
+from reanalyse.project import defaults_mapping
 from reanalyse.thresholds import ScaledThreshold
 
-__all__ = ["BayesDefaults", "ResolvedPrior", "load_defaults", "resolve_effect_prior",
+__all__ = ["DEFAULTS_NAME", "BayesDefaults", "ResolvedPrior", "load_defaults", "project_defaults", "resolve_effect_prior",
            "resolve_tau_prior", "unit_information_sd"]
 
 UISD_PREFIX = "uisd-half-normal:"
+#: The Bayesian defaults file, packaged or a project's own.
+DEFAULTS_NAME = "bayes.toml"
 
 
 class _Strict(BaseModel):
@@ -78,7 +82,7 @@ class BayesDefaults(_Strict):
 
 
 def load_defaults(path: str | Path) -> BayesDefaults:
-    """Read and validate the defaults file (every problem reported with file and key)."""
+    """Read and validate a defaults file (every problem reported with file and key)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -87,11 +91,23 @@ def load_defaults(path: str | Path) -> BayesDefaults:
                                          message="file not found") from None
     except tomllib.TOMLDecodeError as err:
         raise DataValidationError.single(file=str(path), rule="toml", message=str(err)) from None
+    return _validated(raw, label=str(path))
+
+
+def project_defaults(*, root: str | Path | None) -> BayesDefaults:
+    """The Bayesian defaults that apply to the project at ``root`` (the packaged ``bayes.toml``,
+    or the project's ``analyses/defaults/`` copy, with ``reanalyse.toml``'s ``[defaults.bayes]``
+    merged over it; :func:`reanalyse.project.defaults_mapping`)."""
+    raw, label = defaults_mapping(DEFAULTS_NAME, root=root)
+    return _validated(raw, label=label)
+
+
+def _validated(raw: dict[str, Any], *, label: str) -> BayesDefaults:
     try:
         return BayesDefaults.model_validate(raw)
     except ValidationError as err:
         raise DataValidationError([
-            Problem(file=str(path), rule=e["type"], column=".".join(map(str, e["loc"])),
+            Problem(file=label, rule=e["type"], column=".".join(map(str, e["loc"])),
                     message=e["msg"]) for e in err.errors()]) from None
 
 
@@ -117,8 +133,10 @@ class ResolvedPrior:
         return d
 
 
-def resolve_tau_prior(spec: str, *, scale: str, uisd: float | None) -> ResolvedPrior:
-    """A tau prior for ``scale``; ``uisd-half-normal:F`` needs the data's UISD."""
+def resolve_tau_prior(spec: str, *, scale: str, uisd: float | None,
+                      root: str | Path | None = None) -> ResolvedPrior:
+    """A tau prior for ``scale``; ``uisd-half-normal:F`` needs the data's UISD. Registry ids
+    are looked up in the packaged registry and the project's own ``priors/`` (``root``)."""
     if spec.startswith(UISD_PREFIX):
         factor = float(spec[len(UISD_PREFIX):])
         if uisd is None or not math.isfinite(uisd) or uisd <= 0:
@@ -128,15 +146,16 @@ def resolve_tau_prior(spec: str, *, scale: str, uisd: float | None) -> ResolvedP
         return ResolvedPrior(id=spec, prior=prior,
                              note=f"half-normal with scale {factor} x UISD ({uisd:.6g}) = "
                                   f"{value:.6g}")
-    prior = load_prior(spec, role="tau", scale=scale)
+    prior = load_prior(spec, role="tau", scale=scale, root=root)
     assert isinstance(prior, TauPrior)
     return ResolvedPrior(id=spec, prior=prior)
 
 
-def resolve_effect_prior(spec: str, *, scale: str, threshold: ScaledThreshold | None
-                         ) -> ResolvedPrior | None:
-    """An effect prior; skeptical/enthusiastic use ``threshold`` (None if there is none)."""
-    prior = load_prior(spec, role="effect", scale=scale)
+def resolve_effect_prior(spec: str, *, scale: str, threshold: ScaledThreshold | None,
+                         root: str | Path | None = None) -> ResolvedPrior | None:
+    """An effect prior; skeptical/enthusiastic use ``threshold`` (None if there is none).
+    Registry ids are looked up as in :func:`resolve_tau_prior`."""
+    prior = load_prior(spec, role="effect", scale=scale, root=root)
     assert isinstance(prior, EffectPrior)
     if prior.needs_threshold:
         if threshold is None:

@@ -177,10 +177,13 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
         prep.notes.append("tau priors scaled by the unit-information SD need participant "
                           "numbers, which contrast-only studies lack")
         return prep
-    prep.default_tau = resolve_tau_prior(cfg.default_tau, scale=scale, uisd=uisd)
-    prep.default_effect = resolve_effect_prior(cfg.default_effect, scale=scale, threshold=primary)
-    prep.tau_priors = [resolve_tau_prior(p, scale=scale, uisd=uisd) for p in cfg.grid_tau]
-    prep.effect_priors = [r for r in (resolve_effect_prior(p, scale=scale, threshold=primary)
+    prep.default_tau = resolve_tau_prior(cfg.default_tau, scale=scale, uisd=uisd, root=root)
+    prep.default_effect = resolve_effect_prior(cfg.default_effect, scale=scale, threshold=primary,
+                                               root=root)
+    prep.tau_priors = [resolve_tau_prior(p, scale=scale, uisd=uisd, root=root)
+                       for p in cfg.grid_tau]
+    prep.effect_priors = [r for r in (resolve_effect_prior(p, scale=scale, threshold=primary,
+                                                           root=root)
                                       for p in cfg.grid_effect) if r is not None]
     if primary is None:
         prep.notes.append("no sourced clinically meaningful threshold: P(meaningful benefit), "
@@ -195,7 +198,8 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
                                    **mu_prior)
     prep.bayes_factors = bayes_factors(y=y, se=se, tau_prior=prep.default_tau.prior,  # type: ignore[arg-type]
                                        posterior=prep.exact_default, **mu_prior)
-    prep.generalisation_tau = resolve_tau_prior(cfg.generalisation, scale=scale, uisd=uisd)
+    prep.generalisation_tau = resolve_tau_prior(cfg.generalisation, scale=scale, uisd=uisd,
+                                                root=root)
     prep.like_for_like = like_for_like(prep)
     prep.random_effects = random_effects(prep)
     if not grid:

@@ -28,9 +28,11 @@ from reanalyse.errors import DataValidationError, Problem
 from reanalyse.io import atomic
 from reanalyse.io.resources import defaults_file
 from reanalyse.pipeline.cache import SAMPLING_CODE, TaskCache, code_digest, task_key
-from reanalyse.pipeline.defaults import BayesDefaults, load_defaults
+from reanalyse.pipeline.defaults import DEFAULTS_NAME, BayesDefaults, project_defaults
 from reanalyse.pipeline.executor import Job, run_jobs
 from reanalyse.priors import priors_dir
+from reanalyse.priors.location import project_priors_dir
+from reanalyse.project import PROJECT_FILE
 
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
@@ -40,10 +42,6 @@ SCENARIOS = ("sourced", "reconstruction")
 from reanalyse.results.provenance import package_versions
 
 __all__ = ["RunSummary", "run_pipeline"]
-
-#: The Bayesian defaults file: packaged, or the project's own ``analyses/defaults/`` copy.
-DEFAULTS_NAME = "bayes.toml"
-
 
 @dataclass
 class RunSummary:
@@ -114,7 +112,7 @@ def run_pipeline(
     out = Path(results_dir) if results_dir is not None else base / "results"
     # ---- validate everything first: nothing is written when input is bad ----
     specs = _select(load_analyses("analyses", root=base), analyses)
-    defaults = load_defaults(defaults_file(DEFAULTS_NAME, root=base))
+    defaults = project_defaults(root=base)
     common = _common_inputs(base, scenario=scenario, mcmc=mcmc)
     keys_by_id = {s.id: task_key({"common": common, "spec": s.model_dump(),
                                   "files": _file_digests(base, s)}) for s in specs}
@@ -287,6 +285,11 @@ def _common_inputs(base: Path, *, scenario: str, mcmc: bool) -> dict[str, Any]:
     files = [*sorted(priors_dir().glob("*.toml")), defaults_file(DEFAULTS_NAME, root=base)]
     digests = {p.name if p.parent.name != "defaults" else f"defaults/{p.name}": _digest(p)
                for p in files}
+    own = project_priors_dir(base)  # the project's own priors extend the registry
+    if own is not None:
+        digests.update({f"project-priors/{p.name}": _digest(p) for p in sorted(own.glob("*.toml"))})
+    if (base / PROJECT_FILE).is_file():  # its [defaults.*] override the files above
+        digests[PROJECT_FILE] = _digest(base / PROJECT_FILE)
     return {"version": __version__, "code": code_digest(), "scenario": scenario, "mcmc": mcmc,
             "files": digests}
 

@@ -81,10 +81,12 @@ class ImportReport:
     sha256: str
     files: tuple[str, ...]
     outcomes: tuple[ImportedOutcome, ...] = field(default_factory=tuple)
+    #: the project folder the files were written into
+    root: Path = Path()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rm5": self.rm5, "sha256": self.sha256,
-                "files": list(self.files),
+                "project": str(self.root), "files": list(self.files),
                 "outcomes": [{"outcome": o.outcome_id, "name": o.name, "analysis": o.analysis_id,
                               "reason": o.reason} for o in self.outcomes]}
 
@@ -282,7 +284,8 @@ def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
         Short name of the review (lower case, digits and ``_``): the data folder
         ``data/<name>/`` and the prefix of the analysis ids.
     root
-        Project root (default: found from the working directory).
+        The project folder (default: the one holding the working folder, found by its
+        ``reanalyse.toml``); files are written into it and nowhere else.
     overwrite
         Replace files a previous import wrote; otherwise existing files are an error.
 
@@ -337,7 +340,7 @@ def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
     for rel, text in files.items():
         write_text(base / rel, text)
     return ImportReport(name=name, rm5=str(path), sha256=digest, files=tuple(files),
-                        outcomes=tuple(results))
+                        outcomes=tuple(results), root=base)
 
 
 def _readme(review: Review, path: Path, digest: str, results: list[ImportedOutcome]) -> str:
