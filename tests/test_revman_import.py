@@ -112,6 +112,14 @@ def test_cli_import_and_bad_name(rm5_path: Path, tmp_path: Path, capsys,  # type
     (("Drug X", "Usual care"), ("Favours control", "Favours experimental"), True),
     (("Drug X", "Usual care"), ("Lower", "Higher"), None),
     (("Drug X", "Usual care"), ("Favours drug x", "Favours drug x"), None),
+    # CD016297 (../shared/fixtures/cochrane-data-package/CD016297-v2.zip, overall estimates):
+    # the experimental group pools a class; the labels name it without "Any", or one agent
+    (("Any Aβ-mAbs", "Placebo"), ("Favours Aβ-mAbs", "Favours placebo"), False),
+    (("Any Aβ-mAbs", "Placebo"), ("Favours placebo", "Favours Aβ-mAbs"), True),
+    (("Any Aβ-mAbs", "Placebo"), ("Favours placebo", "Favours bapinezumab"), True),
+    (("Gantenerumab", "Placebo"), ("Favours ganenterumab", "Favours placebo"), False),
+    (("Any Aβ-mAbs", "Placebo"), ("Favours &nbsp;placebo", "Favours donanemab"), True),
+    (("Drug X", "Drug Y"), ("Favours drug z", "Favours drug w"), None),
 ])
 def test_benefit_direction_from_forest_plot_labels(groups: tuple[str, str],
                                                    labels: tuple[str, str],

@@ -19,8 +19,9 @@ from reanalyse.errors import DataValidationError
 from reanalyse.revman import read_rm5
 from reanalyse.revman.package import read_package, read_review
 from reanalyse.revman.recompute import recompute_outcome, recompute_review
+from tests.conftest import SHARED as SHARED_ROOT
 
-SHARED = Path("/work/shared/fixtures")
+SHARED = SHARED_ROOT / "fixtures"
 V1 = SHARED / "cochrane-data-package" / "fleiss1993-v1.zip"
 V2 = SHARED / "cochrane-data-package" / "CD016297-v2.zip"
 RM5 = SHARED / "revman" / "fleiss1993.rm5"

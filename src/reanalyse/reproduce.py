@@ -174,7 +174,7 @@ def _pooled(spec: AnalysisSpec, table: Any) -> tuple[Any, float, float, float, s
                         control=spec.control)
     method, changed = method_for_effects(spec.method, eff)
     res = pool_effects(eff, measure=spec.measure, method=method, model=spec.model,
-                       tau2_method=spec.tau2, hksj=False, level=0.95,
+                       tau2_method=spec.tau2, hksj=spec.hksj, level=0.95,
                        treatment=spec.treatment, control=spec.control)
     est, lo, hi = orientation_of(spec).shown_estimate(res.estimate, res.ci_low, res.ci_high)
     return res, est, lo, hi, changed

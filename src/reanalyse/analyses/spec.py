@@ -96,6 +96,9 @@ class AnalysisSpec(_Strict):
     method: Literal["IV", "MH", "PETO"]
     model: Literal["fixed", "random"]
     tau2: Literal["DL", "REML", "PM"] = "DL"
+    #: the review's CI for random effects: Hartung-Knapp-Sidik-Jonkman (t on k - 1; RevMan
+    #: Web's "CI method" HKSJ) instead of Wald
+    hksj: bool = False
     tau_scale: Literal["logRR", "logOR", "SMD", "MD", "RD"]
     higher_is_better: bool
     reverse_scale: bool = False
@@ -114,6 +117,8 @@ class AnalysisSpec(_Strict):
         if self.tau_scale != analysis_scale(self.measure):
             raise ValueError(f"tau_scale must be {analysis_scale(self.measure)} for measure "
                              f"{self.measure}, got {self.tau_scale}")
+        if self.hksj and self.model != "random":
+            raise ValueError("hksj applies to random effects (model = \"random\") only")
         if self.reverse_scale and self.measure not in ("MD", "SMD"):
             raise ValueError("reverse_scale applies to MD and SMD only")
         if is_ratio(self.measure):

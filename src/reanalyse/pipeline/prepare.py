@@ -124,7 +124,7 @@ def _frequentist(spec: AnalysisSpec, rows: AnalysisRows) -> ScenarioData:
         method, _ = method_for_effects(spec.method, eff)
         arms = {"treatment": spec.treatment, "control": spec.control}
         sd.review = pool_effects(eff, measure=spec.measure, method=method, model=spec.model,
-                                 tau2_method=spec.tau2, **arms)
+                                 tau2_method=spec.tau2, hksj=spec.hksj, **arms)
         sd.random_dl = pool_effects(eff, measure=spec.measure, method=method, model="random",
                                     tau2_method="DL", **arms)
     except DataValidationError as err:

@@ -91,13 +91,28 @@ class ImportReport:
                               "reason": o.reason} for o in self.outcomes]}
 
 
-def _words(label: str) -> str:
-    return " " + re.sub(r"[^a-z0-9]+", " ", label.lower()) + " "
+def _words(label: str) -> set[str]:
+    """The words of a label (Unicode letters and digits: "Aβ-mAbs" is {"aβ", "mabs"}), without
+    RevMan's "favours" and HTML spaces."""
+    text = label.replace("&nbsp;", " ").casefold()
+    return {w for w in re.split(r"[\W_]+", text) if w} - {"favours", "favors", "favour", "favor"}
 
 
 def _names(label: str, group: str, generic: tuple[str, ...]) -> bool:
-    text = _words(label)
-    return _words(group).strip() in text or any(f" {w} " in text for w in generic)
+    """The label names the group: its words are all the group's ("Favours Aβ-mAbs" names
+    "Any Aβ-mAbs"), or the group's are all in it, or it says a generic word for the side."""
+    words, own = _words(label), _words(group)
+    return bool(words) and (words <= own or bool(own) and own <= words
+                            or any(w in words for w in generic))
+
+
+def _names_other(label: str, *, g1: str, g2: str) -> bool:
+    """A label that names something other than either group or any generic word ("Favours
+    bapinezumab" beside groups "Any Aβ-mAbs" / "Placebo")."""
+    words = _words(label)
+    generic = {*_TREATMENT_WORDS, *_CONTROL_WORDS}
+    return bool(words) and not (words & generic) and not _names(label, g1, ()) \
+        and not _names(label, g2, ())
 
 
 def benefit_direction(*, group_labels: tuple[str, str], graph_labels: tuple[str, str]
@@ -107,12 +122,17 @@ def benefit_direction(*, group_labels: tuple[str, str], graph_labels: tuple[str,
     The left label (``GRAPH_LABEL_1``) names the side of values below the null line. If it names
     group 1 (or says experimental / intervention / treatment) and the right label names group 2
     (or control / placebo / comparator), lower values favour the treatment: ``False``. The mirror
-    image gives ``True``.
+    image gives ``True``. Where one label names the control and the other names neither group
+    nor a generic word (one agent of a class the experimental group pools, or a misspelt agent:
+    CD016297's "Favours placebo" / "Favours bapinezumab" beside "Any Aβ-mAbs" / "Placebo"), the
+    other side is the treatment's.
     """
     left, right = graph_labels
     g1, g2 = group_labels
     left_t, left_c = _names(left, g1, _TREATMENT_WORDS), _names(left, g2, _CONTROL_WORDS)
     right_t, right_c = _names(right, g1, _TREATMENT_WORDS), _names(right, g2, _CONTROL_WORDS)
+    left_t = left_t or (right_c and not right_t and _names_other(left, g1=g1, g2=g2))
+    right_t = right_t or (left_c and not left_t and _names_other(right, g1=g1, g2=g2))
     if left_t and right_c and not left_c and not right_t:
         return False
     if left_c and right_t and not left_t and not right_c:
@@ -188,10 +208,16 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
     if not list(outcome.iter_rows()):
         return _skip(outcome, "no study rows"), None, None, None
     measure, method = analysis
-    better = outcome.higher_is_better
-    if better is None:
-        better = benefit_direction(group_labels=outcome.group_labels,
-                                   graph_labels=outcome.graph_labels)
+    from_labels = benefit_direction(group_labels=outcome.group_labels,
+                                    graph_labels=outcome.graph_labels)
+    better = outcome.higher_is_better if outcome.higher_is_better is not None else from_labels
+    # a package states the direction per review-level outcome (CD016297: "Cognitive function",
+    # NEGATIVE, which pools ADAS-Cog, lower better, and MMSE, higher better); an analysis' own
+    # forest-plot labels that say the opposite are the more specific statement
+    overruled = outcome.higher_is_better is not None and from_labels is not None \
+        and from_labels != outcome.higher_is_better
+    if overruled:
+        better = from_labels
     if better is None:
         return _skip(outcome, "the forest-plot labels "
                      f"{outcome.graph_labels[0]!r} / {outcome.graph_labels[1]!r} do not say which "
@@ -235,19 +261,27 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
             "not outcome-specific): replace them where the outcome has its own."
             if thresholds else "No clinically meaningful thresholds are in the file: add "
             "[[thresholds]] with their sources.")
-    where_direction = (
-        "direction of benefit from the package's study-data.json"
-        if outcome.higher_is_better is not None else
-        f"direction of benefit read from the forest-plot labels {outcome.graph_labels[0]!r} "
-        f"(left) / {outcome.graph_labels[1]!r} (right)")
+    labels = (f"the forest-plot labels {outcome.graph_labels[0]!r} (left) / "
+              f"{outcome.graph_labels[1]!r} (right)")
+    if overruled:
+        where_direction = (f"direction of benefit read from {labels}, which contradict the "
+                           "package's study-data.json for the review-level outcome "
+                           f"({'higher' if outcome.higher_is_better else 'lower'} is better "
+                           "there): the analysis' own labels are the more specific")
+    elif outcome.higher_is_better is not None:
+        where_direction = "direction of benefit from the package's study-data.json"
+    else:
+        where_direction = f"direction of benefit read from {labels}"
+    hksj = outcome.settings.random and outcome.settings.ci_method == "HKSJ"
     hksj_note = ("; RevMan's interval is HKSJ (t on k - 1), its P value the Wald z test's"
-                 if outcome.settings.random and outcome.settings.ci_method == "HKSJ" else "") + "."
+                 if hksj else "") + "."
     spec = _spec_text(
         id=aid, title=f"{comparison.name}: {outcome.name}", data=data_rel, outcome=outcome.id,
         treatment=treatment, control=control, measure=measure, method=method,
         model="random" if outcome.settings.random else "fixed",
         tau2=outcome.settings.tau2_method if outcome.settings.tau2_method in ("DL", "REML", "PM")
         else "DL",
+        hksj=True if hksj else None,
         tau_scale=analysis_scale(measure), higher_is_better=better,
         favours=_own_labels(outcome.graph_labels),
         published=aid if published else None, review_studies=studies,
