@@ -532,12 +532,12 @@ class _ReviewReader:
                 continue
             key = (row.study_id, row.order)
             first = seen.get(key)
-            if row.order is not None and first is not None and _data_of(first) != _data_of(row):
-                changed = ", ".join(
-                    f"{name.upper()} {a} vs {b}"
-                    for name, (a, b) in _data_pairs(first, row).items()
-                    if a != b and not (a != a and b != b)  # nan == nan here
-                )
+            changed = ", ".join(
+                f"{name.upper()} {a} vs {b}"
+                for name, (a, b) in _data_pairs(first, row).items()
+                if not _same(a, b)
+            ) if row.order is not None and first is not None else ""
+            if changed:
                 self.problem(
                     node,
                     "STUDY_ID",
@@ -626,12 +626,13 @@ _DATA_FIELDS = ("events_1", "total_1", "events_2", "total_2", "mean_1", "sd_1", 
 
 
 def _data_pairs(a: StudyRow, b: StudyRow) -> dict[str, tuple[object, object]]:
+    """The data the review authors entered on two rows (not RevMan's results, nor position)."""
     return {name: (getattr(a, name), getattr(b, name)) for name in _DATA_FIELDS}
 
 
-def _data_of(row: StudyRow) -> tuple[object, ...]:
-    """The data the review authors entered on a row (not RevMan's results, nor its position)."""
-    return tuple(getattr(row, name) for name in _DATA_FIELDS)
+def _same(a: object, b: object) -> bool:
+    both_nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    return a == b or both_nan
 
 
 def _subgroup_is_estimable(sg: Subgroup) -> bool:
