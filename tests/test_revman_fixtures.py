@@ -125,3 +125,20 @@ def test_the_cli_prints_every_explained_row(case: Expected,
         assert CONVENTIONS[name].text[:40] in out
     listed = [line for line in out.splitlines() if line.startswith("  explained ")]
     assert len(listed) == sum(case.explained.values())
+
+
+BENZO = CASES[1]
+
+
+def test_a_study_with_two_rows_is_two_studies_in_the_long_table() -> None:
+    from reanalyse.revman import outcome_to_long
+
+    path = _present(BENZO)
+    outcome = read_review(path).outcome(1, 1)
+    frame = outcome_to_long(outcome)
+    feltner = frame[frame["study"].str.startswith("Feltner 2003")]
+    # the file's two Feltner 2003 rows: EVENTS_1 18 / 17, TOTAL_2 61 / 69 (lines 2377, 2378)
+    assert list(feltner["study"].unique()) == ["Feltner 2003 (1)", "Feltner 2003 (2)"]
+    assert list(feltner["events"]) == [18, 36, 17, 36]
+    assert list(feltner["total"]) == [34, 61, 34, 69]
+    assert frame.groupby(["study", "treatment"]).size().max() == 1
