@@ -580,16 +580,41 @@ def test_measure_that_does_not_fit_the_data_type() -> None:
     ]
 
 
-def test_duplicated_study_row_and_numbers() -> None:
-    first = '<DICH_DATA EFFECT_SIZE="0.5" ESTIMABLE="YES" EVENTS_1="3"'
+def test_a_study_twice_in_an_outcome_is_two_rows() -> None:
+    # a multi-arm trial entered once per comparison: same study, another data entry (ORDER 2)
     doc = mutate(
         'STUDY_ID="STD-O_x0027_Beta-2002" TOTAL_1="8"', 'STUDY_ID="STD-Alpha-2001" TOTAL_1="8"'
     )
+    rows = parse_rm5(doc).outcome(1, 1).rows
+    assert [(r.study, r.order, r.events_1) for r in rows] == [("Alpha 2001", 1, 3),
+                                                             ("Alpha 2001", 2, 0)]
+
+
+def test_contradicting_rows_and_duplicated_numbers() -> None:
+    # the same study and data entry (ORDER 1) twice, with different counts: refused
+    first = '<DICH_DATA EFFECT_SIZE="0.5" ESTIMABLE="YES" EVENTS_1="3"'
+    doc = mutate(
+        'ORDER="2" STUDY_ID="STD-O_x0027_Beta-2002" TOTAL_1="8"',
+        'ORDER="1" STUDY_ID="STD-Alpha-2001" TOTAL_1="8"',
+    )
     doc = doc.replace('ID="CMP-001.02" METHOD="IV" NO="2"', 'ID="CMP-001.02" METHOD="IV" NO="1"')
     assert problems_of(doc) == [
-        ("duplicate-study", line_of(doc, first) + 1, "DICH_DATA/@STUDY_ID"),
+        ("contradicting-rows", line_of(doc, first) + 1, "DICH_DATA/@STUDY_ID"),
         ("duplicate-number", line_of(doc, "<CONT_OUTCOME"), "CONT_OUTCOME/@NO"),
     ]
+    with pytest.raises(DataValidationError) as err:
+        parse_rm5(doc, file="bad.rm5")
+    line = next(x for x in err.value.lines if "contradicting-rows" in x)
+    assert "CMP-001.01" in line and "STD-Alpha-2001" in line
+    assert "EVENTS_1 3 vs 0" in line and "TOTAL_1 10 vs 8" in line
+
+
+def test_the_same_row_twice_is_kept() -> None:
+    # an exact repeat (same study, ORDER and data) contradicts nothing; RevMan pooled both
+    row = ('<DICH_DATA EFFECT_SIZE="0.5" ESTIMABLE="YES" EVENTS_1="3" EVENTS_2="6" ORDER="1" '
+           'STUDY_ID="STD-Alpha-2001" TOTAL_1="10" TOTAL_2="10" WEIGHT="60.0"/>')
+    doc = SYNTH.replace(row, row + "\n" + row)
+    assert len(parse_rm5(doc).outcome(1, 1).rows) == 3
 
 
 def test_all_problems_are_collected() -> None:

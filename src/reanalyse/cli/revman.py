@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from reanalyse.cli.project import project_root
 from reanalyse.io.text import dump_json, fmt, text_table
+from reanalyse.revman.conventions import CONVENTIONS
 from reanalyse.revman.importer import import_review
 from reanalyse.revman.package import read_review
 from reanalyse.revman.recompute import OutcomeCheck, recompute_review
@@ -87,4 +90,29 @@ def _main(args: argparse.Namespace) -> int:
                      "yes" if c.agrees else "NO"])
     print(text_table(["No.", "Outcome", "Analysis", "reanalyse", "RevMan", "max rel diff",
                       "agrees"], rows))
+    _print_differences(checks)
     return 0
+
+
+def _print_differences(checks: list[OutcomeCheck]) -> None:
+    """Every number that differs from RevMan's: by its convention, or as unexplained."""
+    explained = [(c, r) for c in checks for r in c.explained.itertuples()]
+    failing = [(c, r) for c in checks for r in c.failing.itertuples()]
+    if explained:
+        print("\nDifferences explained by a named convention:")
+        counts = Counter(r.convention for _, r in explained)
+        for name, n in counts.items():
+            print(f"{name}: {n} rows. {CONVENTIONS[name].text}")
+        for c, r in explained:
+            print(f"  explained {_where(c, r)} [{r.convention}]")
+    if failing:
+        print("\nDifferences no convention explains:")
+        for c, r in failing:
+            print(f"  differs {_where(c, r)}")
+
+
+def _where(c: OutcomeCheck, r: Any) -> str:
+    o = c.outcome
+    study = f" {r.study}" if r.study else ""
+    return (f"{o.comparison_no}.{o.outcome_no} {r.level}{study} {r.field}: ours {fmt(r.ours)}, "
+            f"RevMan {fmt(r.revman)}")

@@ -18,7 +18,8 @@ Rules this module applies (each from the fixtures):
 * Version 1 rows carry 0.0 in the columns of the other data types (GIV Mean on a dichotomous
   row); only the columns of the analysis' data type are read.
 * ``GIV Mean``/``GIV SE`` (contrast-level data) are on the log scale for ratio measures, while
-  ``Mean`` and the CI are natural; such outcomes get ``log_data=True``.
+  ``Mean`` and the CI are natural; such outcomes get ``log_data=True`` and the row's ``estimate``
+  is the antilog of ``GIV Mean`` (the natural scale, as a ``.rm5`` file's ``EFFECT_SIZE``).
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def _json_level(extra: Mapping[str, Any]) -> float | None:
     return float(level) if isinstance(level, (int, float)) else None
 
 
-def _study_row(c: _Cells, data_type: DataType) -> StudyRow:
+def _study_row(c: _Cells, data_type: DataType, *, log_data: bool | None = None) -> StudyRow:
     num = c.number
     values: dict[str, Any] = {}
     if data_type == "dichotomous":
@@ -249,7 +250,11 @@ def _study_row(c: _Cells, data_type: DataType) -> StudyRow:
                   "mean_2": num("Control mean", data=True), "sd_2": num("Control SD", data=True),
                   "total_2": c.integer("Control N")}
     elif data_type == "generic_iv":
-        values = {"estimate": num("GIV Mean", data=True), "se": num("GIV SE", data=True),
+        # GIV Mean is the log of a ratio; the row keeps the ratio, as a .rm5 file's EFFECT_SIZE
+        estimate = num("GIV Mean", data=True)
+        if log_data and estimate is not None:
+            estimate = math.exp(estimate)
+        values = {"estimate": estimate, "se": num("GIV SE", data=True),
                   "total_1": c.integer("Experimental N"), "total_2": c.integer("Control N")}
     else:
         values = {"o_e": num("O-E", data=True), "var": num("Variance", data=True),
@@ -327,11 +332,12 @@ def _outcome(c: _Cells, key: tuple[int, int], rows: list[_Cells], subs: list[_Ce
     stored_sub: dict[str, _Cells] = {}
     for s in subs:
         stored_sub[s.text("Subgroup number") or s.text("Subgroup") or ""] = s
-    direct = tuple(_study_row(r, data_type) for r in rows if r.text("Subgroup") is None)
+    direct = tuple(_study_row(r, data_type, log_data=settings.log_data) for r in rows
+                   if r.text("Subgroup") is None)
     subgroups = []
     for ident, (no, name) in order.items():
         s = stored_sub.get(ident) or stored_sub.get(name)
-        sg_rows = tuple(_study_row(r, data_type) for r in rows
+        sg_rows = tuple(_study_row(r, data_type, log_data=settings.log_data) for r in rows
                         if r.text("Subgroup") is not None
                         and (r.text("Subgroup number") or r.text("Subgroup")) == ident)
         subgroups.append(Subgroup(no=no, id=(s.text("ID") if s else None) or f"subgroup:{no}",

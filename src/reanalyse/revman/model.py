@@ -183,8 +183,13 @@ class StudyRow:
 
     Only the fields of the row's data type are set; the others are None. ``events_*`` are as
     entered, *not* swapped when the outcome has ``SWAP_EVENTS="YES"`` (the long table applies it).
-    Generic IV: ``estimate`` is ``EFFECT_SIZE`` and ``se`` is ``SE``; see ``outcome_to_long`` for
-    the scales.
+    Generic IV: ``estimate`` is ``EFFECT_SIZE`` and ``se`` is ``SE``: for ratios the estimate is on
+    the natural scale and the SE on the log scale, whether or not the data were entered as logs
+    (RevMan 5 writes the entered log in ``ESTIMATE`` and its antilog in ``EFFECT_SIZE``:
+    bisphosphonates-myeloma-CD003188.rm5, Belch 1991, ESTIMATE 0.4608, EFFECT_SIZE 1.5853; a data
+    package's ``GIV Mean`` is the log and is read as its antilog); see ``outcome_to_long``.
+    A study may have more than one row in an analysis (a multi-arm trial entered once per
+    comparison); rows are kept apart by their position.
     """
 
     study_id: str
@@ -281,13 +286,18 @@ class Comparison:
 
 @dataclass(frozen=True, kw_only=True)
 class Review:
-    """A RevMan 5 review: title, DOI, RevMan version, comparisons, and study id -> display name."""
+    """A RevMan 5 review: title, DOI, RevMan version, comparisons, and study id -> display name.
+
+    ``printed_decimals``: the decimal places the file rounds its numbers to (a version-1 data
+    package prints 6); None when it writes them in full (RevMan 5 files, 2.x packages).
+    """
 
     title: str
     doi: str | None
     revman_version: str | None
     comparisons: tuple[Comparison, ...]
     studies: Mapping[str, str]
+    printed_decimals: int | None = None
 
     @property
     def outcomes(self) -> tuple[Outcome, ...]:

@@ -180,5 +180,8 @@ def read_package(path: str | Path) -> Review:
                                    or analysis_json is not None) else "data package 1"
     studies = {r.study_id: r.study for o in (x for c in comparisons for x in c.outcomes)
                for _, r in o.iter_rows()}
+    # Version 1 prints every number rounded to 6 decimal places (fleiss1993-v1.zip: "0.896866",
+    # "0.00101" with the trailing zero dropped); 2.x prints them in full.
     return Review(title=p.stem if p.is_file() else p.name, doi=None, revman_version=version,
-                  comparisons=comparisons, studies=studies)
+                  comparisons=comparisons, studies=studies,
+                  printed_decimals=6 if version == "data package 1" else None)

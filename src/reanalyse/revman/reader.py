@@ -515,21 +515,37 @@ class _ReviewReader:
     def read_rows(
         self, parent: Node, prefix: str, parent_what: str, studies: dict[str, str]
     ) -> tuple[StudyRow, ...]:
+        """The parent's data rows in file order, each kept apart by its position.
+
+        Real reviews enter one study more than once in an analysis (a multi-arm trial once per
+        comparison, a study split by a footnoted group: benzodiazepines-vs-pregabalin-gad.rm5
+        has 44 such rows, fluoride-toothpastes-CD007868.rm5 8), and RevMan pools each row. Only
+        rows that contradict each other are refused: the same study with the same ``ORDER``
+        (RevMan's number of a data entry) holding different data. ``ORDER`` alone does not
+        identify a row (vitamin-d-liver-CD011564.rm5 repeats it across subgroups and studies).
+        """
         rows: list[StudyRow] = []
-        seen: dict[str, int] = {}
+        seen: dict[tuple[str, int | None], StudyRow] = {}
         for node in parent.findall(f"{prefix}_DATA"):
             row = self.read_row(node, prefix, parent_what, studies)
             if row is None:
                 continue
-            if row.study_id in seen:
+            key = (row.study_id, row.order)
+            first = seen.get(key)
+            changed = ", ".join(
+                f"{name.upper()} {a} vs {b}"
+                for name, (a, b) in _data_pairs(first, row).items()
+                if not _same(a, b)
+            ) if row.order is not None and first is not None else ""
+            if changed:
                 self.problem(
                     node,
                     "STUDY_ID",
-                    "duplicate-study",
-                    f"{node.tag} in {parent_what}: study {row.study_id} already has a row "
-                    f"(line {seen[row.study_id]})",
+                    "contradicting-rows",
+                    f"{node.tag} in {parent_what}: study {row.study_id} (ORDER {row.order}) "
+                    f"contradicts its row on line {first.line}: {changed}",
                 )
-            seen[row.study_id] = node.line
+            seen.setdefault(key, row)
             rows.append(row)
         return tuple(rows)
 
@@ -603,6 +619,20 @@ class _ReviewReader:
             line=node.line,
             **values,  # type: ignore[arg-type]
         )
+
+
+_DATA_FIELDS = ("events_1", "total_1", "events_2", "total_2", "mean_1", "sd_1", "mean_2", "sd_2",
+                "estimate", "se", "o_e", "var")
+
+
+def _data_pairs(a: StudyRow, b: StudyRow) -> dict[str, tuple[object, object]]:
+    """The data the review authors entered on two rows (not RevMan's results, nor position)."""
+    return {name: (getattr(a, name), getattr(b, name)) for name in _DATA_FIELDS}
+
+
+def _same(a: object, b: object) -> bool:
+    both_nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    return a == b or both_nan
 
 
 def _subgroup_is_estimable(sg: Subgroup) -> bool:

@@ -7,13 +7,22 @@ set beside ours with the relative difference.
 
 RevMan's stored p-values agree with exact chi-square / normal tail areas only to about 1e-5
 relative (its own numerical routine); they are compared with :data:`P_TOLERANCE` and reported
-apart from the estimates, which must agree within :data:`TOLERANCE`.
+apart from the estimates, which must agree within :data:`TOLERANCE`. A file that prints its
+numbers rounded (a version-1 data package: 6 decimal places) is compared within half a unit of
+the last printed place where that is wider. A number that differs by a rule of RevMan's own is
+listed with the convention that explains it (:mod:`reanalyse.revman.conventions`), never dropped.
+
+Data types and measures: dichotomous (RR, OR, RD by MH or IV, Peto OR), continuous (MD, SMD),
+generic inverse variance (estimate and SE; ratios, among them hazard ratios and ratios of
+geometric means, pooled on the log scale) and O-E and variance (ln ratio = (O-E)/V with
+SE = 1/sqrt(V): the Peto method, which on these data equals fixed-effect inverse variance with
+weights V, or inverse variance with random effects).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +30,14 @@ import pandas as pd
 
 from reanalyse.effects import BinaryArms, ContinuousArms, EffectTable, effect_table
 from reanalyse.pooling import PooledResult, pool_effects
+from reanalyse.revman.conventions import (
+    REML_FOLLOWING_REL,
+    REML_STOP,
+    REML_TAU2_ABS,
+    SINGLE_STUDY,
+    TOTALS_NOT_COMPUTED,
+    Convention,
+)
 from reanalyse.revman.model import Outcome, Review, StoredPooled, StudyRow, Subgroup
 
 __all__ = [
@@ -29,6 +46,7 @@ __all__ = [
     "TOLERANCE",
     "OutcomeCheck",
     "analysis_choice",
+    "engine_choice",
     "outcome_effects",
     "recompute_outcome",
     "recompute_review",
@@ -62,10 +80,14 @@ def relative_difference(ours: float, theirs: float) -> float:
     return diff / abs(theirs) if abs(theirs) >= 1e-3 else diff
 
 
-def _within(ours: float, theirs: float, tol: float) -> bool:
+def _within(ours: float, theirs: float, tol: float, resolution: float = 0.0) -> bool:
     if math.isnan(ours) and math.isnan(theirs):
         return True
-    return abs(ours - theirs) <= max(tol * abs(theirs), ABS_TOLERANCE)
+    return abs(ours - theirs) <= max(tol * abs(theirs), ABS_TOLERANCE, resolution)
+
+
+_COLUMNS = ["level", "study", "field", "ours", "revman", "rel_diff", "p_value", "ok",
+            "convention"]
 
 
 @dataclass(frozen=True)
@@ -79,15 +101,34 @@ class OutcomeCheck:
 
     @property
     def max_relative_difference(self) -> float:
-        """Largest relative difference over estimates, CIs, heterogeneity and study rows."""
+        """Largest relative difference over estimates, CIs, heterogeneity and study rows (the
+        rows a named convention explains left out: they are in :attr:`explained`)."""
         d = self.differences
-        d = d[~d["p_value"]] if len(d) else d
+        d = d[~d["p_value"] & ~self.explained_mask] if len(d) else d
         return float(d["rel_diff"].max()) if len(d) else 0.0
 
     @property
+    def explained_mask(self) -> pd.Series:
+        """Rows that differ from RevMan by a named convention."""
+        d = self.differences
+        return ~d["ok"] & (d["convention"] != "")
+
+    @property
+    def explained(self) -> pd.DataFrame:
+        """The rows that differ from RevMan's stored numbers by a named convention."""
+        return self.differences[self.explained_mask]
+
+    @property
+    def failing(self) -> pd.DataFrame:
+        """The rows that differ from RevMan's stored numbers with no convention to explain it."""
+        d = self.differences
+        return d[~d["ok"] & (d["convention"] == "")]
+
+    @property
     def agrees(self) -> bool:
-        """Every compared number within tolerance (p-values within :data:`P_TOLERANCE`)."""
-        return bool(self.differences["ok"].all()) if len(self.differences) else True
+        """Every compared number within tolerance (p-values within :data:`P_TOLERANCE`), or
+        explained by a named convention."""
+        return self.failing.empty
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: our pooled results (overall and per subgroup) with RevMan's beside them."""
@@ -95,25 +136,38 @@ class OutcomeCheck:
         base = {"comparison_no": o.comparison_no, "outcome_no": o.outcome_no, "id": o.id,
                 "name": o.name, "data_type": o.data_type,
                 "settings": _settings_dict(o), "agrees": self.agrees,
-                "max_rel_diff": self.max_relative_difference, "note": self.note}
+                "max_rel_diff": self.max_relative_difference, "note": self.note,
+                "explained": _records(self.explained), "failing": _records(self.failing)}
         results: list[dict[str, Any]] = []
         if self.result is not None:
             overall = self.result.to_dict()
             overall.pop("subgroups", None)
             overall.update({"comparison_no": o.comparison_no, "outcome_no": o.outcome_no,
-                            "subgroup_no": None, "revman": _stored_dict(o.stored)})
+                            "subgroup_no": None, "revman": _stored_dict(o.stored),
+                            "heterogeneity": _heterogeneity(self.result)})
             results.append(overall)
             for sg, res in zip(o.subgroups, self.result.subgroups, strict=False):
                 d = res.to_dict()
                 d.update({"comparison_no": o.comparison_no, "outcome_no": o.outcome_no,
                           "subgroup_no": sg.no, "subgroup_name": sg.name,
-                          "revman": _stored_dict(sg.stored)})
+                          "revman": _stored_dict(sg.stored), "heterogeneity": _heterogeneity(res)})
                 results.append(d)
         base["results"] = results
         if o.subgroup_test is not None:
             base["revman_subgroup_test"] = {"q": o.subgroup_test.q, "p": o.subgroup_test.p_q,
                                             "i2": o.subgroup_test.i2_q}
         return base
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = ["level", "study", "field", "ours", "revman", "convention"]
+    return [{c: (None if isinstance(r[c], float) and not math.isfinite(r[c]) else r[c])
+             for c in cols} for r in frame[cols].to_dict("records")] if len(frame) else []
+
+
+def _heterogeneity(res: PooledResult) -> str:
+    """"not applicable" for one study (I² 0 is then not a finding), else "estimated"."""
+    return "not applicable" if res.k < 2 else "estimated"
 
 
 def _settings_dict(o: Outcome) -> dict[str, Any]:
@@ -144,10 +198,41 @@ def analysis_choice(outcome: Outcome) -> tuple[str, str] | None:
     return code, method
 
 
+#: Ratio measures RevMan pools on the log scale from contrasts (generic inverse variance, O-E and
+#: variance) that our measure vocabulary does not name; the pooling engine takes them as "OR",
+#: which only sets the log scale for contrasts, and the result is labelled with the file's code.
+_LOG_RATIOS = frozenset({"HR", "RoGM", "PETO_OR", "RR", "OR"})
+
+
+def engine_choice(outcome: Outcome) -> tuple[str, str, str] | None:
+    """(engine measure, method, label) for recomputing ``outcome``, or None when we cannot.
+
+    Dichotomous and continuous outcomes: :func:`analysis_choice`. Generic inverse variance:
+    inverse variance on the measure's scale (log for ratios: RR, OR, HR, Peto OR, ratio of
+    geometric means). O-E and variance: always a log ratio (Peto OR or HR), pooled by inverse
+    variance on (O-E)/V with weights V, which is Peto's method under a fixed effect.
+    """
+    code = outcome.settings.effect_measure_code
+    if outcome.data_type in ("dichotomous", "continuous"):
+        choice = analysis_choice(outcome)
+        return None if choice is None else (*choice, choice[0])
+    if outcome.data_type == "o_e_variance":
+        return "OR", "IV", code or outcome.settings.effect_measure
+    if code in _LOG_RATIOS:
+        return (code if code in ("RR", "OR") else "OR"), "IV", code
+    if code in ("RD", "MD", "SMD"):
+        return code, "IV", code
+    return None
+
+
 def outcome_effects(outcome: Outcome, *, measure: str) -> EffectTable:
     """The effect table of every row of ``outcome`` (in file order; subgroup: its number), built
     by the same rule as a study table's (:func:`reanalyse.effects.effect_table`), with the
-    outcome's study CI level."""
+    outcome's study CI level.
+
+    A generic inverse-variance row's ``estimate`` is on the natural scale (the reader's rule,
+    :class:`~reanalyse.revman.model.StudyRow`), so ratios are logged here; an O-E row enters as
+    ln ratio = (O-E)/V with SE = 1/sqrt(V)."""
     rows: list[tuple[Subgroup | None, StudyRow]] = list(outcome.iter_rows())
     k = len(rows)
 
@@ -170,10 +255,16 @@ def outcome_effects(outcome: Outcome, *, measure: str) -> EffectTable:
             n=np.column_stack([column(lambda r: r.total_1 or 0), column(lambda r: r.total_2 or 0)]),
             mean=np.column_stack([column(lambda r: r.mean_1), column(lambda r: r.mean_2)]),
             sd=np.column_stack([column(lambda r: r.sd_1), column(lambda r: r.sd_2)]))
+    elif outcome.data_type == "o_e_variance":
+        kind = "contrast"
+        o_e, var = column(lambda r: r.o_e), column(lambda r: r.var)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            te = np.where(var > 0, o_e / var, math.nan)
+            se = np.where(var > 0, 1 / np.sqrt(var), math.nan)
     else:
         kind = "contrast"
         te, se = column(lambda r: r.estimate), column(lambda r: r.se)
-        if measure in ("RR", "OR") and not outcome.settings.log_data:
+        if measure in ("RR", "OR"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 te = np.where(te > 0, np.log(te), math.nan)
     return effect_table(measure=measure, study=[r.study for _, r in rows], kind=[kind] * k,
@@ -182,19 +273,28 @@ def outcome_effects(outcome: Outcome, *, measure: str) -> EffectTable:
                         level=outcome.settings.ci_study)
 
 
-def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
-    """Recompute one outcome with its own settings and compare with RevMan's stored numbers."""
-    analysis = analysis_choice(outcome)
-    empty = pd.DataFrame(columns=["level", "study", "field", "ours", "revman", "rel_diff",
-                                  "p_value", "ok"])
-    if analysis is None:
+def recompute_outcome(outcome: Outcome, *, printed_decimals: int | None = None) -> OutcomeCheck:
+    """Recompute one outcome with its own settings and compare with RevMan's stored numbers.
+
+    ``printed_decimals``: the decimal places the file rounds its numbers to (None: full
+    precision, as RevMan 5 files and 2.x packages write them); a number then agrees within half
+    a unit of the last place, where that is wider than :data:`TOLERANCE`.
+    """
+    cmp = _Comparer(0.0 if printed_decimals is None else 0.5 * 10.0 ** -printed_decimals)
+    choice = engine_choice(outcome)
+    empty = pd.DataFrame(columns=_COLUMNS)
+    if choice is None:
         return OutcomeCheck(outcome=outcome, result=None, differences=empty,
                             note=f"effect measure {outcome.settings.effect_measure!r} is not "
                             "supported")
-    measure, method = analysis
+    measure, method, label = choice
     eff = outcome_effects(outcome, measure=measure)
     if not len(eff):
-        return OutcomeCheck(outcome=outcome, result=None, differences=empty,
+        # RevMan stores an analysis without data as not estimable, with zeros
+        # (vitamin-d-liver-CD011564.rm5 analyses 1.8 and 1.9)
+        if outcome.stored is not None:
+            cmp.estimable("overall", "", ours=False, theirs=bool(outcome.stored.estimable))
+        return OutcomeCheck(outcome=outcome, result=None, differences=cmp.table(),
                             note="no study rows")
     s = outcome.settings
     tau2_method = s.tau2_method if s.tau2_method in ("DL", "REML", "PM") else "DL"
@@ -202,9 +302,10 @@ def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
     notes = []
     if s.tau2_method != tau2_method:
         notes.append(f"heterogeneity estimator {s.tau2_method!r} is not one we pool; DL used")
-    res = pool_effects(eff, measure=measure, method=method,
-                       model="random" if s.random else "fixed", tau2_method=tau2_method,
-                       hksj=hksj, level=s.ci_total, study_level=s.ci_study, by_subgroup=True)
+    res = _relabel(pool_effects(eff, measure=measure, method=method,
+                                model="random" if s.random else "fixed",
+                                tau2_method=tau2_method, hksj=hksj, level=s.ci_total,
+                                study_level=s.ci_study, by_subgroup=True), label)
     # RevMan Web (CD016297 analysis 1.1, HKSJ) prints the t statistic beside the HKSJ interval
     # but the P value of the Wald z test: the Wald P values are compared with its P.
     wald = (pool_effects(eff, measure=measure, method=method, model="random",
@@ -214,21 +315,31 @@ def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
         notes.append("HKSJ: t compared with RevMan's T, P with the Wald z P value RevMan prints")
     if tau2_method != "DL" and s.random:
         notes.append("I² from tau² (RevMan Web), tau²/(tau² + typical within-study variance)")
-    diffs: list[dict[str, Any]] = []
+    if outcome.data_type == "o_e_variance":
+        notes.append("O-E and variance: ln ratio = (O-E)/V, SE = 1/sqrt(V)")
     # With totals shown, RevMan's study weights are percentages of the overall analysis (also
-    # inside subgroups); with subtotals only, of each subgroup.
-    with_totals = s.totals == "YES" or not outcome.subgroups
+    # inside subgroups); with subtotals only, of each subgroup, and 0 without subgroups.
+    with_totals = s.totals == "YES"
     tau2_i2 = s.random and tau2_method != "DL"
     if with_totals:
-        _compare_pooled(diffs, "overall", res, outcome.stored, random=s.random,
-                        wald=wald, eff=eff if tau2_i2 else None)
-        _compare_studies(diffs, "overall", res, [r for _, r in outcome.iter_rows()])
+        cmp.pooled("overall", res, outcome.stored, random=s.random, wald=wald,
+                   eff=eff if tau2_i2 else None)
+        cmp.studies("overall", res, [r for _, r in outcome.iter_rows()])
+    else:
+        notes.append(f"TOTALS={s.totals}: RevMan computed no overall result; compared on what "
+                     "it stored")
+        if outcome.stored is not None:
+            cmp.add("overall", "", "estimate", res.estimate,
+                    math.nan if outcome.stored.effect_size is None
+                    else outcome.stored.effect_size, convention=TOTALS_NOT_COMPUTED)
+        if not outcome.subgroups:
+            cmp.studies("overall", res, list(outcome.rows), weights=TOTALS_NOT_COMPUTED)
     for i, (sg, sub) in enumerate(zip(outcome.subgroups, res.subgroups, strict=False)):
-        _compare_pooled(diffs, f"subgroup {sg.no}", sub, sg.stored, random=s.random,
-                        wald=wald.subgroups[i] if wald is not None else None,
-                        eff=eff.select(eff.subgroup == str(sg.no)) if tau2_i2 else None)
+        cmp.pooled(f"subgroup {sg.no}", sub, sg.stored, random=s.random,
+                   wald=wald.subgroups[i] if wald is not None else None,
+                   eff=eff.select(eff.subgroup == str(sg.no)) if tau2_i2 else None)
         if not with_totals:
-            _compare_studies(diffs, f"subgroup {sg.no}", sub, list(sg.rows))
+            cmp.studies(f"subgroup {sg.no}", sub, list(sg.rows))
     if outcome.subgroup_test is not None and res.subgroup_test is not None \
             and outcome.subgroup_test.df > 0 and res.subgroup_test.df > 0:
         t, st = res.subgroup_test, outcome.subgroup_test
@@ -236,18 +347,17 @@ def recompute_outcome(outcome: Outcome) -> OutcomeCheck:
                                          ("subgroup_i2", t.i2, st.i2_q, False),
                                          ("subgroup_p", t.p, st.p_q, True)):
             if theirs is not None:
-                _add(diffs, "overall", "", name, ours, theirs, p_value=is_p)
-    table = pd.DataFrame(diffs) if diffs else empty
-    return OutcomeCheck(outcome=outcome, result=res, differences=table, note="; ".join(notes))
+                cmp.add("overall", "", name, ours, theirs, p_value=is_p)
+    return OutcomeCheck(outcome=outcome, result=res, differences=cmp.table(),
+                        note="; ".join(notes))
 
 
-def _add(diffs: list[dict[str, Any]], level: str, study: str, name: str, ours: float,
-         theirs: float, *, p_value: bool = False) -> None:
-    ours_f, theirs_f = float(ours), float(theirs)
-    tol = P_TOLERANCE if p_value else TOLERANCE
-    diffs.append({"level": level, "study": study, "field": name, "ours": ours_f,
-                  "revman": theirs_f, "rel_diff": relative_difference(ours_f, theirs_f),
-                  "p_value": p_value, "ok": _within(ours_f, theirs_f, tol)})
+def _relabel(res: PooledResult, label: str) -> PooledResult:
+    """The result under the file's measure (HR, RoGM, Peto OR pooled by the engine as "OR")."""
+    if res.measure == label:
+        return res
+    return replace(res, measure=label, subgroups=tuple(replace(s, measure=label)
+                                                        for s in res.subgroups))
 
 
 def tau2_i_squared(*, se: np.ndarray, tau2: float) -> float:
@@ -265,58 +375,93 @@ def tau2_i_squared(*, se: np.ndarray, tau2: float) -> float:
     return 100.0 * tau2 / (tau2 + v)
 
 
-def _compare_pooled(diffs: list[dict[str, Any]], level: str, res: PooledResult,
-                    stored: StoredPooled | None, *, random: bool,
-                    wald: PooledResult | None = None, eff: EffectTable | None = None) -> None:
-    if stored is None:
-        return
-    if stored.estimable is False or not res.estimable:
-        diffs.append({"level": level, "study": "", "field": "estimable",
-                      "ours": float(res.estimable), "revman": float(bool(stored.estimable)),
-                      "rel_diff": 0.0 if res.estimable == bool(stored.estimable) else math.inf,
-                      "p_value": False,
-                      "ok": res.estimable == bool(stored.estimable)})
-        return
-    for ours_name, theirs_name in POOLED_FIELDS:
-        theirs = getattr(stored, theirs_name)
-        if theirs is None or (ours_name == "tau2" and not random):
-            continue
-        ours = getattr(res, ours_name)
-        if ours_name == "z":
-            ours = abs(ours)
-        if ours_name == "i2" and eff is not None:
-            est = eff.estimable_only()
-            ours = tau2_i_squared(se=np.asarray(est.se), tau2=res.tau2)
-        _add(diffs, level, "", ours_name, ours, theirs)
-    # With one study RevMan Web applies no HKSJ and prints T = 0 (CD016297's one-study subgroups).
-    if res.hksj and res.k >= 2 and stored.t is not None:
-        _add(diffs, level, "", "t", abs(res.z), stored.t)
-    if res.df > 0:
-        for ours_name, theirs_name in P_FIELDS:
+class _Comparer:
+    """Collects the comparison rows of one outcome: ours beside RevMan's, whether they agree,
+    and the convention that explains a difference."""
+
+    def __init__(self, resolution: float) -> None:
+        self.resolution = resolution
+        self.rows: list[dict[str, Any]] = []
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=_COLUMNS)
+
+    def add(self, level: str, study: str, name: str, ours: float, theirs: float, *,
+            p_value: bool = False, convention: Convention | None = None) -> None:
+        ours_f, theirs_f = float(ours), float(theirs)
+        tol = P_TOLERANCE if p_value else TOLERANCE
+        self.rows.append({"level": level, "study": study, "field": name, "ours": ours_f,
+                          "revman": theirs_f, "rel_diff": relative_difference(ours_f, theirs_f),
+                          "p_value": p_value, "ok": _within(ours_f, theirs_f, tol,
+                                                            self.resolution),
+                          "convention": convention.name if convention else ""})
+
+    def estimable(self, level: str, study: str, *, ours: bool, theirs: bool) -> None:
+        self.rows.append({"level": level, "study": study, "field": "estimable",
+                          "ours": float(ours), "revman": float(theirs),
+                          "rel_diff": 0.0 if ours == theirs else math.inf, "p_value": False,
+                          "ok": ours == theirs, "convention": ""})
+
+    def pooled(self, level: str, res: PooledResult, stored: StoredPooled | None, *,
+               random: bool, wald: PooledResult | None = None,
+               eff: EffectTable | None = None) -> None:
+        if stored is None:
+            return
+        if stored.estimable is False or not res.estimable:
+            self.estimable(level, "", ours=res.estimable, theirs=bool(stored.estimable))
+            return
+        start = len(self.rows)
+        for ours_name, theirs_name in POOLED_FIELDS:
             theirs = getattr(stored, theirs_name)
-            if theirs is not None:
-                src = wald if (ours_name == "p_z" and wald is not None) else res
-                _add(diffs, level, "", ours_name, getattr(src, ours_name), theirs, p_value=True)
+            if theirs is None or (ours_name == "tau2" and not random):
+                continue
+            ours = getattr(res, ours_name)
+            if ours_name == "z":
+                ours = abs(ours)
+            if ours_name == "i2" and eff is not None:
+                est = eff.estimable_only()
+                ours = tau2_i_squared(se=np.asarray(est.se), tau2=res.tau2)
+            single = (ours_name == "i2" and res.k == 1 and theirs == 100.0
+                      and abs(stored.chi2 or 0.0) < ABS_TOLERANCE)
+            self.add(level, "", ours_name, ours, theirs,
+                     convention=SINGLE_STUDY if single else None)
+        # With one study RevMan Web applies no HKSJ and prints T = 0 (CD016297's one-study
+        # subgroups).
+        if res.hksj and res.k >= 2 and stored.t is not None:
+            self.add(level, "", "t", abs(res.z), stored.t)
+        if res.df > 0:
+            for ours_name, theirs_name in P_FIELDS:
+                theirs = getattr(stored, theirs_name)
+                if theirs is not None:
+                    src = wald if (ours_name == "p_z" and wald is not None) else res
+                    self.add(level, "", ours_name, getattr(src, ours_name), theirs,
+                             p_value=True)
+        if (res.tau2_method == "REML" and stored.tau2 is not None
+                and abs(res.tau2 - stored.tau2) <= REML_TAU2_ABS):
+            for row in self.rows[start:]:
+                if not row["ok"] and row["rel_diff"] <= REML_FOLLOWING_REL:
+                    row["convention"] = REML_STOP.name
 
-
-def _compare_studies(diffs: list[dict[str, Any]], level: str, res: PooledResult,
-                     rows: list[StudyRow]) -> None:
-    table = res.studies
-    for i, row in enumerate(rows):
-        ours = table.iloc[i]
-        st = row.stored
-        if st.estimable is False or not ours["estimable"]:
-            same = bool(ours["estimable"]) == bool(st.estimable)
-            diffs.append({"level": level, "study": row.study, "field": "estimable",
-                          "ours": float(ours["estimable"]), "revman": float(bool(st.estimable)),
-                          "rel_diff": 0.0 if same else math.inf, "p_value": False, "ok": same})
-            continue
-        for ours_name, theirs_name in STUDY_FIELDS:
-            theirs = getattr(st, theirs_name)
-            if theirs is not None:
-                _add(diffs, level, row.study, ours_name, float(ours[ours_name]), theirs)
+    def studies(self, level: str, res: PooledResult, rows: list[StudyRow], *,
+                weights: Convention | None = None) -> None:
+        """Each row's effect, CI and weight; ``weights`` names the convention under which
+        RevMan's stored weights are not ours (0 without totals)."""
+        table = res.studies
+        for i, row in enumerate(rows):
+            ours = table.iloc[i]
+            st = row.stored
+            if st.estimable is False or not ours["estimable"]:
+                self.estimable(level, row.study, ours=bool(ours["estimable"]),
+                               theirs=bool(st.estimable))
+                continue
+            for ours_name, theirs_name in STUDY_FIELDS:
+                theirs = getattr(st, theirs_name)
+                if theirs is not None:
+                    self.add(level, row.study, ours_name, float(ours[ours_name]), theirs,
+                             convention=weights if ours_name == "weight" else None)
 
 
 def recompute_review(review: Review) -> list[OutcomeCheck]:
-    """Recompute every outcome of ``review``, in file order."""
-    return [recompute_outcome(o) for o in review.outcomes]
+    """Recompute every outcome of ``review``, in file order, at the precision it prints."""
+    return [recompute_outcome(o, printed_decimals=review.printed_decimals)
+            for o in review.outcomes]

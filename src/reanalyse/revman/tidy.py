@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from reanalyse.errors import DataValidationError
@@ -29,6 +31,9 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
       on the analysis (log) scale. ``df.attrs["log_data"]`` carries the flag.
 
     A ``subgroup`` column (the subgroup's name) is added when the rows come from subgroups.
+    A study with more than one row in one subgroup (a multi-arm trial entered once per
+    comparison) is one study per row here, named by its position among them: "Feltner 2003 (1)",
+    "Feltner 2003 (2)"; the rows stay apart, as RevMan pools them.
 
     ``SWAP_EVENTS="YES"`` (RevMan's "Swap event and non-event" option) makes RevMan analyse
     non-events; the table applies it, ``events = total - events``, as meta::metacr does for such
@@ -48,13 +53,14 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
             subgroup = matches[0]
         pairs = [(subgroup, row) for row in subgroup.rows]
     with_subgroup = any(sg is not None for sg, _ in pairs)
+    labels = _row_labels(pairs)
     label_1, label_2 = outcome.group_labels
     swap = outcome.data_type == "dichotomous" and outcome.settings.swap_events
 
     records: list[dict[str, object]] = []
     if outcome.data_type == "dichotomous":
         columns = ["study", "treatment", "events", "total"]
-        for sg, row in pairs:
+        for (sg, row), name in zip(pairs, labels, strict=True):
             for label, events, total in (
                 (label_1, row.events_1, row.total_1),
                 (label_2, row.events_2, row.total_2),
@@ -62,23 +68,23 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
                 if swap and events is not None and total is not None:
                     events = total - events
                 counts = {"events": events, "total": total}
-                records.append(_base(row, sg, label, with_subgroup) | counts)
+                records.append(_base(name, sg, label, with_subgroup) | counts)
         dtypes = {"events": "int64", "total": "int64"}
     elif outcome.data_type == "continuous":
         columns = ["study", "treatment", "n", "mean", "sd"]
-        for sg, row in pairs:
+        for (sg, row), name in zip(pairs, labels, strict=True):
             for label, n, mean, sd in (
                 (label_1, row.total_1, row.mean_1, row.sd_1),
                 (label_2, row.total_2, row.mean_2, row.sd_2),
             ):
                 summary = {"n": n, "mean": mean, "sd": sd}
-                records.append(_base(row, sg, label, with_subgroup) | summary)
+                records.append(_base(name, sg, label, with_subgroup) | summary)
         dtypes = {"n": "int64", "mean": "float64", "sd": "float64"}
     elif outcome.data_type == "generic_iv":
         columns = ["study", "treatment", "comparator", "estimate", "se"]
-        for sg, row in pairs:
+        for (sg, row), name in zip(pairs, labels, strict=True):
             records.append(
-                _base(row, sg, label_1, with_subgroup)
+                _base(name, sg, label_1, with_subgroup)
                 | {"comparator": label_2, "estimate": row.estimate, "se": row.se}
             )
         dtypes = {"estimate": "float64", "se": "float64"}
@@ -110,10 +116,23 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
     return frame
 
 
+def _row_labels(pairs: list[tuple[Subgroup | None, StudyRow]]) -> list[str]:
+    """Each row's study name, numbered by position where a study has several rows in a
+    subgroup."""
+    keys = [(sg.no if sg is not None else None, row.study) for sg, row in pairs]
+    total = Counter(keys)
+    seen: Counter[tuple[int | None, str]] = Counter()
+    labels = []
+    for key in keys:
+        seen[key] += 1
+        labels.append(key[1] if total[key] == 1 else f"{key[1]} ({seen[key]})")
+    return labels
+
+
 def _base(
-    row: StudyRow, sg: Subgroup | None, treatment: str, with_subgroup: bool
+    study: str, sg: Subgroup | None, treatment: str, with_subgroup: bool
 ) -> dict[str, object]:
-    base: dict[str, object] = {"study": row.study, "treatment": treatment}
+    base: dict[str, object] = {"study": study, "treatment": treatment}
     if with_subgroup:
         base["subgroup"] = sg.name if sg is not None else None
     return base
