@@ -280,8 +280,9 @@ def plot_forest(
     ax.plot([null, null], [n - 0.2, -0.2], color="grey", lw=0.8, gid="null-line")
     for v, t in zip(th_shown, thresholds, strict=True):
         ax.plot([v, v], [n - 0.2, -0.2], color=_THRESHOLD, lw=1.0, ls=":")
-        ax.text(v, -0.25, f"{t.value:g}", ha="center", va="bottom", fontsize=FONT - 1,
-                color=_THRESHOLD)
+        # each label on the far side of its line from the null, so neighbours do not meet
+        ax.text(v, -0.25, f" {t.value:g} ", ha="left" if v > null else "right", va="bottom",
+                fontsize=FONT - 1, color=_THRESHOLD)
     _axis(ax, ratio=ratio, xlim=xlim)
     if orientation is not None:
         label_sides(ax, orientation, null=null, fontsize=FONT - 1)

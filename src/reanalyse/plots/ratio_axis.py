@@ -17,19 +17,27 @@ __all__ = ["HALF_SPANS", "ratio_span", "ratio_ticks"]
 HALF_SPANS: tuple[float, ...] = (2.0, 5.0, 10.0, 100.0, 1000.0)
 
 _MAX_TICKS = 9
+_FINE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+
+
+def _inside(subs: tuple[float, ...], low: float, high: float) -> list[float]:
+    values = LogLocator(base=10, subs=subs, numticks=100).tick_values(low, high)
+    return [float(v) for v in values if low * (1 - 1e-9) <= v <= high * (1 + 1e-9)]
 
 
 def ratio_ticks(*, low: float, high: float) -> list[float]:
-    """Tick values in [``low``, ``high``] (ratios, ``0 < low < high``): the 1-2-5 sequence, or
-    powers of ten when that gives more than nine ticks."""
-    for subs in ((1.0, 2.0, 5.0), (1.0,)):
-        values = LogLocator(base=10, subs=subs, numticks=100).tick_values(low, high)
-        inside = [float(v) for v in values if low * (1 - 1e-9) <= v <= high * (1 + 1e-9)]
-        if len(inside) <= _MAX_TICKS:
-            return inside
-    step = math.ceil(len(inside) / _MAX_TICKS)
-    centre = inside.index(min(inside, key=lambda v: abs(math.log(v))))
-    return [v for i, v in enumerate(inside) if (i - centre) % step == 0]
+    """Tick values in [``low``, ``high``] (ratios, ``0 < low < high``): the 1-2-5 sequence;
+    powers of ten (every second one, and so on) when that gives more than nine ticks; 1, 1.5, 2,
+    3, 5, 7 per decade when it gives fewer than three (a narrow range)."""
+    ticks = _inside((1.0, 2.0, 5.0), low, high)
+    if len(ticks) < 3:
+        return _inside(_FINE, low, high)
+    if len(ticks) <= _MAX_TICKS:
+        return ticks
+    ticks = _inside((1.0,), low, high)
+    step = math.ceil(len(ticks) / _MAX_TICKS)
+    centre = ticks.index(min(ticks, key=lambda v: abs(math.log(v))))
+    return [v for i, v in enumerate(ticks) if (i - centre) % step == 0]
 
 
 def ratio_span(values: Iterable[float]) -> float:
