@@ -1,7 +1,7 @@
 """A ratio axis labelled on the natural scale: ticks at 0.1, 0.2, 0.5, 1, 2, 5, 10 (the 1-2-5
 sequence of each decade the range needs; decades only when that would crowd the axis), and the
-symmetric range around 1 a forest plot draws (as RevMan: 0.5 to 2, 0.2 to 5, 0.1 to 10, 0.01 to
-100, 0.001 to 1000)."""
+symmetric range around 1 a forest plot draws (as RevMan: 0.5 to 2, 0.2 to 5, 0.1 to 10, 0.05 to
+20, 0.01 to 100, 0.001 to 1000)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from matplotlib.ticker import LogLocator
 __all__ = ["HALF_SPANS", "ratio_span", "ratio_ticks"]
 
 #: The ranges a forest plot's ratio axis can have: (1 / h, h).
-HALF_SPANS: tuple[float, ...] = (2.0, 5.0, 10.0, 100.0, 1000.0)
+HALF_SPANS: tuple[float, ...] = (2.0, 5.0, 10.0, 20.0, 100.0, 1000.0)
 
 _MAX_TICKS = 9
 _FINE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
