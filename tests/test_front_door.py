@@ -187,8 +187,10 @@ def test_results_plot_themselves_on_a_given_axes(tmp_path: Path) -> None:
                     tau_prior="half-normal:0.5", effect_prior="normal:0,2.82")
     assert post.plot_forest(ax=right) is right
     assert right.get_xscale() == "log"
-    labels = [t.get_text() for t in right.get_yticklabels()]
-    assert "Aronson 1948" in labels and "new study (95% predictive)" in labels
+    # the table beside the graph names every study and the predictive row
+    labels = [t.get_text() for t in right.texts]
+    assert "Aronson 1948" in labels
+    assert "New trial (median, 95% predictive interval)" in labels
     plt.close(fig)
 
 

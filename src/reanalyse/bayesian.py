@@ -244,33 +244,28 @@ class BayesResult:
 
     def plot_forest(self, *, ax: Any = None, title: str | None = None,
                     orientation: Orientation | None = None) -> Any:
-        """Forest plot on the natural scale: the studies as entered, their shrunken estimates,
-        the posterior of mu (diamond) and the prediction interval for a new study; draws on
-        ``ax`` or a new figure and returns the Axes. With ``orientation``
+        """Forest plot on the natural scale (:func:`reanalyse.plots.plot_forest`): the studies
+        as entered (estimate and SE, inverse-variance weights and the frequentist total of the
+        same model, as a reference), their shrunken estimates, the posterior of mu (diamond)
+        and the predictive interval for a new study, the fit and its priors named in the
+        legend; draws on ``ax`` or a new figure and returns the Axes. With ``orientation``
         (:func:`reanalyse.direction.orientation`) it is drawn in the review's orientation with
         the sides of the null line labelled; without, the sides are not named."""
-        from reanalyse.plots.forest import plot_forest
+        from reanalyse.effects import EffectTable
+        from reanalyse.plots.forest import BayesianBlock, plot_forest
+        from reanalyse.pooling import pool_effects
 
-        nat = self._on("natural")
-        rows = []
-        for s in self.studies:
-            rows.append({"study": s, "median": nat.quantile("theta", 0.5, study=s),
-                         "q025": nat.quantile("theta", 0.025, study=s),
-                         "q975": nat.quantile("theta", 0.975, study=s)})
-        theta = pd.DataFrame(rows)
         y, se = self._observed()
-        ratio = is_ratio(self.measure)
-        z = 1.959963984540054
-        back = (lambda v: np.exp(v)) if ratio else (lambda v: v)
-        studies = pd.DataFrame({"study": list(self.studies), "estimate": back(y),
-                                "ci_low": back(y - z * se), "ci_high": back(y + z * se),
-                                "weight": 0.0, "estimable": True})
-        mu = (nat.quantile("mu", 0.5), *nat.interval("mu"))
-        return plot_forest(
-            title=title or f"{self.measure}: {self.model} model, {self.engine} engine",
-            studies=studies, fixed=None, fixed_label="", bayes_mu=mu, bayes_theta=theta,
-            theta_new=nat.interval("theta_new"), log_scale=ratio, measure=self.measure,
-            orientation=orientation, ax=ax)
+        effects = EffectTable.from_estimates(study=list(self.studies), te=y, se=se,
+                                             measure=self.measure)
+        pooled = pool_effects(effects, model="fixed" if self.model == "fixed" else "random")
+        tau = (self.priors.get("tau") or {}).get("id", "none (tau = 0)")
+        effect = (self.priors.get("effect") or {}).get("id", "")
+        block = BayesianBlock(posterior=self.posterior, name=f"{self.model} model",
+                              model=f"{self.model} model, {self.engine} engine",
+                              prior=f"tau prior {tau}, effect prior {effect}")
+        return plot_forest(pooled=pooled, bayes=block, orientation=orientation, title=title,
+                           ax=ax)
 
     def _observed(self) -> tuple[np.ndarray, np.ndarray]:
         if self.exact is not None:

@@ -8,13 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from reanalyse.direction import orientation_of
 from reanalyse.measures import is_ratio
 from reanalyse.pipeline.prepare import PreparedAnalysis
-from reanalyse.plots import plot_forest, plot_funnel, plot_sensitivity, plot_tau, save_figure
+from reanalyse.pipeline.readings import Reading
+from reanalyse.plots import (
+    BayesianBlock,
+    plot_forest,
+    plot_funnel,
+    plot_sensitivity,
+    plot_tau,
+    save_figure,
+)
 from reanalyse.pooling import inverse_variance
 from reanalyse.small_study import MIN_STUDIES
 
@@ -28,44 +35,34 @@ def _back(x: Any, ratio: bool) -> Any:
     return np.exp(x) if ratio else x
 
 
+def _priors(reading: Reading) -> str:
+    tau = f", tau prior {reading.tau_prior}" if reading.tau_prior else ""
+    return f"effect prior {reading.effect_prior}{tau}"
+
+
 def forest_figure(prep: PreparedAnalysis) -> Figure | None:
-    """The forest plot of the analysis (the review's method, the exact-engine posterior), in the
-    review's orientation with its sides labelled; None without estimable studies."""
+    """The forest plot of the analysis (the review's method; the Bayesian block of the
+    readings), in the review's orientation with its sides labelled and its thresholds drawn;
+    None without estimable studies."""
     spec = prep.spec
-    ratio = is_ratio(spec.measure)
     main = prep.main
     if main.review is None or main.k == 0:
         return None
-    studies = main.review.studies.copy()
-    # the figures show the fits the text and the decision table report, named in their titles:
-    # mu and the shrunken study effects of the like-for-like reading, theta_new and tau of the
+    # the figures show the fits the text and the decision table report, named in the legend:
+    # mu and the shrunken study effects of the like-for-like reading, theta_new of the
     # generalisation reading (pipeline.readings)
     l4l, gen = prep.like_for_like, prep.random_effects
-    bayes_theta = None
-    bayes_mu = theta_new = None
-    names = []
+    bayes = None
     if l4l is not None:
-        ex = l4l.posterior
-        summ = ex.summary()
-        th = summ[summ["parameter"] == "theta"]
-        bayes_theta = pd.DataFrame({"study": th["study"], "median": _back(th["median"], ratio),
-                                    "q025": _back(th["q025"], ratio),
-                                    "q975": _back(th["q975"], ratio)})
-        lo, med, hi = ex.quantile("mu", [0.025, 0.5, 0.975])
-        bayes_mu = (float(_back(med, ratio)), float(_back(lo, ratio)), float(_back(hi, ratio)))
-        names.append(f"Bayesian mu: like-for-like, {l4l.model}, effect prior {l4l.effect_prior}")
-    if gen is not None:
-        nlo, nhi = gen.posterior.quantile("theta_new", [0.025, 0.975])
-        theta_new = (float(_back(nlo, ratio)), float(_back(nhi, ratio)))
-        names.append(f"theta_new: generalisation, random effects, tau prior {gen.tau_prior}")
-    rev = main.review
-    label = f"{rev.method} {rev.model} ({spec.measure})"
-    thresholds = [float(_back(t.t, ratio)) for t in prep.thresholds]
-    return plot_forest(title="\n".join([spec.title, *names]), studies=studies,
-                       fixed=(rev.estimate, rev.ci_low, rev.ci_high), fixed_label=label,
-                       bayes_mu=bayes_mu, bayes_theta=bayes_theta, theta_new=theta_new,
-                       log_scale=ratio, measure=spec.measure, thresholds=thresholds,
-                       orientation=orientation_of(spec)).figure
+        bayes = BayesianBlock(
+            posterior=l4l.posterior, name="like-for-like", model=l4l.model,
+            prior=_priors(l4l), predictive=gen.posterior if gen is not None else None,
+            predictive_name="generalisation" if gen is not None else "",
+            predictive_model=gen.model if gen is not None else "",
+            predictive_prior=_priors(gen) if gen is not None else "",
+            show_predictive=gen is not None)
+    return plot_forest(pooled=main.review, bayes=bayes, orientation=orientation_of(spec),
+                       thresholds=prep.thresholds, title=spec.title).figure
 
 
 def write_analysis_figures(folder: Path, prep: PreparedAnalysis,

@@ -1,5 +1,5 @@
 """Contour-enhanced funnel plot (Peters et al. 2008, J Clin Epidemiol 61:991): study effects
-against their standard errors, with the shaded regions where a study would be statistically
+against their standard errors (a ratio's log axis labelled on the natural scale), with the shaded regions where a study would be statistically
 significant at 10%, 5% and 1% (two-sided) around no effect, and the pseudo 95% confidence
 limits around the fixed-effect estimate; optionally the studies trim and fill imputes, as open
 circles."""
@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
+from reanalyse.plots.ratio_axis import ratio_ticks
 from reanalyse.plots.sides import label_sides
 
 if TYPE_CHECKING:
@@ -73,9 +74,9 @@ def plot_funnel(*, te: np.ndarray, se: np.ndarray, pooled_te: float, log_scale: 
     ax.set_ylabel("standard error")
     pad = {} if orientation is None else {"labelpad": 16}
     if log_scale:
-        ticks = ax.get_xticks()
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{np.exp(t):.2g}" for t in ticks])
+        # the analysis (log) scale, labelled on the natural one: 0.1, 0.2, 0.5, 1, 2, 5, 10
+        ticks = ratio_ticks(low=float(np.exp(null - span)), high=float(np.exp(null + span)))
+        ax.set_xticks(np.log(ticks), [f"{v:g}" for v in ticks])
         ax.set_xlim(null - span, null + span)
         ax.set_xlabel(f"{measure} (log scale)", **pad)
     else:

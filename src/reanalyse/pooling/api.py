@@ -213,7 +213,8 @@ def _pool_one(
                   "level": level, "log_scale": log_scale, "subgroup": subgroup, "excluded": excluded}
     if k == 0:
         studies = _study_table(names, te_all, se_all, est_mask, np.zeros(len(names)),
-                               sub_labels, log_scale=log_scale, level=study_level)
+                               sub_labels, log_scale=log_scale, level=study_level,
+                               effects=effects)
         return PooledResult(
             **common, estimable=False, k=0, estimate=_NAN, ci_low=_NAN, ci_high=_NAN,
             te=_NAN, se=_NAN, z=_NAN, p_z=_NAN, q=_NAN, df=0, p_q=_NAN, i2=_NAN, tau2=_NAN,
@@ -264,7 +265,7 @@ def _pool_one(
     total_w = float(np.sum(weights_all))
     weight_pct = 100.0 * weights_all / total_w if total_w > 0 else weights_all
     studies = _study_table(names, te_all, se_all, est_mask, weight_pct, sub_labels,
-                           log_scale=log_scale, level=study_level)
+                           log_scale=log_scale, level=study_level, effects=effects)
     return PooledResult(
         **common, estimable=True, k=k,
         estimate=_back(pooled.te, log_scale), ci_low=_back(pooled.te - half, log_scale),
@@ -287,7 +288,10 @@ def _fixed(cells: dict[str, np.ndarray], *, measure: str, method: str,
 
 def _study_table(names: np.ndarray, te: np.ndarray, se: np.ndarray, estimable: np.ndarray,
                  weight: np.ndarray, subgroups: np.ndarray | None, *, log_scale: bool,
-                 level: float) -> pd.DataFrame:
+                 level: float, effects: EffectTable) -> pd.DataFrame:
+    """One row per study: effect and CI, weight (%), estimable, subgroup, and the data it
+    entered as (``kind``; the arm columns of :meth:`EffectTable.to_frame`, NaN for contrasts),
+    which the forest plot prints."""
     crit = stats.norm.ppf((1 + level) / 2)
     cols: dict[str, np.ndarray] = {
         "study": names, "te": te, "se": se, "estimate": _back(te, log_scale),
@@ -296,6 +300,9 @@ def _study_table(names: np.ndarray, te: np.ndarray, se: np.ndarray, estimable: n
     }
     if subgroups is not None:
         cols["subgroup"] = subgroups
+    cols["kind"] = effects.kind.astype(str)
+    if effects.arms is not None:
+        cols.update(effects.arms.columns())
     return pd.DataFrame(cols)
 
 

@@ -41,8 +41,10 @@ class PooledResult:
 
     ``te`` and ``se`` are on the analysis scale (log for ratios); ``estimate``, ``ci_low`` and
     ``ci_high`` on the natural scale. ``studies`` has one row per study: ``study, te, se,
-    estimate, ci_low, ci_high, weight`` (weight in percent, 0 for studies not estimable) and
-    ``estimable``. ``i2`` is in percent. ``heterogeneity_ci`` holds the Q-profile interval for
+    estimate, ci_low, ci_high, weight`` (weight in percent, 0 for studies not estimable),
+    ``estimable``, ``subgroup``, ``kind`` (binary, continuous or contrast) and the arm data it
+    entered as (``events_1, events_2, total_1, total_2`` or ``n_1, n_2, mean_1, mean_2, sd_1,
+    sd_2``; NaN for contrasts). ``i2`` is in percent. ``heterogeneity_ci`` holds the Q-profile interval for
     tau^2 and the Higgins-Thompson interval for I^2 (from two and three studies on), whatever the
     model: a fixed-effect analysis reports its heterogeneity too.
     """
@@ -97,14 +99,20 @@ class PooledResult:
 
     def plot_forest(self, *, ax: Any = None, title: str | None = None,
                     higher_is_better: bool | None = None,
-                    orientation: Orientation | None = None) -> Any:
-        """Forest plot of the studies and the pooled diamond on the natural scale (log axis for
-        ratios); draws on ``ax`` (a matplotlib Axes) or a new figure, and returns the Axes.
+                    orientation: Orientation | None = None, bayes: Any = None,
+                    thresholds: Any = ()) -> Any:
+        """Forest plot as RevMan draws it (:func:`reanalyse.plots.plot_forest`): per study the
+        arm data, weight and effect with its CI as text, the square sized by weight; subgroup
+        blocks with subtotals; the total with heterogeneity and the test for the overall
+        effect; on the natural scale (log axis for ratios). Draws on ``ax`` (the graph; the
+        table stands to its left) or a new figure, and returns the Axes.
 
         The sides of the null line are labelled ("Favours <treatment>" where the treatment is
         favoured) only when the direction of benefit is given: ``higher_is_better`` (of the
         outcome), or a full :class:`reanalyse.direction.Orientation` (a reversed scale, the
-        review's own labels).
+        review's own labels). ``bayes`` (a :class:`reanalyse.plots.BayesianBlock`) adds the
+        shrunken estimates, the posterior of mu and the predictive interval; ``thresholds``
+        (:func:`reanalyse.thresholds.analysis_thresholds`) are drawn and labelled.
         """
         from reanalyse.plots.forest import plot_forest
 
@@ -112,13 +120,8 @@ class PooledResult:
             orientation = make_orientation(
                 measure=self.measure, treatment=self.treatment or "treatment",
                 control=self.control or "control", higher_is_better=higher_is_better)
-        model = "Random" if self.model == "random" else "Fixed"
-        return plot_forest(
-            title=title or f"{self.treatment or 'treatment'} vs {self.control or 'control'}",
-            studies=self.studies, fixed=(self.estimate, self.ci_low, self.ci_high),
-            fixed_label=f"{self.method} {model} ({self.measure})", bayes_mu=None,
-            bayes_theta=None, theta_new=None, log_scale=self.log_scale, measure=self.measure,
-            orientation=orientation, ax=ax)
+        return plot_forest(pooled=self, bayes=bayes, orientation=orientation,
+                           thresholds=thresholds, title=title, ax=ax)
 
     @property
     def tau(self) -> float:
