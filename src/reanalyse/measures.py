@@ -10,7 +10,9 @@ names a threshold in JSON and in the Python result dictionaries: the number as g
 from __future__ import annotations
 
 import math
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+import numpy as np
 
 __all__ = [
     "BINARY_MEASURES",
@@ -21,6 +23,7 @@ __all__ = [
     "Tau2Method",
     "analysis_scale",
     "is_ratio",
+    "on_natural_scale",
     "threshold_key",
     "threshold_on_analysis_scale",
 ]
@@ -43,6 +46,17 @@ def is_ratio(measure: str) -> bool:
 def analysis_scale(measure: str) -> str:
     """Name of the scale a measure is analysed on: ``logRR``, ``logOR``, or the measure itself."""
     return f"log{measure}" if is_ratio(measure) else measure
+
+
+def on_natural_scale(x: Any, *, ratio: bool) -> Any:
+    """A value (a float or an array) on the analysis scale, on the natural one: exp for a ratio
+    measure (``ratio=is_ratio(measure)``), itself otherwise. Floats stay floats."""
+    if isinstance(x, np.ndarray):
+        return np.exp(x) if ratio else x
+    if not ratio:
+        return float(x)
+    with np.errstate(over="ignore"):
+        return float(np.exp(x))
 
 
 def threshold_on_analysis_scale(value: float, *, measure: str) -> float:

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from reanalyse.direction import orientation_of
-from reanalyse.measures import is_ratio
+from reanalyse.measures import is_ratio, on_natural_scale
 
 if TYPE_CHECKING:
     from reanalyse.pipeline.prepare import PreparedAnalysis
@@ -163,8 +163,8 @@ def influential_studies(influence: pd.DataFrame | None) -> str:
     return "; ".join(flagged) if len(flagged) else "none"
 
 
-def _back(x: float, ratio: bool) -> float:
-    return float(math.exp(x)) if ratio and math.isfinite(x) else float(x)
+def _back(x: Any, ratio: bool) -> Any:
+    return on_natural_scale(x, ratio=ratio)
 
 
 def _oriented(prep: PreparedAnalysis, low: float, mid: float, high: float

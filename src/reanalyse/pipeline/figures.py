@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from reanalyse.direction import orientation_of
-from reanalyse.measures import is_ratio
+from reanalyse.measures import is_ratio, on_natural_scale
 from reanalyse.pipeline.prepare import PreparedAnalysis
 from reanalyse.pipeline.readings import Reading
 from reanalyse.plots import (
@@ -32,7 +32,7 @@ FIGURES = ("forest", "tau", "sensitivity", "funnel")
 
 
 def _back(x: Any, ratio: bool) -> Any:
-    return np.exp(x) if ratio else x
+    return on_natural_scale(x, ratio=ratio)
 
 
 def _priors(reading: Reading) -> str:

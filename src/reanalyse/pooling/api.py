@@ -24,7 +24,7 @@ from reanalyse.conversions import normalise_level
 from reanalyse.data.table import StudyTable
 from reanalyse.effects import EffectTable, peto_components, study_effects
 from reanalyse.errors import DataValidationError
-from reanalyse.measures import BINARY_MEASURES, MEASURES, is_ratio
+from reanalyse.measures import BINARY_MEASURES, MEASURES, is_ratio, on_natural_scale
 from reanalyse.pooling.heterogeneity import Heterogeneity, cochran_q, i_squared
 from reanalyse.pooling.heterogeneity_ci import heterogeneity_interval
 from reanalyse.pooling.inverse_variance import WeightedEstimate, inverse_variance
@@ -306,8 +306,6 @@ def _study_table(names: np.ndarray, te: np.ndarray, se: np.ndarray, estimable: n
     return pd.DataFrame(cols)
 
 
-def _back(x, log_scale: bool):  # type: ignore[no-untyped-def]
-    if log_scale:
-        return np.exp(x) if isinstance(x, np.ndarray) else float(math.exp(x))
-    return x if isinstance(x, np.ndarray) else float(x)
+def _back(x, ratio: bool):  # type: ignore[no-untyped-def]
+    return on_natural_scale(x, ratio=ratio)
 
