@@ -216,7 +216,7 @@ def test_cli_bayesian_json(smoking_fit, capsys, tmp_path) -> None:  # type: igno
     n_compiled = len(MODEL_CACHE)
     code = main(["nma", str(path), "--measure", "OR", "--reference", "No intervention",
                  "--tau-prior", "half-normal:5", "--effect-prior", "normal:0,100",
-                 "--higher-is-better", "--seed", "3", "--draws", "300", "--tune", "500",
+                 "--direction", "higher", "--seed", "3", "--draws", "300", "--tune", "500",
                  "--chains", "2", "--threshold", "1.25", "--json"])
     assert code == 0 and len(MODEL_CACHE) == n_compiled
     out = json.loads(capsys.readouterr().out)

@@ -252,16 +252,17 @@ def test_cli_frequentist_json(tmp_path, capsys) -> None:  # type: ignore[no-unty
 
     path = tmp_path / "senn.csv"
     senn2013_frame().to_csv(path, index=False)
-    assert main(["nma", str(path), "--measure", "MD", "--reference", "plac", "--engine",
-                 "frequentist", "--lower-is-better", "--json"]) == 0
+    assert main(["nma", str(path), "--measure", "MD", "--reference", "plac", "--frequentist",
+                 "--direction", "lower", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    net = build_network(load_table(senn2013_frame()), measure="MD", reference="plac")
-    eff = frequentist_nma(net).effects("random").set_index("treatment")
-    assert out["d"]["rosi"]["mean"] == pytest.approx(eff.loc["rosi", "te"], abs=1e-12)
-    assert out["d"]["rosi"]["sd"] == pytest.approx(eff.loc["rosi", "se"], abs=1e-12)
-    assert len(out["league"]) == 90 and out["rank_probabilities"] is None
-    assert out["tau"]["tau2"] == pytest.approx(frequentist_nma(net).tau2)
-    assert max(out["sucra"], key=out["sucra"].get) == "rosi"
+    # netmeta's TE.random / seTE.random of rosi versus plac
+    rosi, plac = NETMETA_SENN_TREATMENTS.index("rosi"), NETMETA_SENN_TREATMENTS.index("plac")
+    assert out["d"]["rosi"]["te"] == pytest.approx(NETMETA_SENN_TE_RANDOM[rosi][plac], abs=1e-8)
+    assert out["d"]["rosi"]["se"] == pytest.approx(NETMETA_SENN_SE_RANDOM[rosi][plac], abs=1e-8)
+    assert out["p_score"]["rosi"] == pytest.approx(NETMETA_SENN_PSCORE["rosi"][1], abs=1e-8)
+    assert len(out["league"]) == 90 and out["direction"] == "lower"
+    assert out["tau"]["tau2"] == pytest.approx(NETMETA_SENN_SCALARS["tau2"], abs=1e-10)
+    assert max(out["p_score"], key=out["p_score"].get) == "rosi"
     assert "can be checked" in out["consistency_check"]
 
 

@@ -11,6 +11,7 @@ node-split shares one compiled model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,19 @@ class ConsistencyReport:
     models: pd.DataFrame | None = None
     nodesplits: pd.DataFrame | None = None
     fits: dict[str, NMAFit] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``checkable``, ``statement``, and when checkable ``models`` and
+        ``nodesplits`` as lists of records (NaN as ``None``), and each fit's sampler status."""
+        out: dict[str, Any] = {"checkable": self.checkable, "statement": self.statement}
+        if not self.checkable:
+            return out
+        for name, frame in (("models", self.models), ("nodesplits", self.nodesplits)):
+            assert frame is not None
+            out[name] = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                          for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        out["diagnostics"] = {k: f.diagnostics.status for k, f in self.fits.items()}
+        return out
 
 
 def _model_row(name: str, fit: NMAFit) -> dict[str, float | str]:

@@ -42,7 +42,9 @@ class PooledResult:
     ``te`` and ``se`` are on the analysis scale (log for ratios); ``estimate``, ``ci_low`` and
     ``ci_high`` on the natural scale. ``studies`` has one row per study: ``study, te, se,
     estimate, ci_low, ci_high, weight`` (weight in percent, 0 for studies not estimable) and
-    ``estimable``. ``i2`` is in percent. ``heterogeneity_ci`` holds the Q-profile interval for
+    ``estimable``. ``i2`` is in percent. ``z`` and ``p_z`` hold the test of the overall effect,
+    a t statistic on k - 1 degrees of freedom with ``hksj`` (``t`` and ``p_t`` in
+    :meth:`to_dict`). ``heterogeneity_ci`` holds the Q-profile interval for
     tau^2 and the Higgins-Thompson interval for I^2 (from two and three studies on), whatever the
     model: a fixed-effect analysis reports its heterogeneity too.
     """
@@ -132,8 +134,12 @@ class PooledResult:
             "tau2_method": self.tau2_method, "hksj": self.hksj, "level": self.level,
             "log_scale": self.log_scale, "estimable": self.estimable, "k": self.k,
         }
-        for name in ("estimate", "ci_low", "ci_high", "te", "se", "z", "p_z", "q"):
+        for name in ("estimate", "ci_low", "ci_high", "te", "se"):
             out[name] = _clean(getattr(self, name))
+        # the test statistic by its distribution: HKSJ's is a t (k - 1 df), the others a z
+        stat = "t" if self.hksj else "z"
+        out[stat], out[f"p_{stat}"] = _clean(self.z), _clean(self.p_z)
+        out["q"] = _clean(self.q)
         out["df"] = self.df
         for name in ("p_q", "i2", "tau2"):
             out[name] = _clean(getattr(self, name))
