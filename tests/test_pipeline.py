@@ -26,7 +26,7 @@ from reanalyse.errors import DataValidationError
 from reanalyse.exact import fit_exact
 from reanalyse.pipeline.run import run_pipeline
 from reanalyse.priors import load_prior
-from tests.conftest import PACKAGED_DEFAULTS, REPO
+from tests.conftest import IIM, PACKAGED_DEFAULTS, REPO
 
 CHEAP = ["ivig_acr_eular_response", "ivig_disability"]
 
@@ -328,7 +328,7 @@ def test_network_job_writes_league_ranks_and_figures(tmp_path) -> None:
     from reanalyse.pipeline.jobs import nma_job
 
     root = make_root(tmp_path, analyses=[], draws=300)
-    shutil.copytree(REPO / "analyses" / "nma", root / "analyses" / "nma")
+    shutil.copytree(IIM / "analyses" / "nma", root / "analyses" / "nma")
     defaults = load_defaults(root / "analyses" / "defaults" / "bayes.toml")
     spec = load_nma_analyses(root / "analyses" / "nma", root=root)[0]
     job = nma_job(spec, root=root, defaults=defaults, scenario="sourced")
@@ -348,7 +348,10 @@ def test_network_job_writes_league_ranks_and_figures(tmp_path) -> None:
     assert ranks.sum(axis=0).to_numpy() == pytest.approx(1.0, abs=1e-12)
     for stem in ("network", "rankogram"):
         assert files[f"{stem}.png"][:8] == b"\x89PNG\r\n\x1a\n"
-    assert any("cannot be checked" in line for line in out["text"])
+    # the loops of this network lie inside one four-arm trial: no UME or node-split is fitted
+    assert any(line.startswith("The network has no closed loop of independent evidence: "
+                               "consistency cannot be checked") for line in out["text"])
+    assert "nodesplits.csv" not in files and "consistency_models.csv" not in files
     assert {"max_rhat", "min_ess_bulk", "divergences", "status"} <= set(out["diagnostics"])
 
 

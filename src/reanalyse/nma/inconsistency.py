@@ -52,6 +52,26 @@ class ConsistencyReport:
     nodesplits: pd.DataFrame | None = None
     fits: dict[str, NMAFit] = field(default_factory=dict)
 
+    def lines(self) -> list[str]:
+        """The check in plain sentences: the statement, then (when checkable) the DIC of the
+        consistency and UME models and, per split comparison, omega with its 95% CrI and the
+        two-sided Bayesian p-value (analysis scale)."""
+        out = [self.statement]
+        if not self.checkable or self.models is None or self.nodesplits is None:
+            return out
+        dic = {r["model"]: r for r in self.models.to_dict(orient="records")}
+        c, u = dic["consistency"], dic["ume"]
+        out.append(f"Consistency model: residual deviance {c['resdev']:.1f}, pD {c['pd']:.1f}, "
+                   f"DIC {c['dic']:.1f}; unrelated mean effects (UME): residual deviance "
+                   f"{u['resdev']:.1f}, pD {u['pd']:.1f}, DIC {u['dic']:.1f} (a UME DIC "
+                   "several points lower suggests inconsistency).")
+        for r in self.nodesplits.to_dict(orient="records"):
+            out.append(f"Node-split {r['treatment']} vs {r['comparator']}: direct "
+                       f"{r['direct_mean']:.3f}, indirect {r['indirect_mean']:.3f}, difference "
+                       f"(omega) {r['omega_mean']:.3f} (95% CrI {r['omega_q025']:.3f} to "
+                       f"{r['omega_q975']:.3f}), Bayesian p = {r['p_bayes']:.3f}.")
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``checkable``, ``statement``, and when checkable ``models`` and
         ``nodesplits`` as lists of records (NaN as ``None``), and each fit's sampler status."""
