@@ -124,12 +124,14 @@ def _settings_dict(o: Outcome) -> dict[str, Any]:
 
 
 #: RevMan's stored field -> the JSON key of the same concept in every ``--json`` (``estimate``,
-#: ``ci_low``, ``ci_high`` natural scale; ``te`` analysis scale; ``q``/``p_q`` heterogeneity;
+#: ``ci_low``, ``ci_high`` natural scale; RevMan's LOG_* values are base-10 logarithms, not the
+#: analysis scale, so they are ``log10_*`` and never ``te``; ``q``/``p_q`` heterogeneity;
 #: ``pi_low``/``pi_high`` prediction interval; ``k`` studies); the outcome-level ``q``, ``p_q``,
 #: ``i2_q`` (test for subgroup differences) go under ``subgroup_test``.
 STORED_KEYS: dict[str, str] = {
     "effect_size": "estimate", "ci_start": "ci_low", "ci_end": "ci_high",
-    "log_effect_size": "te", "log_ci_start": "te_ci_low", "log_ci_end": "te_ci_high",
+    "log_effect_size": "log10_estimate", "log_ci_start": "log10_ci_low",
+    "log_ci_end": "log10_ci_high",
     "chi2": "q", "p_chi2": "p_q", "studies": "k", "pi_start": "pi_low", "pi_end": "pi_high",
     "tau2_ci_start": "tau2_ci_low", "tau2_ci_end": "tau2_ci_high",
 }
