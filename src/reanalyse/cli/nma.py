@@ -244,7 +244,10 @@ def render(out: dict[str, Any]) -> str:
     if out.get("benefit"):
         lines.append(out["benefit"])
     tau = out.get("tau")
-    if tau and frequentist:
+    if tau and frequentist and not (_finite(tau["tau2"]) and out["df"] > 0):
+        lines.append(f"\ntau: not estimable (Q = {out['q']:.2f} on {out['df']} df: no degrees of "
+                     "freedom for heterogeneity)")
+    elif tau and frequentist:
         lines.append(f"\ntau = {tau['tau']:.4f} (tau^2 = {tau['tau2']:.4f}, DerSimonian-Laird); "
                      f"Q = {out['q']:.2f} on {out['df']} df ({_p_clause(out['p_q'])}), "
                      f"I^2 = {100 * out['i2']:.0f}%")
@@ -280,6 +283,10 @@ def render_consistency(c: dict[str, Any]) -> str:
            for part in ("direct", "indirect", "omega")), f"{r['p_bayes']:.3f}"]
         for r in c["nodesplits"]]))
     return "\n".join(lines)
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
 
 
 def _p(p: float | None) -> str:
