@@ -376,3 +376,27 @@ NETMETA_SMOKING_PSCORE = {
     "C": (0.787825295028737, 0.71032820917033),
     "D": (0.877086564170324, 0.837582741840224),
 }
+
+# R netmeta's decomp.design() on its Senn2013 example (common-effects model), as printed in the
+# course lab "Network meta-analysis with netmeta", Course 3 week 4 session 3,
+# https://cttir.github.io/courses/course3_design_causal/labs/lab_week4_session3_slides.html
+# ("Q statistics to assess homogeneity / consistency"; "Design-specific decomposition of
+# within-designs Q statistic"; "Between-designs Q statistic after detaching of single designs").
+# Printed with 2 decimals (Q) and 4 decimals (p-values).
+NETMETA_SENN_Q = {  # (Q, df, p or None when printed as "< 0.0001")
+    "total": (96.99, 18, None),
+    "within designs": (74.46, 11, None),
+    "between designs": (22.53, 7, 0.0021),
+}
+NETMETA_SENN_WITHIN = {
+    frozenset({"plac", "metf"}): (42.16, 2, None),
+    frozenset({"plac", "rosi"}): (21.27, 5, 0.0007),
+    frozenset({"plac", "benf"}): (4.38, 1, 0.0363),
+    frozenset({"plac", "migl"}): (6.45, 2, 0.0398),
+    frozenset({"metf", "rosi"}): (0.19, 1, 0.6655),
+}
+NETMETA_SENN_DETACHED = {
+    frozenset({"rosi", "sulf"}): (6.77, 6, 0.3425),
+    frozenset({"metf", "sulf"}): (7.51, 6, 0.2760),
+    frozenset({"plac", "rosi"}): (16.29, 6, 0.0123),
+}

@@ -337,9 +337,10 @@ def test_cli_skeptical_prior_is_centred_by_the_threshold(capsys) -> None:
 
 @pytest.mark.parametrize("args, message", [
     (["--tau-prior", "half-normal-0.25", "--effect-prior", "flat"], "built for SMD"),
-    (["--effect-prior", "flat"], "needs --tau-prior"),
+    (["--effect-prior", "flat", "--model", "fixed", "--likelihood", "binomial"],
+     "random effects only"),
     (["--tau-prior", "half-normal-0.5", "--effect-prior", "skeptical"], "threshold"),
-    (["--tau-prior", "half-normal-0.5", "--effect-prior", "flat", "--model", "binomial",
+    (["--tau-prior", "half-normal-0.5", "--effect-prior", "flat", "--likelihood", "binomial",
       "--engine", "exact"], "exact engine computes the normal-normal model only"),
     (["--tau-prior", "no-such-prior", "--effect-prior", "flat"], "no registry prior"),
 ])
@@ -347,6 +348,19 @@ def test_cli_errors(capsys, args: list[str], message: str) -> None:
     code, _, err = _run(capsys, "--measure", "RR", *ACR, "--engine", "exact", *args)
     assert code == 2
     assert message in err
+
+
+def test_cli_tau_prior_defaults_to_the_packaged_headline_prior(capsys) -> None:
+    """Without --tau-prior: the packaged defaults' headline tau prior of the scale (bayes.toml,
+    logRR: half-normal-0.5), named on stderr; the same posterior as with it written out."""
+    code, out, err = _run(capsys, "--measure", "RR", *ACR, "--effect-prior", "flat",
+                          "--engine", "exact", "--json")
+    assert code == 0 and "no --tau-prior: using the default 'half-normal-0.5'" in err
+    code, given, _ = _run(capsys, "--measure", "RR", *ACR, "--effect-prior", "flat",
+                          "--tau-prior", "half-normal-0.5", "--engine", "exact", "--json")
+    assert code == 0
+    assert json.loads(out)["mu"] == json.loads(given)["mu"]
+    assert json.loads(out)["priors"]["tau"]["id"] == "half-normal-0.5"
 
 
 def test_cli_scale_override_is_recorded(capsys) -> None:
@@ -363,7 +377,7 @@ def test_cli_binomial_models(capsys) -> None:
         scale = f"log{measure}"
         effect = "normal:0,10"
         code, out, _ = _run(capsys, "--measure", measure, *ACR, "--tau-prior", "half-normal-0.5",
-                            "--effect-prior", effect, "--model", "binomial", "--json")
+                            "--effect-prior", effect, "--likelihood", "binomial", "--json")
         d = json.loads(out)
         assert code == 0 and d["diagnostics"]["status"] == "ok", d["diagnostics"]
         assert d["model"] == ("binomial-log" if measure == "RR" else "binomial-logit")

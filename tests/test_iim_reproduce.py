@@ -28,7 +28,7 @@ def test_cli_json_has_one_row_per_published_result(capsys: pytest.CaptureFixture
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     assert main(["reproduce", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["results"]
     assert len(rows) == 14
     for row in rows:
         assert {"id", "status", "published", "ours", "missing", "scenario", "reason"} <= set(row)

@@ -217,7 +217,7 @@ def test_cli_bayesian_json(smoking_fit, capsys, tmp_path) -> None:  # type: igno
     n_compiled = len(MODEL_CACHE)
     code = main(["nma", str(path), "--measure", "OR", "--reference", "No intervention",
                  "--tau-prior", "half-normal:5", "--effect-prior", "normal:0,100",
-                 "--higher-is-better", "--seed", "3", "--draws", "300", "--tune", "500",
+                 "--direction", "higher", "--seed", "3", "--draws", "300", "--tune", "500",
                  "--chains", "2", "--threshold", "1.25", "--json"])
     assert code == 0 and len(MODEL_CACHE) == n_compiled
     out = json.loads(capsys.readouterr().out)
@@ -516,7 +516,8 @@ def test_nma_cli_default_priors_follow_the_projects_own_defaults(tmp_path) -> No
     it does for the pipeline."""
     import argparse
 
-    from reanalyse.cli.nma import _project_root, default_priors
+    from reanalyse.cli.nma import default_priors
+    from reanalyse.cli.options import project_of
     from tests.conftest import PACKAGED_DEFAULTS
 
     (tmp_path / "reanalyse.toml").write_text("[project]\nname = 'review'\n")
@@ -530,7 +531,7 @@ def test_nma_cli_default_priors_follow_the_projects_own_defaults(tmp_path) -> No
     data = tmp_path / "data" / "trials.csv"
     data.parent.mkdir()
     data.write_text("study,treatment,events,total\n")
-    root = _project_root(argparse.Namespace(data=str(data)))
+    root = project_of(argparse.Namespace(data=str(data)))
     assert root == tmp_path.resolve()
     assert default_priors("logOR", root=root)[0] == "half-normal-1.0"
     assert default_priors("logOR")[0] == "half-normal-0.5"

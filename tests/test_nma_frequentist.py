@@ -14,13 +14,16 @@ from reanalyse.nma import build_network, frequentist_nma
 from reanalyse.nma.frequentist import decomp_design
 from reanalyse.pooling import pool_effects
 from tests.nma_reference_data import (
+    NETMETA_SENN_DETACHED,
     NETMETA_SENN_PSCORE,
+    NETMETA_SENN_Q,
     NETMETA_SENN_SCALARS,
     NETMETA_SENN_SE_COMMON,
     NETMETA_SENN_SE_RANDOM,
     NETMETA_SENN_TE_COMMON,
     NETMETA_SENN_TE_RANDOM,
     NETMETA_SENN_TREATMENTS,
+    NETMETA_SENN_WITHIN,
     NETMETA_SMOKING_LABELS,
     NETMETA_SMOKING_PAIRWISE,
     NETMETA_SMOKING_PSCORE,
@@ -35,29 +38,6 @@ from tests.nma_reference_data import (
     smoking_frame,
 )
 
-# R netmeta's decomp.design() on its Senn2013 example (common-effects model), as printed in the
-# course lab "Network meta-analysis with netmeta", Course 3 week 4 session 3,
-# https://cttir.github.io/courses/course3_design_causal/labs/lab_week4_session3_slides.html
-# ("Q statistics to assess homogeneity / consistency"; "Design-specific decomposition of
-# within-designs Q statistic"; "Between-designs Q statistic after detaching of single designs").
-# Printed with 2 decimals (Q) and 4 decimals (p-values).
-NETMETA_SENN_Q = {  # (Q, df, p or None when printed as "< 0.0001")
-    "total": (96.99, 18, None),
-    "within designs": (74.46, 11, None),
-    "between designs": (22.53, 7, 0.0021),
-}
-NETMETA_SENN_WITHIN = {
-    frozenset({"plac", "metf"}): (42.16, 2, None),
-    frozenset({"plac", "rosi"}): (21.27, 5, 0.0007),
-    frozenset({"plac", "benf"}): (4.38, 1, 0.0363),
-    frozenset({"plac", "migl"}): (6.45, 2, 0.0398),
-    frozenset({"metf", "rosi"}): (0.19, 1, 0.6655),
-}
-NETMETA_SENN_DETACHED = {
-    frozenset({"rosi", "sulf"}): (6.77, 6, 0.3425),
-    frozenset({"metf", "sulf"}): (7.51, 6, 0.2760),
-    frozenset({"plac", "rosi"}): (16.29, 6, 0.0123),
-}
 Q_TOL = 0.005  # half the last printed digit (2 decimals)
 P_TOL = 0.00005  # half the last printed digit (4 decimals)
 
@@ -252,16 +232,17 @@ def test_cli_frequentist_json(tmp_path, capsys) -> None:  # type: ignore[no-unty
 
     path = tmp_path / "senn.csv"
     senn2013_frame().to_csv(path, index=False)
-    assert main(["nma", str(path), "--measure", "MD", "--reference", "plac", "--engine",
-                 "frequentist", "--lower-is-better", "--json"]) == 0
+    assert main(["nma", str(path), "--measure", "MD", "--reference", "plac", "--frequentist",
+                 "--direction", "lower", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    net = build_network(load_table(senn2013_frame()), measure="MD", reference="plac")
-    eff = frequentist_nma(net).effects("random").set_index("treatment")
-    assert out["d"]["rosi"]["mean"] == pytest.approx(eff.loc["rosi", "te"], abs=1e-12)
-    assert out["d"]["rosi"]["sd"] == pytest.approx(eff.loc["rosi", "se"], abs=1e-12)
-    assert len(out["league"]) == 90 and out["rank_probabilities"] is None
-    assert out["tau"]["tau2"] == pytest.approx(frequentist_nma(net).tau2)
-    assert max(out["sucra"], key=out["sucra"].get) == "rosi"
+    # netmeta's TE.random / seTE.random of rosi versus plac
+    rosi, plac = NETMETA_SENN_TREATMENTS.index("rosi"), NETMETA_SENN_TREATMENTS.index("plac")
+    assert out["d"]["rosi"]["te"] == pytest.approx(NETMETA_SENN_TE_RANDOM[rosi][plac], abs=1e-8)
+    assert out["d"]["rosi"]["se"] == pytest.approx(NETMETA_SENN_SE_RANDOM[rosi][plac], abs=1e-8)
+    assert out["p_score"]["rosi"] == pytest.approx(NETMETA_SENN_PSCORE["rosi"][1], abs=1e-8)
+    assert len(out["league"]) == 90 and out["direction"] == "lower"
+    assert out["tau"]["tau2"] == pytest.approx(NETMETA_SENN_SCALARS["tau2"], abs=1e-10)
+    assert max(out["p_score"], key=out["p_score"].get) == "rosi"
     assert "can be checked" in out["consistency_check"]
 
 

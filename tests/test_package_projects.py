@@ -60,8 +60,7 @@ def test_v2_every_analysis_imports_reproduces_and_runs(tmp_path: Path) -> None:
     assert any("contradict the package's study-data.json" in s["notes"] for s in mmse)
     done = cli(root, "reproduce", "--json")
     assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout)
-    rows = payload["results"] if isinstance(payload, dict) else payload
+    rows = json.loads(done.stdout)["results"]
     assert rows and {r["status"] for r in rows} == {"reproduced"}
     # 1.1 as published: SMD -0.11 (-0.16 to -0.06) (issue 17's CD016297 numbers)
     one = next(r for r in rows if r["id"] == "cd016297_1_01")
@@ -80,8 +79,7 @@ def test_v1_package_imports_reproduces_and_runs(tmp_path: Path) -> None:
     assert list((root / "analyses").glob("fleiss_*.toml"))
     done = cli(root, "reproduce", "--json")
     assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout)
-    rows = payload["results"] if isinstance(payload, dict) else payload
+    rows = json.loads(done.stdout)["results"]
     assert rows and {r["status"] for r in rows} == {"reproduced"}
     done = cli(root, "run", "--no-mcmc", "--no-nma", "--quiet")
     assert done.returncode == 0, done.stderr

@@ -348,7 +348,10 @@ def test_network_job_writes_league_ranks_and_figures(tmp_path) -> None:
     assert ranks.sum(axis=0).to_numpy() == pytest.approx(1.0, abs=1e-12)
     for stem in ("network", "rankogram"):
         assert files[f"{stem}.png"][:8] == b"\x89PNG\r\n\x1a\n"
-    assert any("cannot be checked" in line for line in out["text"])
+    # the loops of this network lie inside one four-arm trial: no UME or node-split is fitted
+    assert any(line.startswith("The network has no closed loop of independent evidence: "
+                               "consistency cannot be checked") for line in out["text"])
+    assert "nodesplits.csv" not in files and "consistency_models.csv" not in files
     assert {"max_rhat", "min_ess_bulk", "divergences", "status"} <= set(out["diagnostics"])
 
 

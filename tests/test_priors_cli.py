@@ -63,7 +63,7 @@ def test_show_threshold_prior_explains_resolution(capsys):
 
 def test_list_filters_by_role_and_scale(capsys):
     assert cli.main(["priors", "list", "--role", "tau", "--scale", "logRR", "--json"]) == 0
-    records = json.loads(capsys.readouterr().out)
+    records = json.loads(capsys.readouterr().out)["priors"]
     ids = {r["id"] for r in records}
     assert "bartos-logrr-neuromuscular-tau" in ids
     assert "turner2015-marginal" not in ids and "rhodes2015-marginal" not in ids
@@ -113,4 +113,4 @@ rationale = "The review team's sensitivity prior."
     assert shown["summary"]["median"] == pytest.approx(0.5, rel=1e-9)
     assert cli.main(["priors", "list", "--role", "tau", "--project", str(tmp_path),
                      "--json"]) == 0
-    assert "team-half-cauchy-0.5" in {p["id"] for p in json.loads(capsys.readouterr().out)}
+    assert "team-half-cauchy-0.5" in {p["id"] for p in json.loads(capsys.readouterr().out)["priors"]}

@@ -53,7 +53,7 @@ def test_init_then_reproduce_and_run_in_a_folder_outside_the_repository(tmp_path
     # found from a folder below the project's, by its reanalyse.toml
     done = cli(root / "data" / "printo", "reproduce", "--json")
     assert done.returncode == 0, done.stderr
-    (row,) = json.loads(done.stdout)
+    (row,) = json.loads(done.stdout)["results"]
     assert row["id"] == "printo_mtx" and row["status"] == "reproduced"
     # Ruperto 2016, 33/46 vs 24/47: MH RR 1.405 (1.006 to 1.961), worked in iim-trials.md
     assert round(row["ours"]["estimate"], 3) == 1.405

@@ -52,7 +52,7 @@ def test_readme_names_the_three_files() -> None:
 def test_walkthrough_reproduces_and_runs(project: Path) -> None:
     done = cli(project, "reproduce", "--json")
     assert done.returncode == 0, done.stderr
-    (row,) = json.loads(done.stdout)
+    (row,) = json.loads(done.stdout)["results"]
     assert row["id"] == "printo_mtx" and row["status"] == "reproduced"
     # Ruperto 2016, 33/46 vs 24/47: MH RR 1.405 (1.006 to 1.961), worked in iim-trials.md
     ours = row["ours"]

@@ -88,7 +88,7 @@ def test_cli_revman_json(rm5_path, capsys) -> None:
     for key in ("estimate", "ci_low", "ci_high", "log_scale", "te", "se", "z", "p_z", "q", "df",
                 "p_q", "i2", "tau2", "k", "pi_low", "pi_high", "studies", "revman"):
         assert key in first
-    assert math.isclose(first["estimate"], first["revman"]["effect_size"], rel_tol=1e-9)
+    assert math.isclose(first["estimate"], first["revman"]["estimate"], rel_tol=1e-9)
     assert {"study", "te", "se", "estimate", "ci_low", "ci_high", "weight"} <= set(
         first["studies"][0])
     sub = [r for o in out["outcomes"] for r in o["results"] if r["subgroup_no"] is not None]

@@ -19,6 +19,7 @@ specification keeps them as ``favours``) or ``Favours <treatment>`` / ``Favours 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -106,6 +107,14 @@ class Orientation:
     def null(self) -> float:
         """No effect on the natural scale: 1 for ratios, 0 otherwise."""
         return 1.0 if is_ratio(self.measure) else 0.0
+
+    def favoured(self, effect: float) -> str | None:
+        """The arm an effect on the analysis scale (data's orientation) favours: the treatment,
+        the control, or ``None`` at the null (0 on the analysis scale) or for NaN."""
+        side = self.benefit_sign * float(effect)
+        if math.isnan(side) or side == 0:
+            return None
+        return self.treatment if side > 0 else self.control
 
     def shown(self, value: _T) -> _T:
         """``value`` (a number or an array, data's orientation, natural or analysis scale) in the

@@ -8,7 +8,9 @@ import json
 import pandas as pd
 
 from reanalyse import api
+from reanalyse.cli.options import add_direction, add_model, direction_of, direction_record
 from reanalyse.data.table import StudyTable
+from reanalyse.direction import orientation
 from reanalyse.effects import study_effects
 from reanalyse.influence import case_diagnostics, leave_one_out
 from reanalyse.io.text import dump_json, fmt, text_table
@@ -27,16 +29,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        "--control, with RevMan 5's methods.")
     p.add_argument("data", metavar="DATA.csv", help="study table in the canonical long format")
     p.add_argument("--measure", required=True, choices=["MD", "SMD", "RR", "OR", "RD"])
-    p.add_argument("--method", default="IV", choices=["IV", "MH", "PETO"])
-    p.add_argument("--model", default="fixed", choices=["fixed", "random"])
+    p.add_argument("--method", default=None, choices=["IV", "MH", "PETO"],
+                   help="pooling method (default: MH for RR/OR/RD, IV for MD/SMD, as RevMan 5; "
+                   "IV, with a note, where a study is given only as a contrast)")
+    add_model(p, command="pool", default="fixed")
     p.add_argument("--tau2", default="DL", choices=["DL", "REML", "PM"],
                    help="tau^2 estimator for --model random (default DL, as RevMan 5)")
     p.add_argument("--hksj", action="store_true",
-                   help="Hartung-Knapp-Sidik-Jonkman interval (random effects)")
+                   help="Hartung-Knapp-Sidik-Jonkman interval, a t statistic (random effects; "
+                   "default off)")
     p.add_argument("--treatment", required=True, help="experimental arm (group 1)")
     p.add_argument("--control", required=True, help="comparator arm (group 2)")
-    p.add_argument("--outcome", default=None, help="outcome to pool when the file holds several")
-    p.add_argument("--timepoint", default=None, help="timepoint when the file holds several")
+    add_direction(p, command="pool", default=None,
+                  default_text="not given: no side of the null is named")
+    p.add_argument("--outcome", default=None,
+                   help="outcome to pool when the file holds several (default: the only one)")
+    p.add_argument("--timepoint", default=None,
+                   help="timepoint when the file holds several (default: the only one)")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--leave-one-out", action="store_true",
                    help="also pool without each study in turn (same method and model) and "
@@ -50,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--min-studies", type=int, default=MIN_STUDIES,
                    help=f"fewest studies for --small-study and --trim-fill (default "
                    f"{MIN_STUDIES}, as the Cochrane Handbook advises)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true", help="print one JSON object (default: text)")
     p.set_defaults(func=_main)
 
 
@@ -60,7 +69,7 @@ def run_pool(
     measure: str,
     treatment: str,
     control: str,
-    method: str = "IV",
+    method: str | None = None,
     model: str = "fixed",
     tau2_method: str = "DL",
     hksj: bool = False,
@@ -101,13 +110,25 @@ def _main(args: argparse.Namespace) -> int:
             extra["trim_fill"] = trim_fill_table(effects, measure=args.measure,
                                                  model=args.model, tau2_method=args.tau2,
                                                  min_studies=args.min_studies)
+    higher = direction_of(args)
+    benefit = None if higher is None else orientation(
+        measure=args.measure, treatment=args.treatment, control=args.control,
+        higher_is_better=higher)
     if args.json:
         out = res.to_dict()
+        if benefit is not None:
+            out["direction"] = {**direction_record(benefit),
+                                "favours": benefit.favoured(res.te)}
         for name, frame in extra.items():
             out[name] = json.loads(frame.to_json(orient="records"))
         print(dump_json(out))
     else:
         print(render(res, treatment=args.treatment, control=args.control))
+        if benefit is not None:
+            print(benefit.sentence())
+            favoured = benefit.favoured(res.te) if res.estimable else None
+            print(f"The pooled estimate favours {favoured}." if favoured else
+                  "The pooled estimate favours neither arm.")
         for name, frame in extra.items():
             print()
             print(_render_extra(name, frame))

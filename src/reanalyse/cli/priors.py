@@ -24,19 +24,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="priors_action", metavar="ACTION", required=True)
 
     list_parser = actions.add_parser("list", help="list registry priors")
-    list_parser.add_argument("--role", choices=("tau", "effect"), help="only tau or effect priors")
+    list_parser.add_argument("--role", choices=("tau", "effect"),
+                             help="only tau or effect priors (default: both)")
     list_parser.add_argument(
         "--scale",
         help="only priors built for this effect scale (logOR, logRR, SMD, MD, RD) or for any; "
-        "'any' lists only the generic ones",
+        "'any' lists only the generic ones (default: every scale)",
     )
-    list_parser.add_argument("--json", action="store_true", help="print JSON")
+    list_parser.add_argument("--json", action="store_true",
+                             help='print one JSON object, {"priors": [...]} (default: text)')
     _project_option(list_parser)
     list_parser.set_defaults(func=run_list)
 
     show_parser = actions.add_parser("show", help="show one prior in full")
     show_parser.add_argument("name", help="registry id, or an inline prior such as half-normal:0.5")
-    show_parser.add_argument("--json", action="store_true", help="print JSON")
+    show_parser.add_argument("--json", action="store_true",
+                             help="print one JSON object (default: text)")
     _project_option(show_parser)
     show_parser.set_defaults(func=run_show)
 
@@ -61,7 +64,7 @@ def run_list(args: argparse.Namespace) -> int:
             file="--scale", rule="unknown-scale", message=str(err)
         ) from None
     if args.json:
-        print(json.dumps([record(p) for p in priors], indent=2, ensure_ascii=False))
+        print(json.dumps({"priors": [record(p) for p in priors]}, indent=2, ensure_ascii=False))
         return 0
     for index, prior in enumerate(priors):
         if index:

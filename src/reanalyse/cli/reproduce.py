@@ -24,14 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--scenario", default="sourced", choices=list(SCENARIOS),
                    help="data scenario: sourced (reported and derived rows; default) or "
                    "reconstruction (adds imputed and back-solved rows)")
-    p.add_argument("--json", action="store_true", help="print one JSON object per result")
+    p.add_argument("--json", action="store_true",
+                   help='print one JSON object, {"scenario": ..., "results": [one object per '
+                   'result]} (default: text)')
     p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
     rows = reproduce(scenario=args.scenario, root=project_root(args))
     if args.json:
-        print(dump_json([r.to_dict() for r in rows]))
+        print(dump_json({"scenario": args.scenario, "results": [r.to_dict() for r in rows]}))
     else:
         print(render(rows))
     return 0

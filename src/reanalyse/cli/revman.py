@@ -27,14 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        ".rm5 file or a Cochrane (RevMan Web) data package, a .zip or an unpacked "
                        "folder.")
     p.add_argument("file", metavar="FILE.rm5|PACKAGE")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true", help="print one JSON object (default: text)")
     p.add_argument("--import", dest="import_name", metavar="NAME",
                    help="instead, import the review into the project (--project, or the one holding the "
                    "working folder; `reanalyse init DIR` makes one): data/NAME/ (outcomes.csv "
                    "with provenance, published.csv with RevMan's pooled results as targets) and "
                    "one specification per outcome, analyses/NAME_<comparison>_<outcome>.toml")
     p.add_argument("--overwrite", action="store_true",
-                   help="with --import: replace the files a previous import wrote")
+                   help="with --import: replace the files a previous import wrote (default off)")
     p.set_defaults(func=_main)
 
 

@@ -206,7 +206,7 @@ def bayes_factors(
     while log_lik_tau(2 * upper) > log_lik_tau(upper):
         upper *= 2
     # p(y | tau) need not be unimodal (as the restricted likelihood, its limit under a flat prior
-    # on mu, issue 14): find the global maximum on a log grid of tau, then refine it between the
+    # on mu): find the global maximum on a log grid of tau, then refine it between the
     # grid points either side with bounded Brent
     grid = np.concatenate([[0.0], np.geomspace(float(data.se.min()) * 1e-6, 100.0 * upper,
                                                _ML_TAU_GRID)])

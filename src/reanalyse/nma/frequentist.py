@@ -92,25 +92,23 @@ class FrequentistNMA:
     def league(self, model: ModelKind = "random") -> pd.DataFrame:
         """All ordered pairs: ``treatment`` versus ``comparator`` (row versus column).
 
-        Columns ``treatment, comparator, te, se, ci_low, ci_high, z, p`` on the analysis scale,
-        plus ``estimate, est_low, est_high`` on the natural scale (exponentiated for OR/RR).
+        Columns ``treatment, comparator, te, se, z, p`` on the analysis scale, and
+        ``estimate, ci_low, ci_high`` on the natural scale (exponentiated for OR/RR).
         """
         te, se = self._tables(model)
         crit = stats.norm.ppf((1 + self.level) / 2)
+        back = np.exp if self.log_scale else (lambda x: x)
         rows = []
         for a in self.treatments:
             for b in self.treatments:
                 if a == b:
                     continue
                 t, s = float(te.loc[a, b]), float(se.loc[a, b])
-                rows.append({"treatment": a, "comparator": b, "te": t, "se": s,
-                             "ci_low": t - crit * s, "ci_high": t + crit * s, "z": t / s,
-                             "p": float(2 * stats.norm.sf(abs(t / s)))})
+                rows.append({"treatment": a, "comparator": b, "te": t, "se": s, "z": t / s,
+                             "p": float(2 * stats.norm.sf(abs(t / s))),
+                             "estimate": float(back(t)), "ci_low": float(back(t - crit * s)),
+                             "ci_high": float(back(t + crit * s))})
         out = pd.DataFrame(rows)
-        back = np.exp if self.log_scale else (lambda x: x)
-        out["estimate"] = back(out["te"])
-        out["est_low"] = back(out["ci_low"])
-        out["est_high"] = back(out["ci_high"])
         out.attrs["orientation"] = "treatment (row) versus comparator (column)"
         return out
 
@@ -145,8 +143,9 @@ class FrequentistNMA:
         for model in ("common", "random"):
             eff = self.effects(model)  # type: ignore[arg-type]
             out[model] = {
-                "d": {r.treatment: {"te": r.te, "se": r.se, "ci_low": r.ci_low,
-                                    "ci_high": r.ci_high} for r in eff.itertuples()},
+                "d": {r.treatment: {"te": r.te, "se": r.se, "estimate": r.estimate,
+                                    "ci_low": r.ci_low, "ci_high": r.ci_high}
+                      for r in eff.itertuples()},
                 "league": self.league(model).to_dict(orient="records"),  # type: ignore[arg-type]
             }
             if higher_is_better is not None:

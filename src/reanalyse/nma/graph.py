@@ -166,8 +166,9 @@ class NetworkGraph:
         else:
             why = ("every loop is formed by the arms of a single multi-arm trial, which is "
                    "consistent by construction")
-        return (f"Consistency cannot be checked: {why}. Every indirect comparison rests on the "
-                "untestable assumption of transitivity.")
+        return (f"The network has no closed loop of independent evidence: consistency cannot "
+                f"be checked ({why}). Every indirect comparison rests on the untestable "
+                "assumption of transitivity.")
 
 
 def graph(network: Network) -> NetworkGraph:

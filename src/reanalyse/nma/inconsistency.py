@@ -11,6 +11,7 @@ node-split shares one compiled model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,39 @@ class ConsistencyReport:
     models: pd.DataFrame | None = None
     nodesplits: pd.DataFrame | None = None
     fits: dict[str, NMAFit] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """The check in plain sentences: the statement, then (when checkable) the DIC of the
+        consistency and UME models and, per split comparison, omega with its 95% CrI and the
+        two-sided Bayesian p-value (analysis scale)."""
+        out = [self.statement]
+        if not self.checkable or self.models is None or self.nodesplits is None:
+            return out
+        dic = {r["model"]: r for r in self.models.to_dict(orient="records")}
+        c, u = dic["consistency"], dic["ume"]
+        out.append(f"Consistency model: residual deviance {c['resdev']:.1f}, pD {c['pd']:.1f}, "
+                   f"DIC {c['dic']:.1f}; unrelated mean effects (UME): residual deviance "
+                   f"{u['resdev']:.1f}, pD {u['pd']:.1f}, DIC {u['dic']:.1f} (a UME DIC "
+                   "several points lower suggests inconsistency).")
+        for r in self.nodesplits.to_dict(orient="records"):
+            out.append(f"Node-split {r['treatment']} vs {r['comparator']}: direct "
+                       f"{r['direct_mean']:.3f}, indirect {r['indirect_mean']:.3f}, difference "
+                       f"(omega) {r['omega_mean']:.3f} (95% CrI {r['omega_q025']:.3f} to "
+                       f"{r['omega_q975']:.3f}), Bayesian p = {r['p_bayes']:.3f}.")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``checkable``, ``statement``, and when checkable ``models`` and
+        ``nodesplits`` as lists of records (NaN as ``None``), and each fit's sampler status."""
+        out: dict[str, Any] = {"checkable": self.checkable, "statement": self.statement}
+        if not self.checkable:
+            return out
+        for name, frame in (("models", self.models), ("nodesplits", self.nodesplits)):
+            assert frame is not None
+            out[name] = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                          for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        out["diagnostics"] = {k: f.diagnostics.status for k, f in self.fits.items()}
+        return out
 
 
 def _model_row(name: str, fit: NMAFit) -> dict[str, float | str]:

@@ -160,13 +160,18 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
 
     matplotlib.use("Agg")  # a worker draws to files only
 
-    from reanalyse.nma import fit_nma, frequentist_nma, graph, plot_network, plot_rankogram
+    from reanalyse.nma import (
+        check_consistency,
+        fit_nma,
+        frequentist_nma,
+        plot_network,
+        plot_rankogram,
+    )
     from reanalyse.sampling import SamplerSettings
     from reanalyse.thresholds import primary_threshold
 
     spec = payload["spec"]
     network = spec.network(scenario=payload["scenario"], root=payload["root"])
-    g = graph(network)
     fit = fit_nma(network, spec=spec.nma_spec(), higher_is_better=spec.higher_is_better,
                   random_seed=int(payload["seed"]),
                   settings=SamplerSettings(**payload["sampler"]))
@@ -184,6 +189,14 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
     csv("sucra.csv", fit.sucra().to_frame("sucra").join(fit.p_best()), index=True)
     freq = frequentist_nma(network)
     csv("frequentist_effects.csv", freq.effects("random"))
+    # UME and node-splitting where a loop of independent evidence exists; else only the statement
+    check = check_consistency(network, spec=spec.nma_spec(),
+                              higher_is_better=spec.higher_is_better,
+                              random_seed=int(payload["seed"]) + 1,
+                              settings=SamplerSettings(**payload["sampler"]), consistency_fit=fit)
+    if check.checkable:
+        csv("consistency_models.csv", check.models)
+        csv("nodesplits.csv", check.nodesplits)
     for stem, fig in (("network", plot_network(network, title=spec.title)),
                       ("rankogram", plot_rankogram(fit))):
         for ext in ("png", "svg"):
@@ -198,7 +211,7 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
         fit.dt.to_netcdf(path, engine="h5netcdf")
         files["posterior.nc"] = path.read_bytes()
     text = [(f"Treatments: {', '.join(network.treatments)}; reference {network.reference}; "
-            f"scenario {payload['scenario']}."), g.consistency_statement(),
+            f"scenario {payload['scenario']}."), *check.lines(),
             "League table (row versus column, natural scale, median and 95% CrI):"]
     return {"title": spec.title, "text": text, "files": files,
             "league_html": fit.league_matrix().to_html(escape=True),

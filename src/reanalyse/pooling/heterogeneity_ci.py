@@ -87,7 +87,7 @@ def q_profile(*, te: ArrayLike, se: ArrayLike, level: float = 0.95
     # Q(tau^2) is strictly decreasing (dQ/dtau^2 = -sum w_i^2 (y_i - mu)^2, mu minimising the
     # weighted sum of squares; Viechtbauer 2007, Stat Med 26:37-52), so each limit's equation has
     # at most one root and root_decreasing is exact here; REML's score, which is not monotone,
-    # is handled separately in tau2.reml (issue 14).
+    # is handled separately in tau2.reml.
     low = root_decreasing(lambda t: generalised_q(t, y=y, v=v) - q_hi, upper)
     high = root_decreasing(lambda t: generalised_q(t, y=y, v=v) - q_lo, upper)
     notes: tuple[str, ...] = ()

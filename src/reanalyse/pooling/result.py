@@ -44,7 +44,9 @@ class PooledResult:
     estimate, ci_low, ci_high, weight`` (weight in percent, 0 for studies not estimable),
     ``estimable``, ``subgroup``, ``kind`` (binary, continuous or contrast) and the arm data it
     entered as (``events_1, events_2, total_1, total_2`` or ``n_1, n_2, mean_1, mean_2, sd_1,
-    sd_2``; NaN for contrasts). ``i2`` is in percent. ``heterogeneity_ci`` holds the Q-profile interval for
+    sd_2``; NaN for contrasts). ``i2`` is in percent. ``z`` and ``p_z`` hold the test of the
+    overall effect, a t statistic on k - 1 degrees of freedom with ``hksj`` (``t`` and ``p_t`` in
+    :meth:`to_dict`). ``heterogeneity_ci`` holds the Q-profile interval for
     tau^2 and the Higgins-Thompson interval for I^2 (from two and three studies on), whatever the
     model: a fixed-effect analysis reports its heterogeneity too.
     """
@@ -135,8 +137,12 @@ class PooledResult:
             "tau2_method": self.tau2_method, "hksj": self.hksj, "level": self.level,
             "log_scale": self.log_scale, "estimable": self.estimable, "k": self.k,
         }
-        for name in ("estimate", "ci_low", "ci_high", "te", "se", "z", "p_z", "q"):
+        for name in ("estimate", "ci_low", "ci_high", "te", "se"):
             out[name] = _clean(getattr(self, name))
+        # the test statistic by its distribution: HKSJ's is a t (k - 1 df), the others a z
+        stat = "t" if self.hksj else "z"
+        out[stat], out[f"p_{stat}"] = _clean(self.z), _clean(self.p_z)
+        out["q"] = _clean(self.q)
         out["df"] = self.df
         for name in ("p_q", "i2", "tau2"):
             out[name] = _clean(getattr(self, name))

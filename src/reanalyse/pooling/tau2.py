@@ -8,7 +8,7 @@ on [0, upper], truncating at 0: the generalised Q falls with tau^2, so it has at
 
 REML maximises the restricted log-likelihood globally on [0, inf). Its score need not fall
 monotonically: it can be negative just above 0 and still have an interior root where the
-likelihood is higher than at 0 (issue 14). So the score is scanned on a grid (0 and log-spaced
+likelihood is higher than at 0. So the score is scanned on a grid (0 and log-spaced
 points up to a bound beyond which it is provably negative), every sign change is solved with
 Brent's method, and the root or 0 with the highest restricted log-likelihood is returned.
 """
@@ -145,7 +145,7 @@ def reml(*, te: ArrayLike, se: ArrayLike) -> float:
     the bound (see ``_score_negative_above``) it is provably negative; each sign change is solved
     by Brent's method, and the candidate (0 or a root) with the highest restricted
     log-likelihood (:func:`restricted_log_likelihood`) is returned. A score negative at 0 no
-    longer implies tau^2 = 0: it can turn positive and have an interior maximum (issue 14).
+    longer implies tau^2 = 0: it can turn positive and have an interior maximum.
     """
     y = np.asarray(te, dtype=float)
     v = np.asarray(se, dtype=float) ** 2

@@ -27,7 +27,7 @@ __all__ = ["SKEPTICAL_TAIL_PROBABILITY", "EffectKind", "EffectPrior"]
 
 EffectKind = Literal["vague", "empirical", "skeptical", "enthusiastic", "user"]
 
-#: Prior probability a skeptical prior puts beyond the clinically meaningful threshold (issue 4).
+#: Prior probability a skeptical prior puts beyond the clinically meaningful threshold.
 SKEPTICAL_TAIL_PROBABILITY = 0.05
 
 #: Kinds whose numbers come from a threshold supplied at use time.

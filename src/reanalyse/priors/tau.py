@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["TauPrior"]
 
-#: Thresholds for the tail probabilities reported by :meth:`TauPrior.summary` (issue 4).
+#: Thresholds for the tail probabilities reported by :meth:`TauPrior.summary`.
 REPORTED_TAU_THRESHOLDS: tuple[float, ...] = (0.5, 1.0)
 
 

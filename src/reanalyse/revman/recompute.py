@@ -177,12 +177,32 @@ def _settings_dict(o: Outcome) -> dict[str, Any]:
             "totals": s.totals, "subgroups": s.subgroups}
 
 
+#: RevMan's stored field -> the JSON key of the same concept in every ``--json`` (``estimate``,
+#: ``ci_low``, ``ci_high`` natural scale; RevMan's LOG_* values are base-10 logarithms, not the
+#: analysis scale, so they are ``log10_*`` and never ``te``; ``q``/``p_q`` heterogeneity;
+#: ``pi_low``/``pi_high`` prediction interval; ``k`` studies); the outcome-level ``q``, ``p_q``,
+#: ``i2_q`` (test for subgroup differences) go under ``subgroup_test``.
+STORED_KEYS: dict[str, str] = {
+    "effect_size": "estimate", "ci_start": "ci_low", "ci_end": "ci_high",
+    "log_effect_size": "log10_estimate", "log_ci_start": "log10_ci_low",
+    "log_ci_end": "log10_ci_high",
+    "chi2": "q", "p_chi2": "p_q", "studies": "k", "pi_start": "pi_low", "pi_end": "pi_high",
+    "tau2_ci_start": "tau2_ci_low", "tau2_ci_end": "tau2_ci_high",
+}
+
+
 def _stored_dict(stored: StoredPooled | None) -> dict[str, Any] | None:
+    """RevMan's stored pooled numbers under the shared JSON vocabulary (:data:`STORED_KEYS`)."""
     if stored is None:
         return None
     from dataclasses import asdict
 
-    return asdict(stored)
+    raw = asdict(stored)
+    test = {k: raw.pop(k) for k in ("q", "p_q", "i2_q")}
+    out = {STORED_KEYS.get(k, k): v for k, v in raw.items()}
+    if any(v is not None for v in test.values()):
+        out["subgroup_test"] = {"q": test["q"], "p": test["p_q"], "i2": test["i2_q"]}
+    return out
 
 
 def analysis_choice(outcome: Outcome) -> tuple[str, str] | None:

@@ -89,6 +89,6 @@ class SamplerSettings:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
-#: The defaults of issue 4: 4 chains x 1000 draws after 1000 tuning steps, target acceptance 0.9,
+#: The defaults: 4 chains x 1000 draws after 1000 tuning steps, target acceptance 0.9,
 #: retried at 0.95 and 0.99; R-hat <= 1.01, bulk and tail ESS >= 400, no divergences.
 DEFAULT_SETTINGS = SamplerSettings()
