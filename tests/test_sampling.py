@@ -40,7 +40,7 @@ def _marginal_model() -> pm.Model:
 
 @pytest.fixture(scope="module")
 def compiled():
-    return compile_model(_marginal_model(), key="test-marginal")
+    return compile_model(_marginal_model(), key="test-marginal", backend="jax")
 
 
 def test_settings_validate_and_serialise() -> None:
@@ -181,11 +181,18 @@ def test_cache_folder_is_keyed_on_package_versions(monkeypatch) -> None:
 
 
 def test_backend_is_chosen_by_argument_or_environment(monkeypatch, compiled) -> None:
-    from reanalyse.sampling.compile import BACKEND_ENV, default_backend
+    from reanalyse.sampling.compile import BACKEND_ENV, default_backend, set_default_backend
 
     assert compiled.backend == "jax" and compiled.used_data_names == {"y", "se", "tau_scale"}
-    monkeypatch.setenv(BACKEND_ENV, "numba")
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
     assert default_backend() == "numba"
+    set_default_backend("jax")
+    try:
+        assert default_backend() == "jax"
+        monkeypatch.setenv(BACKEND_ENV, "numba")
+        assert default_backend() == "numba"  # the environment wins
+    finally:
+        set_default_backend("numba")
     monkeypatch.setenv(BACKEND_ENV, "stan")
     with pytest.raises(ValueError, match="jax' or 'numba"):
         default_backend()
@@ -201,7 +208,7 @@ with pm.Model() as model:
     mu = pm.Normal("mu", 0.0, 4.0)
     tau = pm.HalfNormal("tau", 0.5)
     pm.Normal("y_obs", mu, pt.sqrt(0.09 + tau**2), observed=y)
-nm = compile_model(model).nutpie_model
+nm = compile_model(model, backend="jax").nutpie_model
 value, grad = nm._make_logp_func()(np.array([0.2, -0.3]), **nm._shared_data)
 print(repr(value), repr(grad.tolist()))
 """

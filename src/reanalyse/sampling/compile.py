@@ -1,15 +1,20 @@
 """Compile a PyMC model once with nutpie, and swap its data without recompiling.
 
 nutpie compiles the model's log density (and the expansion to all model variables); that costs
-seconds, sampling a small model costs a fraction of one. The backend is JAX (default): XLA's
-compiled programs are kept in the machine's cache (:mod:`reanalyse.sampling.cache`), so a new
-process loads them instead of compiling. Measured on one ``reanalyse bayes --engine mcmc`` call on
-three studies (``benchmarks/bench_mcmc_cache.py``, 2 shared cores): numba, compiled in every
-process, about 20-24 s a call; JAX 10-11 s cold or warm, of which sampling is 3-5 s (nutpie calls
-the JAX log density from Python, about 30 us a call against numba's native callback) and the
-imports of PyMC, nutpie, ArviZ and JAX about 3 s. ``REANALYSE_MCMC_BACKEND=numba`` (or
-``backend="numba"``) keeps the numba backend: no cache, but sampling 10-20 times faster, for
-long runs in one process. Everything that changes from
+seconds, sampling a small model costs a fraction of one. Two nutpie backends, one trade-off:
+
+- ``numba`` (the default): a native callback, fast sampling (0.15-0.3 s for 4 x 2,000 steps
+  of the normal-normal model; the NMA networks in about 1 s), but compiled in every process
+  (10-20 s) and never cached (:mod:`reanalyse.sampling.cache` says why). Right for a process
+  that fits many models: the pipeline, its workers, the test run, ``reanalyse nma``.
+- ``jax``: XLA's compiled programs are kept in the machine's cache, so a new process loads
+  them (about 1 s) instead of compiling; but nutpie calls the JAX log density from Python
+  (about 30 us a call), so sampling is 10-20 times slower: 3-5 s for the normal-normal model,
+  34-82 s for an IIM network (``benchmarks/bench_nma.py``). Right for one small fit in a
+  fresh process: ``reanalyse bayes`` uses it (:func:`set_default_backend`); measured by
+  ``benchmarks/bench_mcmc_cache.py`` at 7.7 s a warm call against numba's 17.6 s.
+
+``REANALYSE_MCMC_BACKEND`` (``jax`` or ``numba``) overrides the default for a process. Everything that changes from
 one fit to the next (data *and* prior hyperparameters) therefore goes into ``pm.Data`` containers,
 and :meth:`CompiledModel.with_data` swaps their values in the compiled model (nutpie's
 ``with_data``, which only requires the same rank; sizes may change).
@@ -48,7 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
     import xarray as xr
 
-__all__ = ["BACKEND_ENV", "Backend", "CompiledModel", "ModelCache", "compile_model"]
+__all__ = ["BACKEND_ENV", "Backend", "CompiledModel", "ModelCache", "compile_model",
+           "default_backend", "set_default_backend"]
 
 Backend = Literal["jax", "numba"]
 
@@ -92,7 +98,7 @@ class CompiledModel:
     compile_seconds: float
     key: Hashable | None = None
     used_data_names: frozenset[str] = frozenset()
-    backend: Backend = "jax"
+    backend: Backend = "numba"
     pm_model: Any = field(default=None, repr=False, compare=False)
     density: LogDensity | None = field(default=None, repr=False, compare=False)
     _data: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -169,9 +175,21 @@ class CompiledModel:
         return self.density.likelihood_at(values, data=self._data)
 
 
+_default: list[Backend] = ["numba"]
+
+
+def set_default_backend(backend: Backend) -> None:
+    """The backend :func:`compile_model` uses in this process when none is named (and
+    ``$REANALYSE_MCMC_BACKEND`` is not set); see the module notes for which to choose."""
+    if backend not in ("jax", "numba"):
+        raise ValueError(f"backend must be 'jax' or 'numba', got {backend!r}")
+    _default[0] = backend
+
+
 def default_backend() -> Backend:
-    """``$REANALYSE_MCMC_BACKEND`` if set (``jax`` or ``numba``), else ``jax``."""
-    chosen = os.environ.get(BACKEND_ENV, "jax").strip().lower()
+    """``$REANALYSE_MCMC_BACKEND`` if set (``jax`` or ``numba``), else the process default
+    (:func:`set_default_backend`; ``numba`` unless changed)."""
+    chosen = os.environ.get(BACKEND_ENV, _default[0]).strip().lower()
     if chosen not in ("jax", "numba"):
         raise ValueError(f"{BACKEND_ENV} must be 'jax' or 'numba', got {chosen!r}")
     return chosen  # type: ignore[return-value]
