@@ -40,7 +40,7 @@ def _marginal_model() -> pm.Model:
 
 @pytest.fixture(scope="module")
 def compiled():
-    return compile_model(_marginal_model(), key="test-marginal")
+    return compile_model(_marginal_model(), key="test-marginal", backend="jax")
 
 
 def test_settings_validate_and_serialise() -> None:
@@ -151,3 +151,91 @@ def test_provenance_attrs_are_netcdf_ready() -> None:
     assert read_json_attr(attrs, "sampler_settings")["draws"] == 1000
     assert attrs["ci_prob"] == 0.95 and attrs["ci_kind"] == "eti"
     assert len(attrs["data_sha256"]) == 64
+
+
+# ----------------------------------------------------------------- the per-machine compile cache
+def test_cache_folder_env_then_xdg_then_home(monkeypatch, tmp_path) -> None:
+    from reanalyse.sampling.cache import CACHE_ENV, cache_dir, jax_cache_dir
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "mine"
+    assert jax_cache_dir().parent == tmp_path / "mine"
+    monkeypatch.delenv(CACHE_ENV)
+    assert cache_dir() == tmp_path / "xdg" / "reanalyse"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "reanalyse"
+
+
+def test_cache_folder_is_keyed_on_package_versions(monkeypatch) -> None:
+    from reanalyse.sampling import cache
+
+    before = cache.jax_cache_dir()
+    for name in ("jax", "pytensor", "pymc", "nutpie"):
+        monkeypatch.setattr(cache, "_version", lambda n, name=name: "0.0" if n == name
+                            else cache.version(n))
+        assert cache.jax_cache_dir() != before, name
+    monkeypatch.undo()
+    assert cache.jax_cache_dir() == before
+
+
+def test_backend_is_chosen_by_argument_or_environment(monkeypatch, compiled) -> None:
+    from reanalyse.sampling.compile import BACKEND_ENV, default_backend, set_default_backend
+
+    assert compiled.backend == "jax" and compiled.used_data_names == {"y", "se", "tau_scale"}
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    assert default_backend() == "numba"
+    set_default_backend("jax")
+    try:
+        assert default_backend() == "jax"
+        monkeypatch.setenv(BACKEND_ENV, "numba")
+        assert default_backend() == "numba"  # the environment wins
+    finally:
+        set_default_backend("numba")
+    monkeypatch.setenv(BACKEND_ENV, "stan")
+    with pytest.raises(ValueError, match="jax' or 'numba"):
+        default_backend()
+    with pytest.raises(ValueError, match="jax' or 'numba"):
+        compile_model(_marginal_model(), backend="stan")  # type: ignore[arg-type]
+
+
+_LOGP_IN_A_NEW_PROCESS = """
+import numpy as np, pymc as pm, pytensor.tensor as pt
+from reanalyse.sampling import compile_model
+with pm.Model() as model:
+    y = pm.Data("y", np.array([0.1, 0.3, -0.2]))
+    mu = pm.Normal("mu", 0.0, 4.0)
+    tau = pm.HalfNormal("tau", 0.5)
+    pm.Normal("y_obs", mu, pt.sqrt(0.09 + tau**2), observed=y)
+nm = compile_model(model, backend="jax").nutpie_model
+value, grad = nm._make_logp_func()(np.array([0.2, -0.3]), **nm._shared_data)
+print(repr(value), repr(grad.tolist()))
+"""
+
+
+def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from reanalyse.sampling.cache import CACHE_ENV
+
+    env = {**os.environ, CACHE_ENV: str(tmp_path)}
+
+    def new_process() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", _LOGP_IN_A_NEW_PROCESS], env=env,
+                              capture_output=True, text=True, check=True, timeout=300)
+
+    first = new_process()
+    entries = sorted(p for p in tmp_path.glob("jax-*/*") if "logp" in p.name)
+    assert entries, "the first process kept no compiled log density"
+    for path in entries:
+        path.write_bytes(b"not an executable")
+    second = new_process()
+    assert second.stdout == first.stdout  # same log density and gradient
+    assert "rebuilt the unreadable compile-cache entries" in second.stderr
+    assert all(not p.exists() or p.read_bytes() != b"not an executable" for p in entries)
+    third = new_process()  # writes the entry again, and reads nothing bad
+    assert third.stdout == first.stdout and "unreadable" not in third.stderr
+    assert any(p.exists() for p in entries)

@@ -153,6 +153,11 @@ def _main(args: argparse.Namespace) -> int:
     from reanalyse.bayesian import bayes_analysis
     from reanalyse.measures import analysis_scale
     from reanalyse.sampling import DEFAULT_SETTINGS
+    from reanalyse.sampling.compile import set_default_backend
+
+    # one small fit in a fresh process: load the compiled model from the machine's cache
+    # rather than compile it with numba (benchmarks/bench_mcmc_cache.py)
+    set_default_backend("jax")
 
     changes = {k: getattr(args, k) for k in ("draws", "tune", "chains")
                if getattr(args, k) is not None}

@@ -1,7 +1,20 @@
 """Compile a PyMC model once with nutpie, and swap its data without recompiling.
 
-nutpie compiles the model's log density (and the expansion to all model variables) with numba;
-that costs seconds, sampling a small model costs a fraction of one. Everything that changes from
+nutpie compiles the model's log density (and the expansion to all model variables); that costs
+seconds, sampling a small model costs a fraction of one. Two nutpie backends, one trade-off:
+
+- ``numba`` (the default): a native callback, fast sampling (0.15-0.3 s for 4 x 2,000 steps
+  of the normal-normal model; the NMA networks in about 1 s), but compiled in every process
+  (10-20 s) and never cached (:mod:`reanalyse.sampling.cache` says why). Right for a process
+  that fits many models: the pipeline, its workers, the test run, ``reanalyse nma``.
+- ``jax``: XLA's compiled programs are kept in the machine's cache, so a new process loads
+  them (about 1 s) instead of compiling; but nutpie calls the JAX log density from Python
+  (about 30 us a call), so sampling is 10-20 times slower: 3-5 s for the normal-normal model,
+  34-82 s for an IIM network (``benchmarks/bench_nma.py``). Right for one small fit in a
+  fresh process: ``reanalyse bayes`` uses it (:func:`set_default_backend`); measured by
+  ``benchmarks/bench_mcmc_cache.py`` at 7.7 s a warm call against numba's 17.6 s.
+
+``REANALYSE_MCMC_BACKEND`` (``jax`` or ``numba``) overrides the default for a process. Everything that changes from
 one fit to the next (data *and* prior hyperparameters) therefore goes into ``pm.Data`` containers,
 and :meth:`CompiledModel.with_data` swaps their values in the compiled model (nutpie's
 ``with_data``, which only requires the same rank; sizes may change).
@@ -20,15 +33,18 @@ per structure too and evaluated with the fit's data (:meth:`CompiledModel.log_de
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from reanalyse.sampling.cache import configure_jax_cache, repair
 from reanalyse.sampling.density import LogDensity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,7 +53,13 @@ if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
     import xarray as xr
 
-__all__ = ["CompiledModel", "ModelCache", "compile_model"]
+__all__ = ["BACKEND_ENV", "Backend", "CompiledModel", "ModelCache", "compile_model",
+           "default_backend", "set_default_backend"]
+
+Backend = Literal["jax", "numba"]
+
+#: Environment variable choosing the default backend (``jax`` or ``numba``).
+BACKEND_ENV = "REANALYSE_MCMC_BACKEND"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +80,10 @@ class CompiledModel:
         Wall time of the compilation.
     key
         The structure key it was cached under (:class:`ModelCache`), if any.
+    used_data_names
+        The containers the compiled functions read (the others are pruned from the graph).
+    backend
+        ``"jax"`` or ``"numba"`` (:func:`compile_model`).
     pm_model
         The PyMC model it was compiled from (its ``pm.Data`` hold the values it was built
         with; :attr:`data_value` has this copy's).
@@ -72,6 +98,7 @@ class CompiledModel:
     compile_seconds: float
     key: Hashable | None = None
     used_data_names: frozenset[str] = frozenset()
+    backend: Backend = "numba"
     pm_model: Any = field(default=None, repr=False, compare=False)
     density: LogDensity | None = field(default=None, repr=False, compare=False)
     _data: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -112,6 +139,11 @@ class CompiledModel:
         # containers the compiled functions do not read (pruned from the graph) cannot change
         # the draws; they are recorded but not passed to nutpie
         used = {name: arr for name, arr in arrays.items() if name in self.used_data_names}
+        if used and self.backend == "jax":
+            import jax.numpy as jnp
+
+            # device arrays, as nutpie holds them: numpy ones would be copied on every call
+            used = {name: jnp.asarray(arr) for name, arr in used.items()}
         new = self.nutpie_model.with_data(**used) if used else self.nutpie_model
         data = {**self._data, **arrays}
         return replace(self, nutpie_model=new, _data=data)
@@ -143,8 +175,29 @@ class CompiledModel:
         return self.density.likelihood_at(values, data=self._data)
 
 
-def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> CompiledModel:
-    """Compile a PyMC model with nutpie (numba backend), once.
+_default: list[Backend] = ["numba"]
+
+
+def set_default_backend(backend: Backend) -> None:
+    """The backend :func:`compile_model` uses in this process when none is named (and
+    ``$REANALYSE_MCMC_BACKEND`` is not set); see the module notes for which to choose."""
+    if backend not in ("jax", "numba"):
+        raise ValueError(f"backend must be 'jax' or 'numba', got {backend!r}")
+    _default[0] = backend
+
+
+def default_backend() -> Backend:
+    """``$REANALYSE_MCMC_BACKEND`` if set (``jax`` or ``numba``), else the process default
+    (:func:`set_default_backend`; ``numba`` unless changed)."""
+    chosen = os.environ.get(BACKEND_ENV, _default[0]).strip().lower()
+    if chosen not in ("jax", "numba"):
+        raise ValueError(f"{BACKEND_ENV} must be 'jax' or 'numba', got {chosen!r}")
+    return chosen  # type: ignore[return-value]
+
+
+def compile_model(pm_model: pm.Model, *, key: Hashable | None = None,
+                  backend: Backend | None = None) -> CompiledModel:
+    """Compile a PyMC model with nutpie, once (JAX backend: from the machine's cache if there).
 
     Parameters
     ----------
@@ -154,6 +207,9 @@ def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> Compile
         change.
     key
         Optional label recorded on the result (the structure it represents).
+    backend
+        ``"jax"`` (XLA, kept in the per-machine cache of :mod:`reanalyse.sampling.cache`) or
+        ``"numba"`` (compiled in every process); default :func:`default_backend`.
 
     Returns
     -------
@@ -172,11 +228,24 @@ def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> Compile
     """
     import nutpie
 
+    chosen = backend if backend is not None else default_backend()
+    if chosen not in ("jax", "numba"):
+        raise ValueError(f"backend must be 'jax' or 'numba', got {chosen!r}")
     data_vars = {name: var for name, var in pm_model.named_vars.items()
                  if name in {d.name for d in pm_model.data_vars}}
     data = {name: np.asarray(var.get_value()) for name, var in data_vars.items()}
     start = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(pm_model, backend="numba", freeze_model=False)
+    if chosen == "jax":
+        folder = configure_jax_cache()
+        compiled = nutpie.compile_pymc_model(pm_model, backend="jax", gradient_backend="jax",
+                                             freeze_model=False)
+        # nutpie's JAX model names its shared data by the containers' names
+        used = frozenset(getattr(compiled, "_shared_data", {}))
+        _load_programs(compiled, folder)
+    else:
+        compiled = nutpie.compile_pymc_model(pm_model, backend="numba", freeze_model=False)
+        used = frozenset(getattr(var, "name", None)
+                         for var in getattr(compiled, "shared_var_keys", {}))
     seconds = time.perf_counter() - start
     return CompiledModel(
         nutpie_model=compiled,
@@ -187,10 +256,24 @@ def compile_model(pm_model: pm.Model, *, key: Hashable | None = None) -> Compile
         key=key,
         pm_model=pm_model,
         density=LogDensity(pm_model),
-        used_data_names=frozenset(getattr(var, "name", None)
-                                  for var in getattr(compiled, "shared_var_keys", {})),
+        used_data_names=used,  # type: ignore[arg-type]
+        backend=chosen,
         _data=data,
     )
+
+
+def _load_programs(compiled: Any, folder: Any) -> None:
+    """Compile (or load from the cache) the JAX log density and expansion now, rather than on
+    the sampler's first call (nutpie's own functions, at the origin of the unconstrained space:
+    only the shapes matter); a cache entry JAX could not read has then been compiled afresh
+    and is removed from the cache (:func:`repair`)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        point = np.zeros(compiled.n_dim)
+        shared = compiled._shared_data
+        compiled._make_logp_func()(point, **shared)
+        compiled._make_expand_func(0, 0, 0)(point, **shared)
+    repair(caught, folder)
 
 
 class ModelCache:
