@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 from scipy import stats
 
@@ -178,3 +180,29 @@ def test_cli_prints_the_diagnosis_instead_of_ok() -> None:
     assert "diagnostics: ok" not in out
     assert "prior-data conflict (prior 0.054, likelihood 0.083)" in out and PRIOR_DRIVEN in out
     assert _with_diagnosis(text, "ok").endswith("prior sensitivity of mu: ok")
+
+
+def test_power_scaling_on_arrays_equals_arviz_stats_psense_summary() -> None:
+    """The readings' diagnosis on plain arrays gives what arviz_stats.psense_summary gives on the
+    same draws in a DataTree (the reference), including the diagnosis text."""
+    import xarray as xr
+
+    from reanalyse.pipeline.jobs import power_scaling, power_scaling_arrays
+
+    rng = np.random.default_rng(20231116)
+    shape, dims = (4, 1000), ("chain", "draw")
+    mu, tau = rng.normal(0.5, 0.2, shape), np.abs(rng.normal(0.0, 0.3, shape))
+    lp = {"mu": -0.5 * (mu / 2.82) ** 2, "tau": -0.5 * (tau / 0.5) ** 2}
+    ll = rng.normal(-2.0, 0.3, (*shape, 3))
+    dt = xr.DataTree.from_dict({
+        "posterior": xr.Dataset({"mu": (dims, mu), "tau": (dims, tau)}),
+        "log_prior": xr.Dataset({k: (dims, v) for k, v in lp.items()}),
+        "log_likelihood": xr.Dataset({"y": ((*dims, "study"), ll)})})
+    ref = {r["parameter"]: r for r in power_scaling(dt, var_names=["mu", "tau"])}
+    got = {r["parameter"]: r for r in power_scaling_arrays(
+        {"mu": mu, "tau": tau}, log_prior=lp["mu"] + lp["tau"], log_likelihood=ll.sum(-1))}
+    assert set(got) == set(ref) == {"mu", "tau"}
+    for name in ("mu", "tau"):
+        for key in ("prior", "likelihood", "diagnosis"):
+            assert got[name][key] == ref[name][key], (name, key)
+    assert ref["tau"]["diagnosis"] == "potential strong prior / weak likelihood"

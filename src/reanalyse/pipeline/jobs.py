@@ -143,6 +143,49 @@ def power_scaling(dt: Any, *, var_names: tuple[str, ...] | list[str] = ("mu", "t
     return records
 
 
+#: psense_summary's defaults: the power-scaling alphas, the diagnosis threshold, the rounding
+_ALPHAS, _PSENSE_THRESHOLD, _ROUND = (0.99, 1.01), 0.05, 3
+
+
+def power_scaling_arrays(draws: dict[str, np.ndarray], *, log_prior: np.ndarray,
+                         log_likelihood: np.ndarray) -> list[dict[str, Any]]:
+    """:func:`power_scaling` on plain arrays, the records ``arviz_stats.psense_summary`` gives
+    (its defaults: alphas 0.99 and 1.01, threshold 0.05, 3 decimals) without its xarray
+    plumbing: arviz-stats' array functions (``power_scale_lw``, Pareto-smoothed, and
+    ``power_scale_sense``) on ``draws`` (name -> (chain, draw)), ``log_prior`` and
+    ``log_likelihood`` summed over their variables and observations ((chain, draw))."""
+    from arviz_stats.base import array_stats
+
+    def weights(total: np.ndarray, alpha: float) -> np.ndarray:
+        w = np.exp(array_stats.power_scale_lw(total, alpha=alpha, axis=(-2, -1)))
+        return w / w.sum()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sens: dict[str, dict[str, float]] = {}
+        for component, total in (("prior", log_prior), ("likelihood", log_likelihood)):
+            lower, upper = (weights(total, a) for a in _ALPHAS)
+            for name, x in draws.items():
+                sens.setdefault(name, {})[component] = round(float(array_stats.power_scale_sense(
+                    x, lower, upper, *_ALPHAS)), _ROUND)
+    records: list[dict[str, Any]] = []
+    for name, v in sens.items():
+        prior, lik = v["prior"], v["likelihood"]
+        if prior >= _PSENSE_THRESHOLD and lik >= _PSENSE_THRESHOLD:
+            diagnosis = "potential prior-data conflict"
+        elif prior > _PSENSE_THRESHOLD > lik:
+            diagnosis = "potential strong prior / weak likelihood"
+        else:
+            diagnosis = "✓"
+        records.append({"parameter": name, "prior": prior, "likelihood": lik,
+                        "diagnosis": diagnosis})
+    notes = list(dict.fromkeys(str(w.message) for w in caught))
+    if notes:
+        for record in records:
+            record["notes"] = "; ".join(notes)
+    return records
+
+
 def nma_job(spec: Any, *, root: Path, defaults: BayesDefaults, scenario: str) -> Job:
     """The job of one network specification (``analyses/nma/*.toml``); the worker builds the
     network from the data files under ``root`` (validated by the caller first)."""

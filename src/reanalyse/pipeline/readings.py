@@ -12,7 +12,8 @@ With one study tau is not informed by the data: this reading is then carried by 
 and theta_new is its quantity of interest.
 
 Each reading carries the power-scaling diagnosis of its posterior of mu (priorsense's
-diagnostic, ``arviz_stats.psense_summary``, on independent draws of the exact posterior with
+diagnostic, arviz-stats' ``power_scale_lw`` and ``power_scale_sense`` as
+``arviz_stats.psense_summary`` calls them, on independent draws of the exact posterior with
 their log prior and log likelihood, the marginal form of the normal-normal model, as the MCMC
 fits keep them). A posterior the diagnosis marks as shaped by its prior (prior sensitivity above
 0.05: "strong prior / weak likelihood" or "prior-data conflict") reads
@@ -84,9 +85,7 @@ def power_scaling_exact(post: ExactPosterior, *, tau_prior: TauPrior | None,
 
     The log prior is that of mu (and tau); the log likelihood is the marginal one of each study,
     ``y_i ~ N(mu, se_i^2 + tau^2)``, as the normal model's MCMC fit keeps it."""
-    import xarray as xr
-
-    from reanalyse.pipeline.jobs import power_scaling
+    from reanalyse.pipeline.jobs import power_scaling_arrays
 
     draws = post.sample(_CHAINS * _DRAWS, rng=np.random.default_rng(seed))
     mu, tau = draws["mu"], draws["tau"]
@@ -95,16 +94,12 @@ def power_scaling_exact(post: ExactPosterior, *, tau_prior: TauPrior | None,
                                scale=np.sqrt(se[None, :] ** 2 + tau[:, None] ** 2))
     shape = (_CHAINS, _DRAWS)
     names = ["mu"] if tau_prior is None else ["mu", "tau"]
-    logp = {"mu": np.asarray(effect_prior.logpdf(mu), dtype=float)}
+    log_prior = np.asarray(effect_prior.logpdf(mu), dtype=float)
     if tau_prior is not None:
-        logp["tau"] = np.asarray(tau_prior.logpdf(tau), dtype=float)
-    dims = ("chain", "draw")
-    post_ds = xr.Dataset({n: (dims, draws[n].reshape(shape)) for n in names})
-    prior_ds = xr.Dataset({n: (dims, logp[n].reshape(shape)) for n in names})
-    lik_ds = xr.Dataset({"y": ((*dims, "study"), loglik.reshape((*shape, post.k)))})
-    dt = xr.DataTree.from_dict({"posterior": post_ds, "log_prior": prior_ds,
-                                "log_likelihood": lik_ds})
-    return power_scaling(dt, var_names=names)
+        log_prior = log_prior + np.asarray(tau_prior.logpdf(tau), dtype=float)
+    return power_scaling_arrays({n: draws[n].reshape(shape) for n in names},
+                                log_prior=log_prior.reshape(shape),
+                                log_likelihood=loglik.sum(axis=1).reshape(shape))
 
 
 def _reading(name: str, *, model: str, post: ExactPosterior, tau: Any, effect: Any,
