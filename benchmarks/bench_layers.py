@@ -413,7 +413,7 @@ def compare(args: argparse.Namespace) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--root", type=Path, default=REPO,
+    ap.add_argument("--root", type=Path, default=REPO / "examples" / "iim2023",
                     help="project root holding analyses/ and data/ (default: %(default)s)")
     ap.add_argument("--repeat", type=int, default=3, help="passes (per tree with --compare)")
     ap.add_argument("--compare", metavar="OTHER_SRC",

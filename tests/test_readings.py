@@ -206,3 +206,15 @@ def test_power_scaling_on_arrays_equals_arviz_stats_psense_summary() -> None:
         for key in ("prior", "likelihood", "diagnosis"):
             assert got[name][key] == ref[name][key], (name, key)
     assert ref["tau"]["diagnosis"] == "potential strong prior / weak likelihood"
+
+
+def test_power_scaling_on_arrays_says_why_it_could_not_be_computed() -> None:
+    """A flat prior has a constant log prior: Pareto smoothing has no tail, and the record says
+    so as power_scaling (psense_summary) does."""
+    from reanalyse.pipeline.jobs import power_scaling_arrays
+
+    rng = np.random.default_rng(1)
+    mu = rng.normal(size=(4, 1000))
+    (rec,) = power_scaling_arrays({"mu": mu}, log_prior=np.zeros((4, 1000)),
+                                  log_likelihood=-0.5 * mu**2)
+    assert rec["parameter"] == "all" and rec["diagnosis"].startswith("not computed: ValueError")

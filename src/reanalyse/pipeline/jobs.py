@@ -163,11 +163,15 @@ def power_scaling_arrays(draws: dict[str, np.ndarray], *, log_prior: np.ndarray,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sens: dict[str, dict[str, float]] = {}
-        for component, total in (("prior", log_prior), ("likelihood", log_likelihood)):
-            lower, upper = (weights(total, a) for a in _ALPHAS)
-            for name, x in draws.items():
-                sens.setdefault(name, {})[component] = round(float(array_stats.power_scale_sense(
-                    x, lower, upper, *_ALPHAS)), _ROUND)
+        try:
+            for component, total in (("prior", log_prior), ("likelihood", log_likelihood)):
+                lower, upper = (weights(total, a) for a in _ALPHAS)
+                for name, x in draws.items():
+                    sens.setdefault(name, {})[component] = round(float(
+                        array_stats.power_scale_sense(x, lower, upper, *_ALPHAS)), _ROUND)
+        except Exception as err:  # noqa: BLE001 - as power_scaling: say why, do not sink the run
+            return [{"parameter": "all",
+                     "diagnosis": f"not computed: {type(err).__name__}: {err}"}]
     records: list[dict[str, Any]] = []
     for name, v in sens.items():
         prior, lik = v["prior"], v["likelihood"]
