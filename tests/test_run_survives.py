@@ -209,3 +209,48 @@ def test_unreachable_scheduler_is_one_line_within_10_s(tmp_path) -> None:
         ("reanalyse: no Dask scheduler answered at tcp://127.0.0.1:9 within 5 s (start one "
          "with `dask scheduler`, or run with --executor local)")]
     assert not (root / "results").exists()
+
+
+def _warns(payload: dict) -> dict:
+    import warnings
+
+    from scipy.integrate import IntegrationWarning
+
+    warnings.warn("The maximum number of subdivisions (50) has been achieved.",
+                  IntegrationWarning, stacklevel=1)
+    return {"value": payload["x"]}
+
+
+def test_task_warnings_come_back_as_notes_not_on_the_terminal(capfd) -> None:
+    from reanalyse.pipeline.executor import Job, run_jobs
+
+    [(_job, result)] = list(run_jobs([Job(name="w", fn=_warns, payload={"x": 1})],
+                                    progress=False))
+    line = _warns.__code__.co_firstlineno + 5  # the warnings.warn call
+    assert result == {"value": 1, "warnings": [
+        ("IntegrationWarning: The maximum number of subdivisions (50) has been achieved. "
+        f"(test_run_survives.py:{line})")]}
+    assert capfd.readouterr().err == ""
+
+
+def test_pipeline_warnings_go_to_the_notes_and_the_log(tmp_path, monkeypatch, capfd) -> None:
+    import json
+
+    from reanalyse.pipeline import prepare
+    from reanalyse.pipeline.run import run_pipeline
+
+    original = prepare.prepare_analysis
+
+    def noisy(*args, **kwargs):
+        _warns({"x": 0})
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(prepare, "prepare_analysis", noisy)
+    root = make_project(tmp_path / "project", names=NAMES[:1])
+    run_pipeline(root=root, mcmc=False, nma=False, progress=False)
+    note = "IntegrationWarning: The maximum number of subdivisions (50) has been achieved."
+    log = (root / "results" / "run.log").read_text()
+    assert f"warning prepare/{NAMES[0]}: {note}" in log
+    prov = json.loads((root / "results" / "provenance.json").read_text())
+    assert any(n.startswith(note) for n in prov["analyses"][NAMES[0]]["notes"])
+    assert "IntegrationWarning" not in capfd.readouterr().err

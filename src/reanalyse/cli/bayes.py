@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from reanalyse.io.text import dump_json
+from reanalyse.notes import warnings_as_notes
 
 __all__ = ["register"]
 
@@ -59,7 +60,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _main(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from reanalyse.bayesian import bayes_analysis
     from reanalyse.sampling import DEFAULT_SETTINGS
 
     changes = {k: getattr(args, k) for k in ("draws", "tune", "chains")
@@ -73,6 +73,24 @@ def _main(args: argparse.Namespace) -> int:
         print(f"reanalyse bayes: --model {args.model} needs --tau-prior "
               "(see `reanalyse priors list --role tau`)", file=sys.stderr)
         return 2
+    with warnings_as_notes() as notes:  # the numerical libraries' warnings: in the notes
+        outcome = _compute(args, settings=settings, tau_prior=tau_prior)
+    if isinstance(outcome, int):
+        return outcome
+    res, payload, text = outcome
+    if args.json:
+        payload["notes"] = [*payload.get("notes", []), *notes]
+        print(dump_json(payload))
+    else:
+        print(text + "".join(f"\n  note: {note}" for note in notes))
+    return 0 if res.status == "ok" else 1
+
+
+def _compute(args: argparse.Namespace, *, settings: Any,
+             tau_prior: str | None) -> int | tuple[Any, dict[str, Any], str]:
+    """The fit and what is printed of it (the JSON or the text), or an exit code."""
+    from reanalyse.bayesian import bayes_analysis
+
     try:
         res = bayes_analysis(
             args.data, measure=args.measure, treatment=args.treatment, control=args.control,
@@ -93,10 +111,8 @@ def _main(args: argparse.Namespace) -> int:
         res.fit.to_netcdf(args.save)
     diagnosis = _prior_diagnosis(res, args)
     if args.json:
-        print(dump_json({**res.to_dict(), "prior_sensitivity": diagnosis}))
-    else:
-        print(_with_diagnosis(res.text(), diagnosis))
-    return 0 if res.status == "ok" else 1
+        return res, {**res.to_dict(), "prior_sensitivity": diagnosis}, ""
+    return res, {}, _with_diagnosis(res.text(), diagnosis)
 
 
 def _prior_diagnosis(res: Any, args: argparse.Namespace) -> str:

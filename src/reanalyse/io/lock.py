@@ -37,6 +37,35 @@ def _holder(path: Path) -> str:
     return f"pid {text[0]}, started {text[1]}" if len(text) >= 2 else "another process"
 
 
+def _acquire(path: Path, *, wait: bool) -> int:
+    """An open descriptor of ``path`` holding its lock (the file still at ``path``)."""
+    told = False
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            holder = _holder(path)
+            if not wait:
+                raise LockedError(f"another run ({holder}) is writing {path.parent}; wait for "
+                                  "it or run again with --wait") from None
+            if not told:
+                print(f"reanalyse: waiting for the run ({holder}) writing {path.parent}",
+                      file=sys.stderr, flush=True)
+                told = True
+            time.sleep(POLL)
+            continue
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # the holder removed the file before we locked it: lock the new one
+
+
 @contextlib.contextmanager
 def project_lock(results: str | Path, *, wait: bool = False) -> Iterator[Path]:
     """Hold ``<results>/.lock`` for the block.
@@ -44,7 +73,8 @@ def project_lock(results: str | Path, *, wait: bool = False) -> Iterator[Path]:
     Parameters
     ----------
     results
-        The project's results folder (made if absent).
+        The project's results folder (made if absent; removed again if the lock is all the
+        block left in it, so that a run refused for bad input leaves nothing behind).
     wait
         Wait for the holder to finish (a message on stderr says whom it waits for) instead of
         raising :class:`LockedError`.
@@ -57,25 +87,10 @@ def project_lock(results: str | Path, *, wait: bool = False) -> Iterator[Path]:
         The lock file cannot be made (a read-only folder), naming it.
     """
     folder = Path(results)
-    folder.mkdir(parents=True, exist_ok=True)
+    made = not folder.exists()
     path = folder / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = _acquire(path, wait=wait)
     try:
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = _holder(path)
-                if not wait:
-                    raise LockedError(f"another run ({holder}) is writing {folder}; wait for "
-                                      "it or run again with --wait") from None
-                if not told:
-                    print(f"reanalyse: waiting for the run ({holder}) writing {folder}",
-                          file=sys.stderr, flush=True)
-                    told = True
-                time.sleep(POLL)
         stamp = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {stamp}\n".encode(), 0)
@@ -83,7 +98,9 @@ def project_lock(results: str | Path, *, wait: bool = False) -> Iterator[Path]:
             yield path
         finally:
             os.ftruncate(fd, 0)  # no pid of a finished run left behind
-            fcntl.flock(fd, fcntl.LOCK_UN)  # the file stays: unlinking it would let a waiting
-            # run and a new one lock two different files
+            if made and [p.name for p in folder.iterdir()] == [LOCK_NAME]:
+                with contextlib.suppress(OSError):  # still locked: a waiter retries on the
+                    path.unlink()                    # new file (see _acquire)
+                    folder.rmdir()
     finally:
-        os.close(fd)
+        os.close(fd)  # releases the lock

@@ -6,7 +6,8 @@ dask.distributed cluster (``executor="dask"``, ``scheduler`` its address).
 
 Ctrl-C reaches this process only (local workers ignore SIGINT): the interrupt kills the local
 workers at once rather than waiting for their tasks, so a run stops within a second or two; what
-the workers had finished is already in the caller's cache.
+the workers had finished is already in the caller's cache. Warnings a task raises come back
+in its result under ``"warnings"`` (for its notes and the run's log), not on the terminal.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reanalyse.notes import warnings_as_notes
 from reanalyse.pipeline.progress import Progress, progress_for
 
 __all__ = ["SCHEDULER_TIMEOUT", "Job", "SchedulerUnreachableError", "check_scheduler",
@@ -54,7 +56,8 @@ def run_jobs(
     progress: bool = True,
     description: str = "tasks",
 ) -> Iterator[tuple[Job, dict[str, Any]]]:
-    """Yield ``(job, result)`` as jobs finish (in completion order)."""
+    """Yield ``(job, result)`` as jobs finish (in completion order); a result holds the notes of
+    the warnings its task raised under ``"warnings"``."""
     if not jobs:
         return
     bar = progress_for(total=len(jobs), description=description, enabled=progress)
@@ -63,13 +66,21 @@ def run_jobs(
             yield from _dask(jobs, scheduler=scheduler, bar=bar)
         elif n_jobs <= 1 or len(jobs) == 1:
             for job in jobs:
-                result = job.fn(job.payload)
+                result = _run_task(job.fn, job.payload)
                 bar.advance(job.name)
                 yield job, result
         else:
             yield from _lanes(jobs, n_jobs=n_jobs, bar=bar)
     finally:
         bar.close()
+
+
+def _run_task(fn: Callable[[dict[str, Any]], dict[str, Any]],
+              payload: dict[str, Any]) -> dict[str, Any]:
+    """A task, with the warnings it raises as notes (here, in a local worker or on Dask)."""
+    with warnings_as_notes() as notes:
+        result = fn(payload)
+    return {**result, "warnings": notes} if notes else result
 
 
 def _ignore_sigint() -> None:
@@ -100,7 +111,7 @@ def _lanes(jobs: Sequence[Job], *, n_jobs: int, bar: Progress) -> Iterator[
              for _ in lanes]
     finished = False
     try:
-        futures = {pool.submit(job.fn, job.payload): job
+        futures = {pool.submit(_run_task, job.fn, job.payload): job
                    for pool, lane in zip(pools, lanes, strict=True) for job in lane}
         for fut in cf.as_completed(futures):
             bar.advance(futures[fut].name)
@@ -142,7 +153,7 @@ def _dask(jobs: Sequence[Job], *, scheduler: str | None, bar: Progress) -> Itera
     from distributed import as_completed
 
     with _client(scheduler, timeout=SCHEDULER_TIMEOUT) as client:
-        futures = {client.submit(job.fn, job.payload, key=f"reanalyse-{job.name}", pure=False):
+        futures = {client.submit(_run_task, job.fn, job.payload, key=f"reanalyse-{job.name}", pure=False):
                    job for job in jobs}
         for fut in as_completed(list(futures)):
             bar.advance(futures[fut].name)

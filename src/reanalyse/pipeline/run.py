@@ -194,8 +194,13 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     prep_jobs = [Job(name=f"prepare/{s.id}", fn=_prepare_job,
                      payload={"spec": s, "defaults": defaults, "scenario": scenario,
                               "root": str(base)}) for s in fresh]
-    prepared_by_id = {job.payload["spec"].id: res["prep"] for job, res in run_jobs(
-        prep_jobs, n_jobs=jobs, progress=progress, description="exact engine")}
+    prepared_by_id = {}
+    warned: list[str] = []  # the numerical libraries' warnings, for run.log
+    for job, res in run_jobs(prep_jobs, n_jobs=jobs, progress=progress,
+                             description="exact engine"):
+        res["prep"].notes.extend(res.get("warnings", []))  # the analysis' notes
+        warned += _warning_lines(job.name, res)
+        prepared_by_id[job.payload["spec"].id] = res["prep"]
     prepared = [prepared_by_id[s.id] for s in fresh]
     networks: list[Job] = []
     nma_records: dict[str, dict[str, Any]] = {}
@@ -242,6 +247,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
         results[job.name] = result
         summary.sampled.append(job.name)
         log_lines.append(f"sampled {job.name} {keys[job.name][:16]}")
+        log_lines += _warning_lines(job.name, result)
     for s in specs:
         if s.id in records and s not in fresh:
             log_lines.append(f"unchanged {s.id} {keys_by_id[s.id][:16]}")
@@ -261,6 +267,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
                              description="writing"):
         records[job.payload["prep"].spec.id] = res["record"]
         summary.written += [Path(p) for p in res["written"]]
+        warned += _warning_lines(job.name, res)
     records.update(kept)
     shown = [s for s in every if s.id in records]
     decision = decision_frame([records[s.id]["decision"] for s in shown])
@@ -294,6 +301,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     summary.written.append(write_report(
         out, sections=[records[s.id]["section"] for s in shown], decision=decision,
         repro=repro, provenance=prov, nma=nma_results, defaults=defaults))
+    log_lines += warned
     log_lines.append(f"done sampled={len(summary.sampled)} cached={len(summary.cached)}")
     _append_log(out / "run.log", log_lines)
     return summary
@@ -370,6 +378,11 @@ def _file_digests(base: Path, spec: AnalysisSpec) -> dict[str, str]:
 def _all_digests(base: Path) -> dict[str, str]:
     files = sorted((base / "analyses").glob("*.toml")) + sorted((base / "data").rglob("*.csv"))
     return {str(p.relative_to(base)): _digest(p) for p in files}
+
+
+def _warning_lines(name: str, result: dict[str, Any]) -> list[str]:
+    """run.log lines for the warnings a task raised (they are not shown on the terminal)."""
+    return [f"warning {name}: {note}" for note in result.get("warnings", [])]
 
 
 def _kept_tasks(out: Path, *, kept: Sequence[str]) -> dict[str, str]:
