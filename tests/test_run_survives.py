@@ -254,3 +254,26 @@ def test_pipeline_warnings_go_to_the_notes_and_the_log(tmp_path, monkeypatch, ca
     prov = json.loads((root / "results" / "provenance.json").read_text())
     assert any(n.startswith(note) for n in prov["analyses"][NAMES[0]]["notes"])
     assert "IntegrationWarning" not in capfd.readouterr().err
+
+
+def test_a_bar_on_a_terminal_lines_otherwise() -> None:
+    import io
+
+    from reanalyse.pipeline.progress import progress_for
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream in (io.StringIO(), Terminal()):
+        bar = progress_for(total=2, description="sampling", stream=stream)
+        bar.advance("a/default/normal")
+        bar.advance("b/default/normal")
+        bar.close()
+        text = stream.getvalue()
+        if isinstance(stream, Terminal):
+            assert "\r" in text and "sampling: 100%" in text
+        else:
+            assert [ln.rsplit(" (", 1)[0] for ln in text.splitlines()] == [
+                "reanalyse: sampling: 2 tasks", "reanalyse: sampling 1/2 a/default/normal",
+                "reanalyse: sampling 2/2 b/default/normal"]

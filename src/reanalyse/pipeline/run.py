@@ -249,7 +249,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
         log_lines.append(f"sampled {job.name} {keys[job.name][:16]}")
         log_lines += _warning_lines(job.name, result)
     for s in specs:
-        if s.id in records and s not in fresh:
+        if s.id in records:
             log_lines.append(f"unchanged {s.id} {keys_by_id[s.id][:16]}")
 
     # ---- per-analysis outputs (recomputed analyses only) ----
