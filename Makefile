@@ -29,12 +29,15 @@ $(STAMP): pyproject.toml
 	  echo "Building $(VENV) with $$PYTHON"; \
 	  "$$PYTHON" -m venv $(VENV); \
 	fi; \
+	echo "Upgrading pip in $(VENV)"; \
 	$(PY) -m pip install --quiet --upgrade pip; \
+	echo "Installing reanalyse and its dependencies into $(VENV) (pip install -e .)"; \
 	$(PY) -m pip install --quiet -e .; \
 	touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test]'
+	@echo "Installing the test dependencies into $(VENV) (pip install -e '.[test]')"
+	@$(PY) -m pip install --quiet -e '.[test]'
 	touch $(TEST_STAMP)
 
 clean:

@@ -17,17 +17,31 @@ Examples
 'tau'
 """
 
-from reanalyse import priors
+import importlib
+from typing import Any
+
 from reanalyse._version import __version__
-from reanalyse.api import (
-           bayes,
-           network_meta_analysis,
-           pool,
-           read_revman,
-           read_table,
-           sensitivity_grid,
-)
 from reanalyse.errors import DataValidationError
 
 __all__ = ["DataValidationError", "__version__", "bayes", "network_meta_analysis", "pool",
            "priors", "read_revman", "read_table", "sensitivity_grid"]
+
+#: The front door's functions, imported on first use (PEP 562): ``import reanalyse`` stays
+#: light, so that the command line says something within a second of starting.
+_API = ("bayes", "network_meta_analysis", "pool", "read_revman", "read_table",
+        "sensitivity_grid")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module("reanalyse.api"), name)
+    elif name == "priors":
+        value = importlib.import_module("reanalyse.priors")
+    else:
+        raise AttributeError(f"module 'reanalyse' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -3,19 +3,23 @@
 Each subcommand lives in its own module under `reanalyse.cli` and exposes ``register(subparsers)``,
 which adds its parser and sets ``func`` to a callable taking the parsed namespace and returning an
 exit code. Bad input (:class:`reanalyse.errors.DataValidationError`) prints one line per problem on
-stderr and exits with code 2, without a traceback.
+stderr and exits with code 2, without a traceback; so do a file that cannot be read or written
+(an :class:`OSError`: a read-only folder, a full disk, an unreachable scheduler) and a results
+folder another run holds. Ctrl-C prints one line and exits with 130 (128 + SIGINT).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from reanalyse._version import __version__
 from reanalyse.cli.project import add_project_option
 from reanalyse.errors import DataValidationError
+from reanalyse.io.lock import LockedError
 from reanalyse.project import ProjectNotFoundError
 
 __all__ = ["main"]
@@ -33,6 +37,8 @@ COMMANDS: tuple[str, ...] = (
 )
 
 EXIT_BAD_INPUT = 2
+#: The shell's code for a process stopped by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -56,10 +62,20 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    import matplotlib
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("reanalyse: interrupted; complete results are kept (a rerun resumes from them)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
-    matplotlib.use("Agg")  # the command line draws to files only (a library import never does)
+
+def _main(argv: list[str]) -> int:
+    # the command line draws to files only (a library import never chooses a backend); the
+    # variable spares importing matplotlib before the first line, and reaches worker processes
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg")
+    os.environ["MPLBACKEND"] = "Agg"
     first = next((a for a in argv if not a.startswith("-")), None)
     if argv[:1] == ["--project"] and len(argv) > 2:
         first = argv[2]
@@ -77,9 +93,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reanalyse: {n} problem{'s' if n != 1 else ''} in the input; nothing written.",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    except LockedError as err:
+        print(f"reanalyse: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into a reader that stopped early (e.g. head)
         sys.stderr.close()
         return 0
+    except OSError as err:  # a file that cannot be read or written: its path and why
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"reanalyse: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return code
 
 

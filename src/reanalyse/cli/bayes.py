@@ -17,6 +17,7 @@ from reanalyse.cli.options import (
 )
 from reanalyse.direction import orientation
 from reanalyse.io.text import dump_json
+from reanalyse.notes import warnings_as_notes
 from reanalyse.pipeline.defaults import UISD_PREFIX, resolve_tau_prior, unit_information_sd
 
 __all__ = ["register"]
@@ -150,7 +151,6 @@ def _unit_information_sd(args: argparse.Namespace) -> float | None:
 def _main(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from reanalyse.bayesian import bayes_analysis
     from reanalyse.measures import analysis_scale
     from reanalyse.sampling import DEFAULT_SETTINGS
     from reanalyse.sampling.compile import set_default_backend
@@ -170,6 +170,24 @@ def _main(args: argparse.Namespace) -> int:
         return 2
     if not _default_priors(args, scale=analysis_scale(args.measure)):
         return 2
+    with warnings_as_notes() as notes:  # the numerical libraries' warnings: in the notes
+        outcome = _compute(args, settings=settings, model=model)
+    if isinstance(outcome, int):
+        return outcome
+    res, payload, text = outcome
+    if args.json:
+        payload["notes"] = [*payload.get("notes", []), *notes]
+        print(dump_json(payload))
+    else:
+        print(text + "".join(f"\n  note: {note}" for note in notes))
+    return 0 if res.status == "ok" else 1
+
+
+def _compute(args: argparse.Namespace, *, settings: Any,
+             model: str) -> int | tuple[Any, dict[str, Any], str]:
+    """The fit and what is printed of it (the JSON or the text), or an exit code."""
+    from reanalyse.bayesian import bayes_analysis
+
     try:
         res = bayes_analysis(
             args.data, measure=args.measure, treatment=args.treatment, control=args.control,
@@ -194,15 +212,13 @@ def _main(args: argparse.Namespace) -> int:
         out = {**res.to_dict(), "prior_sensitivity": diagnosis}
         if benefit is not None:
             out["direction"] = benefit
-        print(dump_json(out))
-    else:
-        text = _with_diagnosis(res.text(), diagnosis)
-        if benefit is not None:
-            text += (f"\n  {benefit['sentence']}\n  P(the pooled effect favours "
-                     f"{args.treatment}) = {benefit['p_benefit']:.3f}; in a new study "
-                     f"{benefit['p_benefit_theta_new']:.3f}")
-        print(text)
-    return 0 if res.status == "ok" else 1
+        return res, out, ""
+    text = _with_diagnosis(res.text(), diagnosis)
+    if benefit is not None:
+        text += (f"\n  {benefit['sentence']}\n  P(the pooled effect favours "
+                 f"{args.treatment}) = {benefit['p_benefit']:.3f}; in a new study "
+                 f"{benefit['p_benefit_theta_new']:.3f}")
+    return res, {}, text
 
 
 def _benefit(res: Any, args: argparse.Namespace) -> dict[str, Any] | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from reanalyse.cli.project import project_root
-from reanalyse.pipeline.run import run_pipeline
 
 __all__ = ["register"]
 
@@ -31,16 +31,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--no-mcmc", action="store_true",
                    help="exact engine only: skip the MCMC fits")
     p.add_argument("--no-nma", action="store_true", help="skip the network meta-analyses")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run is writing the results, wait for it to finish "
+                   "(default: exit 2 at once)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress (default: a bar on a terminal, one line per task otherwise)")
     p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
-    summary = run_pipeline(root=project_root(args), analyses=args.analyses or None, scenario=args.scenario,
+    root = project_root(args)
+    if not args.quiet:  # the first line comes before the heavy imports (a second or more)
+        print(f"reanalyse run: project {root}; checking its analyses and data", file=sys.stderr,
+              flush=True)
+    from reanalyse.pipeline.run import run_pipeline
+
+    summary = run_pipeline(root=root, analyses=args.analyses or None, scenario=args.scenario,
                            jobs=args.jobs, force=args.force, executor=args.executor,
                            scheduler=args.scheduler, results_dir=args.results,
                            mcmc=not args.no_mcmc, nma=not args.no_nma,
-                           progress=not args.quiet)
+                           progress=not args.quiet, wait=args.wait)
     print(f"reanalyse run: {len(summary.analyses)} analyses; {len(summary.sampled)} tasks "
           f"sampled, {len(summary.cached)} from the cache; results in {summary.results_dir}")
     print(f"report: {summary.results_dir / 'report.html'}")

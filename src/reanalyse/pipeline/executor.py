@@ -1,21 +1,36 @@
-"""Run independent tasks in local processes or on a Dask cluster, with a progress bar.
+"""Run independent tasks in local processes or on a Dask cluster, showing progress.
 
 Tasks are plain picklable callables with picklable arguments, so the same task runs unchanged in
 this process (``jobs=1``), in a pool of local processes, or on the workers of an existing
 dask.distributed cluster (``executor="dask"``, ``scheduler`` its address).
+
+Ctrl-C reaches this process only (local workers ignore SIGINT): the interrupt kills the local
+workers at once rather than waiting for their tasks, so a run stops within a second or two; what
+the workers had finished is already in the caller's cache. Warnings a task raises come back
+in its result under ``"warnings"`` (for its notes and the run's log), not on the terminal.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tqdm import tqdm
+from reanalyse.notes import warnings_as_notes
+from reanalyse.pipeline.progress import Progress, progress_for
 
-__all__ = ["Job", "run_jobs"]
+__all__ = ["SCHEDULER_TIMEOUT", "Job", "SchedulerUnreachableError", "check_scheduler",
+           "run_jobs"]
+
+#: Seconds to wait for a Dask scheduler to answer (dask.distributed's own default is 30).
+SCHEDULER_TIMEOUT = 5
+
+
+class SchedulerUnreachableError(OSError):
+    """No Dask scheduler answered at the address given; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -41,18 +56,18 @@ def run_jobs(
     progress: bool = True,
     description: str = "tasks",
 ) -> Iterator[tuple[Job, dict[str, Any]]]:
-    """Yield ``(job, result)`` as jobs finish (in completion order)."""
-    bar = tqdm(total=len(jobs), desc=description, unit="task", disable=not progress or not jobs,
-               leave=True)
+    """Yield ``(job, result)`` as jobs finish (in completion order); a result holds the notes of
+    the warnings its task raised under ``"warnings"``."""
+    if not jobs:
+        return
+    bar = progress_for(total=len(jobs), description=description, enabled=progress)
     try:
-        if not jobs:
-            return
         if executor == "dask":
             yield from _dask(jobs, scheduler=scheduler, bar=bar)
         elif n_jobs <= 1 or len(jobs) == 1:
             for job in jobs:
-                result = job.fn(job.payload)
-                bar.update(1)
+                result = _run_task(job.fn, job.payload)
+                bar.advance(job.name)
                 yield job, result
         else:
             yield from _lanes(jobs, n_jobs=n_jobs, bar=bar)
@@ -60,7 +75,29 @@ def run_jobs(
         bar.close()
 
 
-def _lanes(jobs: Sequence[Job], *, n_jobs: int, bar: tqdm) -> Iterator[  # type: ignore[type-arg]
+def _run_task(fn: Callable[[dict[str, Any]], dict[str, Any]],
+              payload: dict[str, Any]) -> dict[str, Any]:
+    """A task, with the warnings it raises as notes (here, in a local worker or on Dask)."""
+    with warnings_as_notes() as notes:
+        result = fn(payload)
+    return {**result, "warnings": notes} if notes else result
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it kills the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
+    processes = list((pool._processes or {}).values())  # private API, stable since 3.2
+    for process in processes:
+        process.kill()
+    for process in processes:  # gone before the caller clears what they left half-written
+        process.join(timeout=1)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _lanes(jobs: Sequence[Job], *, n_jobs: int, bar: Progress) -> Iterator[
         tuple[Job, dict[str, Any]]]:
     """Local processes, one per lane; whole groups are assigned to the least-loaded lane."""
     groups: dict[str, list[Job]] = {}
@@ -70,30 +107,54 @@ def _lanes(jobs: Sequence[Job], *, n_jobs: int, bar: tqdm) -> Iterator[  # type:
     for members in sorted(groups.values(), key=len, reverse=True):
         min(lanes, key=len).extend(members)
     ctx = multiprocessing.get_context("spawn")
-    pools = [cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx) for _ in lanes]
+    pools = [cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_ignore_sigint)
+             for _ in lanes]
+    finished = False
     try:
-        futures = {pool.submit(job.fn, job.payload): job
+        futures = {pool.submit(_run_task, job.fn, job.payload): job
                    for pool, lane in zip(pools, lanes, strict=True) for job in lane}
         for fut in cf.as_completed(futures):
-            bar.update(1)
+            bar.advance(futures[fut].name)
             yield futures[fut], fut.result()
+        finished = True
     finally:
         for pool in pools:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if finished:
+                pool.shutdown(wait=True)
+            else:  # interrupted, a task failed, or the caller stopped: do not wait for the rest
+                _kill_workers(pool)
 
 
-def _dask(jobs: Sequence[Job], *, scheduler: str | None, bar: tqdm) -> Iterator[  # type: ignore[type-arg]
-        tuple[Job, dict[str, Any]]]:
+def check_scheduler(address: str | None, *, timeout: float = SCHEDULER_TIMEOUT) -> None:
+    """Raise :class:`SchedulerUnreachableError` (one line) unless a Dask scheduler answers at
+    ``address`` within ``timeout`` seconds; what a run checks before any work."""
+    with _client(address, timeout=timeout):
+        pass
+
+
+def _client(address: str | None, *, timeout: float) -> Any:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError as err:  # pragma: no cover - depends on the install
         raise RuntimeError("executor 'dask' needs dask.distributed: pip install "
                            "'reanalyse[dask]'") from err
-    if not scheduler:
+    if not address:
         raise ValueError("executor 'dask' needs --scheduler ADDRESS of a running cluster")
-    with Client(scheduler) as client:
-        futures = {client.submit(job.fn, job.payload, key=f"reanalyse-{job.name}", pure=False):
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as err:
+        raise SchedulerUnreachableError(
+            f"no Dask scheduler answered at {address} within {timeout:g} s (start one with "
+            "`dask scheduler`, or run with --executor local)") from err
+
+
+def _dask(jobs: Sequence[Job], *, scheduler: str | None, bar: Progress) -> Iterator[
+        tuple[Job, dict[str, Any]]]:
+    from distributed import as_completed
+
+    with _client(scheduler, timeout=SCHEDULER_TIMEOUT) as client:
+        futures = {client.submit(_run_task, job.fn, job.payload, key=f"reanalyse-{job.name}", pure=False):
                    job for job in jobs}
         for fut in as_completed(list(futures)):
-            bar.update(1)
+            bar.advance(futures[fut].name)
             yield futures[fut], fut.result()

@@ -26,10 +26,11 @@ from reanalyse._version import __version__
 from reanalyse.analyses import AnalysisSpec, find_root, load_analyses
 from reanalyse.errors import DataValidationError, Problem
 from reanalyse.io import atomic
+from reanalyse.io.lock import project_lock
 from reanalyse.io.resources import defaults_file
 from reanalyse.pipeline.cache import SAMPLING_CODE, TaskCache, code_digest, task_key
 from reanalyse.pipeline.defaults import DEFAULTS_NAME, BayesDefaults, project_defaults
-from reanalyse.pipeline.executor import Job, run_jobs
+from reanalyse.pipeline.executor import Job, check_scheduler, run_jobs
 from reanalyse.priors import priors_dir
 from reanalyse.priors.location import project_priors_dir
 from reanalyse.project import PROJECT_FILE
@@ -81,8 +82,13 @@ def run_pipeline(
     mcmc: bool = True,
     nma: bool = True,
     progress: bool = True,
+    wait: bool = False,
 ) -> RunSummary:
     """Run the re-analysis and write it under ``results_dir`` (default ``<root>/results``).
+
+    One run at a time writes a results folder (the lock ``<results>/.lock``). A run of named
+    ``analyses`` recomputes those and keeps every other analysis' results: its rows of
+    ``decision.csv``, its report section, its provenance.
 
     Parameters
     ----------
@@ -97,11 +103,19 @@ def run_pipeline(
         Recompute every task, ignoring the cache.
     mcmc, nma
         Include the MCMC fits and the network meta-analyses (the exact engine always runs).
+    progress
+        Show progress on stderr (a bar on a terminal, one line per task otherwise).
+    wait
+        When another run holds the lock, wait for it (saying so) instead of raising.
 
     Raises
     ------
     DataValidationError
         Any problem with the specifications or data, before anything is written.
+    LockedError
+        Another run is writing the results folder (and ``wait`` is false).
+    SchedulerUnreachableError
+        ``executor="dask"`` and no scheduler answers at ``scheduler``.
     """
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
@@ -111,11 +125,49 @@ def run_pipeline(
     base = Path(root) if root is not None else find_root()
     out = Path(results_dir) if results_dir is not None else base / "results"
     # ---- validate everything first: nothing is written when input is bad ----
-    specs = _select(load_analyses("analyses", root=base), analyses)
+    every = load_analyses("analyses", root=base)
+    specs = _select(every, analyses)
     defaults = project_defaults(root=base)
     common = _common_inputs(base, scenario=scenario, mcmc=mcmc)
     keys_by_id = {s.id: task_key({"common": common, "spec": s.model_dump(),
                                   "files": _file_digests(base, s)}) for s in specs}
+    nma_specs: list[Any] = []
+    if nma and not analyses and (base / "analyses" / "nma").is_dir():
+        from reanalyse.nma.spec import load_nma_analyses
+
+        nma_specs = load_nma_analyses(base / "analyses" / "nma", root=base)
+        for nspec in nma_specs:
+            nspec.network(scenario=scenario, root=base)  # validate its data before writing
+    nma_keys = {n.id: task_key({"common": common, "spec": n.model_dump(),
+                                "files": _nma_digests(base, n)}) for n in nma_specs}
+    if executor == "dask" and (mcmc or nma_specs):
+        check_scheduler(scheduler)  # one line within seconds, not after the exact layer
+    # ---- one run at a time writes a results folder ----
+    with project_lock(out, wait=wait):
+        _clear_temporaries(out)  # left by a run killed while writing
+        try:
+            return _run_locked(
+                base=base, out=out, every=every, specs=specs, named=bool(analyses),
+                defaults=defaults, common=common, keys_by_id=keys_by_id, nma_specs=nma_specs,
+                nma_keys=nma_keys, scenario=scenario, jobs=jobs, force=force,
+                executor=executor, scheduler=scheduler, mcmc=mcmc, progress=progress)
+        except BaseException:  # Ctrl-C or a failure: the workers killed part-way wrote these
+            _clear_temporaries(out)
+            raise
+
+
+def _clear_temporaries(out: Path) -> None:
+    """Remove the temporary files of unfinished atomic writes (only complete files remain)."""
+    for stale in out.rglob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list[AnalysisSpec],
+                named: bool, defaults: BayesDefaults, common: dict[str, Any],
+                keys_by_id: dict[str, str], nma_specs: list[Any], nma_keys: dict[str, str],
+                scenario: str, jobs: int, force: bool, executor: Literal["local", "dask"],
+                scheduler: str | None, mcmc: bool, progress: bool) -> RunSummary:
+    """The run proper, under the results folder's lock."""
     records: dict[str, dict[str, Any]] = {}
     if not force:
         for s in specs:
@@ -123,6 +175,10 @@ def run_pipeline(
             if rec is not None and rec.get("key") == keys_by_id[s.id]:
                 records[s.id] = rec
     fresh = [s for s in specs if s.id not in records]
+    # a run of named analyses keeps every other analysis' results as they are
+    chosen = {s.id for s in specs}
+    kept = {s.id: rec for s in every if s.id not in chosen
+            and (rec := _read_record(out / "analyses" / s.id)) is not None} if named else {}
     from reanalyse.pipeline.decision import decision_frame
     from reanalyse.pipeline.jobs import mcmc_jobs, nma_job
     from reanalyse.report.html import write_report
@@ -138,29 +194,28 @@ def run_pipeline(
     prep_jobs = [Job(name=f"prepare/{s.id}", fn=_prepare_job,
                      payload={"spec": s, "defaults": defaults, "scenario": scenario,
                               "root": str(base)}) for s in fresh]
-    prepared_by_id = {job.payload["spec"].id: res["prep"] for job, res in run_jobs(
-        prep_jobs, n_jobs=jobs, progress=progress, description="exact engine")}
+    prepared_by_id = {}
+    warned: list[str] = []  # the numerical libraries' warnings, for run.log
+    for job, res in run_jobs(prep_jobs, n_jobs=jobs, progress=progress,
+                             description="exact engine"):
+        res["prep"].notes.extend(res.get("warnings", []))  # the analysis' notes
+        warned += _warning_lines(job.name, res)
+        prepared_by_id[job.payload["spec"].id] = res["prep"]
     prepared = [prepared_by_id[s.id] for s in fresh]
     networks: list[Job] = []
     nma_records: dict[str, dict[str, Any]] = {}
-    nma_keys: dict[str, str] = {}
-    if nma and not analyses and (base / "analyses" / "nma").is_dir():
-        from reanalyse.nma.spec import load_nma_analyses
-
-        for nspec in load_nma_analyses(base / "analyses" / "nma", root=base):
-            nkey = task_key({"common": common, "spec": nspec.model_dump(),
-                             "files": _nma_digests(base, nspec)})
-            nma_keys[nspec.id] = nkey
-            rec = None if force else _read_record(out / "nma" / nspec.id)
-            if rec is not None and rec.get("key") == nkey:
-                nma_records[nspec.id] = rec
-                continue
-            nspec.network(scenario=scenario, root=base)  # validate its data before writing
-            networks.append(nma_job(nspec, root=base, defaults=defaults, scenario=scenario))
+    for nspec in nma_specs:
+        rec = None if force else _read_record(out / "nma" / nspec.id)
+        if rec is not None and rec.get("key") == nma_keys[nspec.id]:
+            nma_records[nspec.id] = rec
+            continue
+        networks.append(nma_job(nspec, root=base, defaults=defaults, scenario=scenario))
+    if named:  # the networks are not rerun by a named run; their results stay in the report
+        for path in sorted(out.glob("nma/*/record.json")):
+            if (rec := _read_record(path.parent)) is not None:
+                nma_records[path.parent.name] = rec
 
     summary = RunSummary(results_dir=out, analyses=[s.id for s in specs])
-    for stale in out.rglob(".*.tmp") if out.is_dir() else []:
-        stale.unlink()  # left by a run killed while writing
     log_lines = [(f"run {_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
                  f"reanalyse {__version__} scenario={scenario} analyses={len(specs)} "
                  f"recomputed={len(fresh)} unchanged={len(records)}")]
@@ -192,6 +247,7 @@ def run_pipeline(
         results[job.name] = result
         summary.sampled.append(job.name)
         log_lines.append(f"sampled {job.name} {keys[job.name][:16]}")
+        log_lines += _warning_lines(job.name, result)
     for s in specs:
         if s.id in records:
             log_lines.append(f"unchanged {s.id} {keys_by_id[s.id][:16]}")
@@ -211,7 +267,10 @@ def run_pipeline(
                              description="writing"):
         records[job.payload["prep"].spec.id] = res["record"]
         summary.written += [Path(p) for p in res["written"]]
-    decision = decision_frame([records[s.id]["decision"] for s in specs])
+        warned += _warning_lines(job.name, res)
+    records.update(kept)
+    shown = [s for s in every if s.id in records]
+    decision = decision_frame([records[s.id]["decision"] for s in shown])
     summary.decision = decision
     target = out / "decision.csv"
     atomic.write_text(target, decision.to_csv(index=False))
@@ -228,19 +287,21 @@ def run_pipeline(
             nma_records[nid]["figures"] = [f for f in result.get("files", {})
                                            if f.endswith(".png")]
     for nid in nma_records:
-        if f"nma/{nid}" not in results:
+        if f"nma/{nid}" not in results and nid in nma_keys:
             log_lines.append(f"unchanged nma/{nid} {nma_keys[nid][:16]}")
     nma_results = {f"nma/{nid}": rec for nid, rec in sorted(nma_records.items())}
     prov = {"reanalyse": __version__, "created": log_lines[0], "scenario": scenario,
             "packages": package_versions(), "defaults": defaults.model_dump(),
-            "analyses": {s.id: records[s.id]["provenance"] for s in specs},
-            "tasks": {name: keys[name] for name in keys}}
+            "analyses": {s.id: records[s.id]["provenance"] for s in shown},
+            "tasks": {**(_kept_tasks(out, kept=[*kept, *(f"nma/{n}" for n in nma_records)])
+                         if named else {}), **keys}}
     target = out / "provenance.json"
     atomic.write_text(target, json.dumps(prov, indent=2, default=str))
     summary.written.append(target)
     summary.written.append(write_report(
-        out, sections=[records[s.id]["section"] for s in specs], decision=decision,
+        out, sections=[records[s.id]["section"] for s in shown], decision=decision,
         repro=repro, provenance=prov, nma=nma_results, defaults=defaults))
+    log_lines += warned
     log_lines.append(f"done sampled={len(summary.sampled)} cached={len(summary.cached)}")
     _append_log(out / "run.log", log_lines)
     return summary
@@ -317,6 +378,23 @@ def _file_digests(base: Path, spec: AnalysisSpec) -> dict[str, str]:
 def _all_digests(base: Path) -> dict[str, str]:
     files = sorted((base / "analyses").glob("*.toml")) + sorted((base / "data").rglob("*.csv"))
     return {str(p.relative_to(base)): _digest(p) for p in files}
+
+
+def _warning_lines(name: str, result: dict[str, Any]) -> list[str]:
+    """run.log lines for the warnings a task raised (they are not shown on the terminal)."""
+    return [f"warning {name}: {note}" for note in result.get("warnings", [])]
+
+
+def _kept_tasks(out: Path, *, kept: Sequence[str]) -> dict[str, str]:
+    """The task keys of the previous run's provenance that belong to ``kept`` (analysis ids and
+    ``nma/<id>``): what a run of named analyses carries over for the others."""
+    try:
+        tasks = json.loads((out / "provenance.json").read_text(encoding="utf-8"))["tasks"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    keep = set(kept)
+    return {name: key for name, key in tasks.items()
+            if name.split("/", 1)[0] in keep or "/".join(name.split("/", 2)[:2]) in keep}
 
 
 def _read_record(folder: Path) -> dict[str, Any] | None:

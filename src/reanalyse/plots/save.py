@@ -19,8 +19,10 @@ def save_figure(fig: Figure, stem: str | Path, *, dpi: int = 110) -> list[Path]:
     out = []
     for ext in ("png", "svg"):
         target = stem.with_suffix(f".{ext}")
-        # SVG text stays text (searchable, and readable by tests), not glyph paths
-        with atomic_path(target) as tmp, plt.rc_context({"svg.fonttype": "none"}):
+        # SVG text stays text (searchable, and readable by tests), not glyph paths; a fixed
+        # salt makes the SVG's element ids, random by default, the same at every run
+        with atomic_path(target) as tmp, plt.rc_context({"svg.fonttype": "none",
+                                                         "svg.hashsalt": "reanalyse"}):
             fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight",
                         metadata={"Date": None} if ext == "svg" else None)
         out.append(target)
