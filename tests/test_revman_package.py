@@ -239,3 +239,28 @@ def test_cli_bad_package_is_one_line_and_exit_2(tmp_path: Path,
     assert main(["revman", str(path)]) == 2
     err = capsys.readouterr().err
     assert "not-a-data-package" in err and str(path) in err
+
+
+@needs_v2
+def test_v2_rob2_judgements_stay_on_each_row() -> None:
+    """The data rows' RoB 2 judgements (``<domain> (judgement)`` columns of
+    CD016297-data-rows.csv) are kept on each study row and in the long table, as the file has
+    them, for later sensitivity analyses by risk of bias."""
+    import csv
+
+    from reanalyse.revman.tidy import outcome_to_long, rob_column
+
+    with zipfile.ZipFile(V2) as package:
+        name = next(n for n in package.namelist() if n.endswith("data-rows.csv"))
+        raw = list(csv.DictReader(io.StringIO(package.read(name).decode("utf-8-sig"))))
+    first = next(r for r in raw if r["Analysis number"] == "1" and r["Analysis group"] == "1")
+    review = read_review(V2)
+    outcome = review.outcomes[0]
+    row = next(r for r in (r for _, r in outcome.iter_rows()) if r.study == first["Study"])
+    judged = {k.removesuffix(" (judgement)"): v for k, v in first.items()
+              if k.endswith(" (judgement)") and v}
+    assert dict(row.risk_of_bias) == judged and "Overall bias" in judged
+    long = outcome_to_long(outcome)
+    mine = long[long["study"] == first["Study"]]
+    assert set(mine[rob_column("Overall bias")]) == {judged["Overall bias"]}
+    assert rob_column("Bias due to missing outcome data") == "rob_bias_due_to_missing_outcome_data"

@@ -267,7 +267,18 @@ def _study_row(c: _Cells, data_type: DataType, *, log_data: bool | None = None) 
         weight=num("Weight") if computed else None,
         se=values.get("se"), o_e=values.get("o_e"), var=values.get("var"))
     study = c.text("Study") or ""
-    return StudyRow(study_id=study, study=study, stored=stored, line=c.line, **values)
+    return StudyRow(study_id=study, study=study, stored=stored, line=c.line,
+                    risk_of_bias=_risk_of_bias(c), **values)
+
+
+_JUDGEMENT = " (judgement)"
+
+
+def _risk_of_bias(c: _Cells) -> tuple[tuple[str, str], ...]:
+    """The row's RoB 2 judgements (the data rows' "<domain> (judgement)" columns of a 2.x
+    package), as RevMan Web wrote them ("Low risk", "Some concerns", "High risk")."""
+    return tuple((column.removesuffix(_JUDGEMENT), value) for column in c.record
+                 if column.endswith(_JUDGEMENT) and (value := c.text(column) or ""))
 
 
 def build_comparisons(t: PackageTables) -> tuple[Comparison, ...]:

@@ -49,7 +49,7 @@ from reanalyse.measures import analysis_scale
 from reanalyse.revman.model import Outcome, Review
 from reanalyse.revman.package import read_review
 from reanalyse.revman.recompute import analysis_choice
-from reanalyse.revman.tidy import outcome_to_long
+from reanalyse.revman.tidy import ROB_PREFIX, outcome_to_long
 
 __all__ = ["ImportReport", "ImportedOutcome", "benefit_direction", "import_review"]
 
@@ -364,7 +364,10 @@ def import_review(*, rm5: str | Path, name: str, root: str | Path | None = None,
     data = pd.concat(frames, ignore_index=True)
     first = ["study", "treatment", "comparator", "outcome", "subgroup", "n", "mean", "sd",
              "events", "total", "estimate", "se", "measure", "source", "derivation"]
-    data = data[[c for c in first if c in data.columns]]
+    # the rows' risk-of-bias judgements (RoB 2 columns of a data package) stay on each row,
+    # for later sensitivity analyses by risk of bias
+    rob = [c for c in data.columns if c.startswith(ROB_PREFIX)]
+    data = data[[c for c in first if c in data.columns] + rob]
     files = {data_rel: _csv(data), f"data/{name}/published.csv": _csv(pd.DataFrame(published)),
              f"data/{name}/README.md": _readme(review, path, digest, results)} | specs
     existing = [rel for rel in files if (base / rel).exists()]

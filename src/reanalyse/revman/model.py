@@ -208,6 +208,9 @@ class StudyRow:
     se: float | None = None
     o_e: float | None = None
     var: float | None = None
+    #: risk-of-bias judgements on this row (a RevMan Web data package's RoB 2 columns):
+    #: (domain, judgement) pairs, e.g. ("Overall bias", "Some concerns")
+    risk_of_bias: tuple[tuple[str, str], ...] = ()
     stored: StoredStudy = field(default_factory=StoredStudy)
     line: int | None = field(default=None, compare=False)
 

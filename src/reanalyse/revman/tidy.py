@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pandas as pd
@@ -68,7 +69,7 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
                 if swap and events is not None and total is not None:
                     events = total - events
                 counts = {"events": events, "total": total}
-                records.append(_base(name, sg, label, with_subgroup) | counts)
+                records.append(_base(name, sg, label, with_subgroup) | counts | _rob(row))
         dtypes = {"events": "int64", "total": "int64"}
     elif outcome.data_type == "continuous":
         columns = ["study", "treatment", "n", "mean", "sd"]
@@ -78,14 +79,14 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
                 (label_2, row.total_2, row.mean_2, row.sd_2),
             ):
                 summary = {"n": n, "mean": mean, "sd": sd}
-                records.append(_base(name, sg, label, with_subgroup) | summary)
+                records.append(_base(name, sg, label, with_subgroup) | summary | _rob(row))
         dtypes = {"n": "int64", "mean": "float64", "sd": "float64"}
     elif outcome.data_type == "generic_iv":
         columns = ["study", "treatment", "comparator", "estimate", "se"]
         for (sg, row), name in zip(pairs, labels, strict=True):
             records.append(
                 _base(name, sg, label_1, with_subgroup)
-                | {"comparator": label_2, "estimate": row.estimate, "se": row.se}
+                | {"comparator": label_2, "estimate": row.estimate, "se": row.se} | _rob(row)
             )
         dtypes = {"estimate": "float64", "se": "float64"}
     else:
@@ -98,11 +99,14 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
 
     if with_subgroup:
         columns.append("subgroup")
+    columns += list(dict.fromkeys(k for rec in records for k in rec if k.startswith(ROB_PREFIX)))
     if swap:
         columns.append("derivation")
         for rec in records:
             rec["derivation"] = SWAP_DERIVATION
     frame = pd.DataFrame.from_records(records, columns=columns)
+    for col in (c for c in columns if c.startswith(ROB_PREFIX)):
+        frame[col] = frame[col].fillna("")  # no judgement on this row
     numeric = {k: v for k, v in dtypes.items() if not frame[k].isna().any()}
     text = {k: "str" for k in columns if k not in dtypes}  # pandas' string dtype, even when empty
     frame = frame.astype(numeric | text)
@@ -114,6 +118,20 @@ def outcome_to_long(outcome: Outcome, subgroup: Subgroup | int | None = None) ->
         log_data=outcome.settings.log_data,
     )
     return frame
+
+
+#: The prefix of the risk-of-bias columns: ``rob_<domain>`` ("rob_overall_bias").
+ROB_PREFIX = "rob_"
+
+
+def rob_column(domain: str) -> str:
+    """The long table's column of a risk-of-bias domain: "Overall bias" -> "rob_overall_bias"."""
+    return ROB_PREFIX + "_".join(re.findall(r"[a-z0-9]+", domain.casefold()))
+
+
+def _rob(row: StudyRow) -> dict[str, object]:
+    """The row's risk-of-bias judgements (RoB 2, from a data package), one column per domain."""
+    return {rob_column(domain): judgement for domain, judgement in row.risk_of_bias}
 
 
 def _row_labels(pairs: list[tuple[Subgroup | None, StudyRow]]) -> list[str]:
