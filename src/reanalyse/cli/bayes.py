@@ -153,11 +153,7 @@ def _main(args: argparse.Namespace) -> int:
 
     from reanalyse.measures import analysis_scale
     from reanalyse.sampling import DEFAULT_SETTINGS
-    from reanalyse.sampling.compile import set_default_backend
-
-    # one small fit in a fresh process: load the compiled model from the machine's cache
-    # rather than compile it with numba (benchmarks/bench_mcmc_cache.py)
-    set_default_backend("jax")
+    from reanalyse.sampling.compile import default_backend, set_default_backend
 
     changes = {k: getattr(args, k) for k in ("draws", "tune", "chains")
                if getattr(args, k) is not None}
@@ -170,8 +166,16 @@ def _main(args: argparse.Namespace) -> int:
         return 2
     if not _default_priors(args, scale=analysis_scale(args.measure)):
         return 2
-    with warnings_as_notes() as notes:  # the numerical libraries' warnings: in the notes
-        outcome = _compute(args, settings=settings, model=model)
+    # one small fit in a fresh process: load the compiled model from the machine's cache
+    # rather than compile it with numba (benchmarks/bench_mcmc_cache.py); the process default
+    # is restored afterwards (the command may run inside another program, a test or a notebook)
+    before = default_backend()
+    set_default_backend("jax")
+    try:
+        with warnings_as_notes() as notes:  # the numerical libraries' warnings: in the notes
+            outcome = _compute(args, settings=settings, model=model)
+    finally:
+        set_default_backend(before)
     if isinstance(outcome, int):
         return outcome
     res, payload, text = outcome

@@ -127,9 +127,30 @@ def _lanes(jobs: Sequence[Job], *, n_jobs: int, bar: Progress) -> Iterator[
 
 def check_scheduler(address: str | None, *, timeout: float = SCHEDULER_TIMEOUT) -> None:
     """Raise :class:`SchedulerUnreachableError` (one line) unless a Dask scheduler answers at
-    ``address`` within ``timeout`` seconds; what a run checks before any work."""
+    ``address`` within ``timeout`` seconds; what a run checks before any work. A TCP connection
+    to the address is tried first (a refused or unroutable address fails at once, without the
+    seconds dask.distributed spends importing and retrying), then a client is connected."""
+    _reachable(address, timeout=timeout)
     with _client(address, timeout=timeout):
         pass
+
+
+def _reachable(address: str | None, *, timeout: float) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address:
+        return  # _client says what is missing
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls") or parts.hostname is None or parts.port is None:
+        return  # another transport (inproc, ucx, ws): left to dask.distributed
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            pass
+    except OSError as err:
+        raise SchedulerUnreachableError(
+            f"no Dask scheduler answered at {address} within {timeout:g} s (start one with "
+            "`dask scheduler`, or run with --executor local)") from err
 
 
 def _client(address: str | None, *, timeout: float) -> Any:
