@@ -4,6 +4,7 @@ The front door (what a notebook user calls; the CLI and the pipeline call the sa
 
 - :func:`read_table` a study table in the canonical long format, validated;
 - :func:`pool` RevMan-exact frequentist pooling (MH, IV, Peto; DL, REML, PM; HKSJ);
+- :func:`pool_batch` many meta-analyses pooled at once from stacked arrays (IV, MH);
 - :func:`bayes` Bayesian random-effects meta-analysis (exact engine or PyMC);
 - :func:`sensitivity_grid` posterior summaries across tau priors x effect priors;
 - :func:`network_meta_analysis` network meta-analysis (PyMC, or frequentist as R netmeta);
@@ -23,6 +24,7 @@ from reanalyse.api import (
            bayes,
            network_meta_analysis,
            pool,
+           pool_batch,
            read_revman,
            read_table,
            sensitivity_grid,
@@ -30,4 +32,4 @@ from reanalyse.api import (
 from reanalyse.errors import DataValidationError
 
 __all__ = ["DataValidationError", "__version__", "bayes", "network_meta_analysis", "pool",
-           "priors", "read_revman", "read_table", "sensitivity_grid"]
+           "pool_batch", "priors", "read_revman", "read_table", "sensitivity_grid"]
