@@ -187,8 +187,9 @@ def _q_profile(st: Stack, level: float) -> tuple[Array, Array]:
     """Q-profile limits for tau^2 (:func:`reanalyse.pooling.heterogeneity_ci.q_profile` on
     arrays); NaN below two studies."""
     df = np.maximum(st.k - 1, 1).astype(float)
-    low = root_decreasing_stacked(st, special.chdtri(df, (1 - level) / 2))
-    high = root_decreasing_stacked(st, special.chdtri(df, (1 + level) / 2))
+    # chi-squared quantiles as scipy.stats.chi2.ppf computes them
+    low = root_decreasing_stacked(st, 2 * special.gammaincinv(df / 2, (1 + level) / 2))
+    high = root_decreasing_stacked(st, 2 * special.gammaincinv(df / 2, (1 - level) / 2))
     two = st.k >= 2
     return np.where(two, low, np.nan), np.where(two, high, np.nan)
 
