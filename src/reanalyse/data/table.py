@@ -51,6 +51,17 @@ class StudyTable:
     frame: pd.DataFrame
     name: str = "<table>"
     _hash: str = field(default="", repr=False, compare=False)
+    #: the frame's columns as numpy arrays, filled by validation (and on first use)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def column(self, name: str) -> np.ndarray:
+        """The column ``name`` as a numpy array (text as objects, numbers as float), kept for
+        the next call: pandas' per-column cost dominated on tables of a few rows."""
+        values = self._columns.get(name)
+        if values is None:
+            values = self.frame[name].to_numpy()
+            self._columns[name] = values
+        return values
 
     def select(
         self,
@@ -68,7 +79,9 @@ class StudyTable:
                 mask &= f[col] == val
         if studies is not None:
             mask &= f["study"].isin(list(studies))
-        return StudyTable(frame=f.loc[mask].reset_index(drop=True), name=self.name)
+        keep = mask.to_numpy(dtype=bool)
+        return StudyTable(frame=f.loc[keep].reset_index(drop=True), name=self.name,
+                          _columns={c: v[keep] for c, v in self._columns.items()})
 
     @property
     def outcomes(self) -> list[str]:
@@ -249,7 +262,7 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     problems.sort(key=lambda p: (p.file, p.row or 0))
     if problems:
         raise DataValidationError(problems)
-    return StudyTable(frame=pd.DataFrame(columns), name=label)
+    return StudyTable(frame=pd.DataFrame(columns), name=label, _columns=columns)
 
 
 def _row_problems(raw: pd.DataFrame, kind: np.ndarray, num: dict[str, np.ndarray],
