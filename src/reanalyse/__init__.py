@@ -4,6 +4,7 @@ The front door (what a notebook user calls; the CLI and the pipeline call the sa
 
 - :func:`read_table` a study table in the canonical long format, validated;
 - :func:`pool` RevMan-exact frequentist pooling (MH, IV, Peto; DL, REML, PM; HKSJ);
+- :func:`pool_batch` many meta-analyses pooled at once from stacked arrays (IV, MH);
 - :func:`bayes` Bayesian random-effects meta-analysis (exact engine or PyMC);
 - :func:`sensitivity_grid` posterior summaries across tau priors x effect priors;
 - :func:`network_meta_analysis` network meta-analysis (PyMC, or frequentist as R netmeta);
@@ -24,11 +25,11 @@ from reanalyse._version import __version__
 from reanalyse.errors import DataValidationError
 
 __all__ = ["DataValidationError", "__version__", "bayes", "network_meta_analysis", "pool",
-           "priors", "read_revman", "read_table", "sensitivity_grid"]
+           "pool_batch", "priors", "read_revman", "read_table", "sensitivity_grid"]
 
 #: The front door's functions, imported on first use (PEP 562): ``import reanalyse`` stays
 #: light, so that the command line says something within a second of starting.
-_API = ("bayes", "network_meta_analysis", "pool", "read_revman", "read_table",
+_API = ("bayes", "network_meta_analysis", "pool", "pool_batch", "read_revman", "read_table",
         "sensitivity_grid")
 
 

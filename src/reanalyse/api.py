@@ -40,15 +40,17 @@ from reanalyse.thresholds import threshold_side
 
 if TYPE_CHECKING:
     import xarray as xr
+    from numpy.typing import ArrayLike
 
     from reanalyse.bayesian import BayesResult
     from reanalyse.nma import FrequentistNMA, NMAFit
-    from reanalyse.pooling import PooledResult
+    from reanalyse.pooling import BatchPooled, PooledResult
     from reanalyse.priors import EffectPrior, TauPrior
     from reanalyse.revman.model import Review
     from reanalyse.sampling import SamplerSettings
 
-__all__ = ["bayes", "network_meta_analysis", "pool", "read_revman", "read_table", "sensitivity_grid"]
+__all__ = ["bayes", "network_meta_analysis", "pool", "pool_batch", "read_revman", "read_table",
+           "sensitivity_grid"]
 
 
 def read_table(source: str | Path | pd.DataFrame, *, name: str | None = None) -> StudyTable:
@@ -127,6 +129,52 @@ def pool(
     return pool_table(_selected(table, outcome, timepoint), measure=measure, method=method,
                       model=model, tau2_method=tau2, hksj=hksj, treatment=treatment,
                       control=control, level=level)
+
+
+def pool_batch(
+    *,
+    measure: Measure,
+    te: ArrayLike | None = None,
+    se: ArrayLike | None = None,
+    events_1: ArrayLike | None = None,
+    total_1: ArrayLike | None = None,
+    events_2: ArrayLike | None = None,
+    total_2: ArrayLike | None = None,
+    mask: ArrayLike | None = None,
+    method: Literal["IV", "MH"] = "IV",
+    model: Model = "fixed",
+    tau2: Tau2Method = "DL",
+    hksj: bool = False,
+    level: float = 0.95,
+) -> BatchPooled:
+    """Pool many meta-analyses at once, each exactly as :func:`pool` pools it alone.
+
+    Parameters
+    ----------
+    measure
+        ``RR``, ``OR``, ``RD``, ``MD`` or ``SMD``.
+    te, se
+        Study effects and SEs on the analysis scale (log for ratios), one row per
+        meta-analysis and one column per study, NaN where a meta-analysis has fewer studies.
+    events_1, total_1, events_2, total_2
+        Instead of ``te`` and ``se``: binary arm counts of the same shape (arm 1 the
+        treatment); ``method="MH"`` needs them.
+    mask
+        True where an entry is a study (default: every entry with finite data).
+    method, model, tau2, hksj, level
+        As :func:`pool` (IV or MH).
+
+    Returns
+    -------
+    BatchPooled
+        One entry per meta-analysis in each array (``te``, ``se``, ``estimate``, ``ci_low``,
+        ``ci_high``, ``tau2``, ...); ``to_frame()`` is the tidy table, one row each.
+    """
+    from reanalyse.pooling import pool_batch as batch
+
+    return batch(measure=measure, te=te, se=se, events_1=events_1, total_1=total_1,
+                 events_2=events_2, total_2=total_2, mask=mask, method=method, model=model,
+                 tau2_method=tau2, hksj=hksj, level=level)
 
 
 def bayes(

@@ -11,7 +11,6 @@ Whether a measure fits the data is checked when an analysis asks for one
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,17 @@ class StudyTable:
     frame: pd.DataFrame
     name: str = "<table>"
     _hash: str = field(default="", repr=False, compare=False)
+    #: the frame's columns as numpy arrays, filled by validation (and on first use)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def column(self, name: str) -> np.ndarray:
+        """The column ``name`` as a numpy array (text as objects, numbers as float), kept for
+        the next call: pandas' per-column cost dominated on tables of a few rows."""
+        values = self._columns.get(name)
+        if values is None:
+            values = self.frame[name].to_numpy()
+            self._columns[name] = values
+        return values
 
     def select(
         self,
@@ -69,7 +79,9 @@ class StudyTable:
                 mask &= f[col] == val
         if studies is not None:
             mask &= f["study"].isin(list(studies))
-        return StudyTable(frame=f.loc[mask].reset_index(drop=True), name=self.name)
+        keep = mask.to_numpy(dtype=bool)
+        return StudyTable(frame=f.loc[keep].reset_index(drop=True), name=self.name,
+                          _columns={c: v[keep] for c, v in self._columns.items()})
 
     @property
     def outcomes(self) -> list[str]:
@@ -118,9 +130,9 @@ def load_table(source: str | Path | pd.DataFrame, *, name: str | None = None) ->
     """
     if isinstance(source, pd.DataFrame):
         label = name or "<table>"
-        raw = source.copy()
-        raw.columns = [str(c).strip() for c in raw.columns]
-        raw = raw.astype(object).map(_cell_text)
+        raw = pd.DataFrame({i: _column_text(source.iloc[:, i].to_numpy(dtype=object))
+                            for i in range(source.shape[1])})
+        raw.columns = [str(c).strip() for c in source.columns]
     else:
         path = Path(source)
         label = name or str(source)
@@ -128,11 +140,9 @@ def load_table(source: str | Path | pd.DataFrame, *, name: str | None = None) ->
     return _validate(raw, label)
 
 
-def _cell_text(value: object) -> str:
-    """A DataFrame cell as the text a CSV file would hold (empty for missing)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value)
+def _column_text(values: np.ndarray) -> np.ndarray:
+    """A DataFrame column as the text a CSV file would hold (empty for missing), whole."""
+    return np.where(pd.isna(values), "", values.astype(str)).astype(object)
 
 
 def _read_csv(path: Path, label: str) -> pd.DataFrame:
@@ -218,25 +228,26 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     text = {col: (np.char.strip(raw[col].to_numpy(dtype=str)) if col in raw.columns
                   else np.full(n_rows, "", dtype=object)).astype(object)
             for col in TEXT_COLUMNS}
-    num: dict[str, np.ndarray] = {}
-    bad_cells: dict[str, np.ndarray] = {}
-    for col in NUMERIC_COLUMNS:
-        if col not in raw.columns:
-            num[col] = np.full(n_rows, np.nan)
-            bad_cells[col] = np.zeros(n_rows, dtype=bool)
-            continue
-        values = np.char.strip(raw[col].to_numpy(dtype=str))
-        # pandas' parser takes plain ASCII decimals only (Python's float() would also take
-        # "1_000" and non-ASCII digits); inf and nan are refused as not finite
-        parsed = pd.to_numeric(pd.Series(values, dtype=object).where(values != ""),
+    num: dict[str, np.ndarray] = {c: np.full(n_rows, np.nan) for c in NUMERIC_COLUMNS}
+    bad_cells = {c: np.zeros(n_rows, dtype=bool) for c in NUMERIC_COLUMNS}
+    given = [c for c in NUMERIC_COLUMNS if c in raw.columns]
+    if given:
+        # every numeric column parsed in one call. pandas' parser takes plain ASCII decimals
+        # only (Python's float() would also take "1_000" and non-ASCII digits); inf and nan
+        # are refused as not finite
+        values = np.char.strip(np.stack([raw[c].to_numpy(dtype=str) for c in given]))
+        flat = values.ravel()
+        parsed = pd.to_numeric(pd.Series(flat, dtype=object).where(flat != ""),
                                errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        parsed = parsed.reshape(values.shape)
         bad = (values != "") & ~np.isfinite(parsed)
         parsed[bad] = np.nan
-        for i in np.flatnonzero(bad):
-            add("non-numeric", f"'{values[i]}' is not a finite number", int(i), col)
-        num[col] = parsed
-        # remember which cells were present but bad so that "missing" is not reported twice
-        bad_cells[col] = bad
+        for j, col in enumerate(given):
+            for i in np.flatnonzero(bad[j]):
+                add("non-numeric", f"'{values[j, i]}' is not a finite number", int(i), col)
+            num[col] = parsed[j]
+            # which cells were present but bad, so that "missing" is not reported twice
+            bad_cells[col] = bad[j]
 
     def present(col: str) -> np.ndarray:
         return ~np.isnan(num[col]) | bad_cells[col]
@@ -246,14 +257,12 @@ def _validate(raw: pd.DataFrame, label: str) -> StudyTable:
     for i, _, rule, message, column in sorted(_row_problems(raw, kind, num, text, present)):
         add(rule, message, i, column)
 
-    frame = pd.DataFrame({**text, **{c: num[c] for c in NUMERIC_COLUMNS}, KIND: kind,
-                          ROW: rows, _POSITION: np.arange(n_rows)})
-    _check_structure(frame[frame[KIND] != ""], add)
+    columns = {**text, **{c: num[c] for c in NUMERIC_COLUMNS}, KIND: kind, ROW: rows}
+    _check_structure(columns, add)
     problems.sort(key=lambda p: (p.file, p.row or 0))
     if problems:
         raise DataValidationError(problems)
-    frame = frame.drop(columns=_POSITION).reset_index(drop=True)
-    return StudyTable(frame=frame, name=label)
+    return StudyTable(frame=pd.DataFrame(columns), name=label, _columns=columns)
 
 
 def _row_problems(raw: pd.DataFrame, kind: np.ndarray, num: dict[str, np.ndarray],
@@ -342,13 +351,16 @@ def _row_problems(raw: pd.DataFrame, kind: np.ndarray, num: dict[str, np.ndarray
     return out
 
 
-def _check_structure(frame: pd.DataFrame, add) -> None:  # type: ignore[no-untyped-def]
-    """Duplicated arms or contrasts, single-arm studies and studies mixing arm kinds (plain
-    Python over the rows: the tables are small)."""
+def _check_structure(columns: dict[str, np.ndarray], add) -> None:  # type: ignore[no-untyped-def]
+    """Duplicated arms or contrasts, single-arm studies and studies mixing arm kinds, over the
+    rows with data (plain Python over them: a dictionary per rule is what pandas' groupby
+    would build, at a fraction of its per-call cost)."""
     place = ("outcome", "timepoint", "subgroup")
-    cols = {c: frame[c].tolist() for c in ("study", "treatment", "comparator", *place,
-                                           KIND, ROW, _POSITION)}
-    n = len(frame)
+    keep = np.flatnonzero(columns[KIND] != "")
+    cols = {c: columns[c][keep].tolist() for c in ("study", "treatment", "comparator", *place,
+                                                   KIND, ROW)}
+    cols[_POSITION] = keep.tolist()
+    n = keep.size
 
     def where(i: int) -> str:
         bits = [f"{c} '{cols[c][i]}'" for c in place if cols[c][i]]

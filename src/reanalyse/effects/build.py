@@ -126,7 +126,7 @@ def study_effects(
                                 column=column))
 
     for col in ("outcome", "timepoint"):
-        values = list(dict.fromkeys(f[col]))
+        values = list(dict.fromkeys(table.column(col).tolist()))
         if len(values) > 1:
             add(f"several {col}s", f"the table holds several {col}s ({', '.join(map(repr, values))}); "
                 f"choose one")
@@ -137,8 +137,8 @@ def study_effects(
     arm_fields = _ARM_FIELDS[wanted_kind]
     # plain Python over the columns: a comparison has few rows, and pandas' per-operation cost
     # dominated when each study was filtered as a DataFrame
-    col = {c: f[c].tolist() for c in ("study", "subgroup", "treatment", "comparator",
-                                       "measure", KIND, ROW)}
+    col = {c: table.column(c).tolist() for c in ("study", "subgroup", "treatment", "comparator",
+                                                  "measure", KIND, ROW)}
     groups: dict[tuple[object, object], list[int]] = {}
     for i, key in enumerate(zip(col["study"], col["subgroup"], strict=True)):
         groups.setdefault(key, []).append(i)
@@ -211,7 +211,7 @@ def study_effects(
     if any(a is not None for a in arm_at):
         values = {}
         for name in arm_fields:
-            column = f[name].to_numpy(dtype=float)
+            column = table.column(name).astype(float)
             values[name] = np.array([(column[a[0]], column[a[1]]) if a is not None
                                      else (np.nan, np.nan) for a in arm_at], dtype=float)
         arms = (BinaryArms(**values) if wanted_kind == "binary"

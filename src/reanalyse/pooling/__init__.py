@@ -1,4 +1,5 @@
-"""Frequentist pooling, exactly as RevMan 5 (plus REML, Paule-Mandel, HKSJ and prediction)."""
+"""Frequentist pooling, exactly as RevMan 5 (plus REML, Paule-Mandel, HKSJ and prediction), one
+meta-analysis at a time (``pool``, ``pool_effects``) or many at once (``pool_batch``)."""
 
 from reanalyse.pooling.api import (
     ARM_METHODS,
@@ -7,6 +8,8 @@ from reanalyse.pooling.api import (
     pool_effects,
     subgroup_differences,
 )
+from reanalyse.pooling.batch import pool_batch, stack_effects
+from reanalyse.pooling.batch_result import BatchPooled
 from reanalyse.pooling.heterogeneity import cochran_q, i_squared
 from reanalyse.pooling.inverse_variance import inverse_variance
 from reanalyse.pooling.mantel_haenszel import mantel_haenszel
@@ -22,6 +25,7 @@ from reanalyse.pooling.tau2 import (
 
 __all__ = [
     "ARM_METHODS",
+    "BatchPooled",
     "PooledResult",
     "SubgroupTest",
     "cochran_q",
@@ -34,8 +38,10 @@ __all__ = [
     "paule_mandel",
     "peto",
     "pool",
+    "pool_batch",
     "pool_effects",
     "reml",
     "restricted_log_likelihood",
+    "stack_effects",
     "subgroup_differences",
 ]

@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from reanalyse.conversions import normalise_level
 from reanalyse.data.table import StudyTable
@@ -36,6 +36,8 @@ from reanalyse.pooling.tau2 import estimate_tau2
 __all__ = ["ARM_METHODS", "method_for_effects", "pool", "pool_effects"]
 
 _NAN = float("nan")
+# the normal and t quantiles and tails come from scipy.special, the functions scipy.stats'
+# norm and t call (ndtri, ndtr, stdtrit, stdtr), without its per-call argument checking
 
 
 def pool(
@@ -228,7 +230,7 @@ def _pool_one(
     tau2 = 0.0
     weights_all = np.zeros(len(names))
     pi_low = pi_high = None
-    crit = stats.norm.ppf((1 + level) / 2)
+    crit = special.ndtri((1 + level) / 2)
     if model == "fixed":
         pooled = fixed
         if method == "PETO":
@@ -236,26 +238,26 @@ def _pool_one(
         else:
             weights_all[est_mask] = fixed.weights
         z = pooled.te / pooled.se
-        p_z = float(2 * stats.norm.sf(abs(z)))
+        p_z = float(2 * special.ndtr(-abs(z)))
     else:
         tau2 = estimate_tau2(method=tau2_method, te=y, se=se, q=het.q)
         pooled = inverse_variance(te=y, se=se, tau2=tau2)
         weights_all[est_mask] = pooled.weights
         se_use = pooled.se
         z = pooled.te / se_use
-        p_z = float(2 * stats.norm.sf(abs(z)))
+        p_z = float(2 * special.ndtr(-abs(z)))
         if hksj and k < 2:
             notes.append("HKSJ needs two or more studies; Wald interval shown")
         elif hksj:
             w = pooled.weights
             q_hk = float(np.sum(w * (y - pooled.te) ** 2) / (k - 1))
             se_use = math.sqrt(q_hk / float(np.sum(w)))
-            crit = stats.t.ppf((1 + level) / 2, k - 1)
+            crit = special.stdtrit(k - 1, (1 + level) / 2)
             z = pooled.te / se_use
-            p_z = float(2 * stats.t.sf(abs(z), k - 1))
+            p_z = float(2 * special.stdtr(k - 1, -abs(z)))
         pooled = WeightedEstimate(te=pooled.te, se=se_use, weights=pooled.weights)
         if k >= 3:
-            t_pi = stats.t.ppf((1 + level) / 2, k - 2)
+            t_pi = special.stdtrit(k - 2, (1 + level) / 2)
             pi_half = t_pi * math.sqrt(tau2 + pooled.se**2)
             pi_low = _back(pooled.te - pi_half, log_scale)
             pi_high = _back(pooled.te + pi_half, log_scale)
@@ -292,7 +294,7 @@ def _study_table(names: np.ndarray, te: np.ndarray, se: np.ndarray, estimable: n
     """One row per study: effect and CI, weight (%), estimable, subgroup, and the data it
     entered as (``kind``; the arm columns of :meth:`EffectTable.to_frame`, NaN for contrasts),
     which the forest plot prints."""
-    crit = stats.norm.ppf((1 + level) / 2)
+    crit = special.ndtri((1 + level) / 2)
     cols: dict[str, np.ndarray] = {
         "study": names, "te": te, "se": se, "estimate": _back(te, log_scale),
         "ci_low": _back(te - crit * se, log_scale), "ci_high": _back(te + crit * se, log_scale),

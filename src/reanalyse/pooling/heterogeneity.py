@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special
 
 __all__ = ["Heterogeneity", "cochran_q", "i_squared"]
 
@@ -40,5 +40,5 @@ def cochran_q(*, te: ArrayLike, se: ArrayLike, centre: float | None = None) -> H
         centre = float(np.sum(w * y) / np.sum(w))
     q = float(np.sum(w * (y - centre) ** 2))
     df = int(y.size - 1)
-    p = float(stats.chi2.sf(q, df)) if df > 0 else float("nan")
+    p = float(special.chdtrc(df, q)) if df > 0 else float("nan")  # scipy.stats.chi2.sf
     return Heterogeneity(q=q, df=df, p_q=p, i2=i_squared(q, df))

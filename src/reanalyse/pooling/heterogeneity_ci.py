@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special
 
 from reanalyse.conversions import normalise_level
 from reanalyse.pooling.tau2 import root_decreasing, search_upper
@@ -81,8 +81,9 @@ def q_profile(*, te: ArrayLike, se: ArrayLike, level: float = 0.95
     if k < 2:
         return _NAN, _NAN, ("a tau² interval needs two or more studies",)
     df = k - 1
-    q_hi = float(stats.chi2.ppf((1 + level) / 2, df))
-    q_lo = float(stats.chi2.ppf((1 - level) / 2, df))
+    # chi-squared quantiles as scipy.stats.chi2.ppf computes them
+    q_hi = float(2 * special.gammaincinv(df / 2, (1 + level) / 2))
+    q_lo = float(2 * special.gammaincinv(df / 2, (1 - level) / 2))
     upper = search_upper(y, v)
     # Q(tau^2) is strictly decreasing (dQ/dtau^2 = -sum w_i^2 (y_i - mu)^2, mu minimising the
     # weighted sum of squares; Viechtbauer 2007, Stat Med 26:37-52), so each limit's equation has
@@ -107,7 +108,7 @@ def i2_interval(*, q: float, k: int, level: float = 0.95) -> tuple[float, float,
     else:
         se_ln_h = math.sqrt(1 / (2 * (k - 2)) * (1 - 1 / (3 * (k - 2) ** 2)))
     ln_h = 0.5 * math.log(q / df) if q > 0 else -math.inf
-    z = float(stats.norm.ppf((1 + level) / 2))
+    z = float(special.ndtri((1 + level) / 2))
     h_low = max(1.0, math.exp(ln_h - z * se_ln_h))
     h_high = max(1.0, math.exp(ln_h + z * se_ln_h))
 

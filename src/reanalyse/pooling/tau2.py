@@ -25,7 +25,7 @@ from reanalyse.pooling.heterogeneity import cochran_q
 
 __all__ = [
     "dersimonian_laird", "estimate_tau2", "paule_mandel", "reml", "restricted_log_likelihood",
-    "root_decreasing", "search_upper",
+    "root_decreasing", "scan_lower", "score_negative_from", "search_upper", "upper_from",
 ]
 
 _XTOL = 1e-14
@@ -53,8 +53,14 @@ def dersimonian_laird(*, te: ArrayLike, se: ArrayLike, q: float | None = None) -
 
 
 def search_upper(y: np.ndarray, v: np.ndarray) -> float:
-    # tau^2 cannot plausibly exceed a few times the spread of the estimates plus their variances
-    return float(10.0 * (np.var(y) + np.max(v)) + 1.0)
+    """Where the search for a root of a tau^2 equation starts looking (see ``upper_from``)."""
+    return float(upper_from(np.var(y), np.max(v)))
+
+
+def upper_from(var_y: ArrayLike, v_max: ArrayLike) -> np.ndarray:
+    """10 (var y + max v) + 1: tau^2 cannot plausibly exceed a few times the spread of the
+    estimates plus their variances (element-wise, for one or many meta-analyses)."""
+    return 10.0 * (np.asarray(var_y) + np.asarray(v_max)) + 1.0
 
 
 def root_decreasing(fn, upper: float) -> float:  # type: ignore[no-untyped-def]
@@ -131,9 +137,26 @@ def _score_negative_above(y: np.ndarray, v: np.ndarray) -> float:
     >= (k - 1) t / (t + max v)^2 >= (k - 1) / (4 t). The score is therefore negative once
     t > 4 k / (k - 1) r^2 as well as t >= max v.
     """
-    k = y.size
-    r = float(np.ptp(y))
-    return max(float(np.max(v)), 4.0 * k / (k - 1) * r * r) * (1.0 + 1e-9) + 1e-300
+    return float(score_negative_from(y.size, float(np.ptp(y)), float(np.max(v))))
+
+
+def score_negative_from(k: ArrayLike, r: ArrayLike, v_max: ArrayLike) -> np.ndarray:
+    """The bound of ``_score_negative_above`` from k (>= 2), the range r of the estimates and
+    the largest within-study variance (element-wise)."""
+    k_a = np.asarray(k, dtype=float)
+    r_a = np.asarray(r, dtype=float)
+    return np.maximum(v_max, 4.0 * k_a / (k_a - 1) * r_a * r_a) * (1.0 + 1e-9) + 1e-300
+
+
+def scan_lower(upper: ArrayLike, v_min: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The REML scan's smallest positive tau^2 and its number of log-spaced points up to
+    ``upper`` (element-wise): ``_SCAN_PER_DECADE`` per decade from ``_SCAN_BELOW_V`` times the
+    smallest within-study variance, at most ``_SCAN_DECADES`` decades below ``upper``."""
+    upper_a = np.asarray(upper, dtype=float)
+    lower = np.maximum(np.asarray(v_min, dtype=float) * _SCAN_BELOW_V,
+                       upper_a * 10.0**-_SCAN_DECADES)
+    decades = np.maximum(np.log10(upper_a / lower), 1.0)
+    return lower, (decades * _SCAN_PER_DECADE).astype(np.int64) + 1
 
 
 def reml(*, te: ArrayLike, se: ArrayLike) -> float:
@@ -167,9 +190,8 @@ def reml(*, te: ArrayLike, se: ArrayLike) -> float:
         return float(np.sum(w**2 * (y - mu) ** 2) - sw + np.sum(w**2) / sw)
 
     upper = max(search_upper(y, v), _score_negative_above(y, v))
-    lower = max(float(np.min(v)) * _SCAN_BELOW_V, upper * 10.0**-_SCAN_DECADES)
-    decades = max(math.log10(upper / lower), 1.0)
-    grid = np.concatenate([[0.0], np.geomspace(lower, upper, int(decades * _SCAN_PER_DECADE) + 1)])
+    lower, points = scan_lower(upper, float(np.min(v)))
+    grid = np.concatenate([[0.0], np.geomspace(float(lower), upper, int(points))])
     s = scores(grid)
     candidates = [0.0]
     candidates.extend(float(t) for t in grid[1:][s[1:] == 0.0])
