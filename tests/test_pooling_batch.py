@@ -256,3 +256,18 @@ def test_stacked_effect_tables_pool_as_each_alone() -> None:
         assert by_counts.tau2[i] == pytest.approx(mh.tau2, rel=1e-12, abs=1e-13)
         assert by_effects.te[i] == pytest.approx(iv.te, rel=1e-12, abs=1e-13)
         assert by_effects.tau2[i] == pytest.approx(iv.tau2, rel=1e-12, abs=1e-13)
+
+
+def test_hksj_with_identical_study_effects_is_a_point_not_an_error() -> None:
+    """Three trials without events: every RD is 0 (hand: 0/n1 - 0/n2), Q = 0, so the HKSJ
+    variance sum w (y - mu)^2 / (k - 1) is 0: the interval is the point 0, said in a note."""
+    import pandas as pd
+
+    import reanalyse as ra
+
+    rows = pd.DataFrame({"study": ["a", "a", "b", "b", "c", "c"], "treatment": ["d", "p"] * 3,
+                         "events": [0] * 6, "total": [10, 12, 20, 18, 15, 15]})
+    res = ra.pool(ra.read_table(rows), measure="RD", method="IV", model="random", tau2="DL",
+                  hksj=True, treatment="d", control="p")
+    assert (res.estimate, res.ci_low, res.ci_high) == (0.0, 0.0, 0.0)
+    assert any("HKSJ variance is 0" in n for n in res.notes)

@@ -253,7 +253,13 @@ def _pool_one(
             q_hk = float(np.sum(w * (y - pooled.te) ** 2) / (k - 1))
             se_use = math.sqrt(q_hk / float(np.sum(w)))
             crit = special.stdtrit(k - 1, (1 + level) / 2)
-            z = pooled.te / se_use
+            if se_use > 0:
+                z = pooled.te / se_use
+            else:  # identical study effects: the HKSJ variance is 0 (Knapp-Hartung, no ad hoc
+                # correction), the interval a point
+                notes.append("HKSJ: the study effects are identical, so the HKSJ variance is 0 "
+                             "and the interval has no width")
+                z = math.copysign(math.inf, pooled.te) if pooled.te != 0 else math.nan
             p_z = float(2 * special.stdtr(k - 1, -abs(z)))
         pooled = WeightedEstimate(te=pooled.te, se=se_use, weights=pooled.weights)
         if k >= 3:
