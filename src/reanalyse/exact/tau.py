@@ -483,12 +483,11 @@ def fit_tau_posterior(
     u_hi = np.log(s_hi) + _SCAN_ABOVE
     anchors: list[float] = []
     qs = _prior_quantiles(prior)
-    if qs is not None:
-        if qs.size:
-            logq = np.log(qs)
-            anchors = logq.tolist()
-            u_lo = min(u_lo, float(logq.min()) - 2.0)
-            u_hi = max(u_hi, float(logq.max()) + 2.0)
+    if qs is not None and qs.size:
+        logq = np.log(qs)
+        anchors = logq.tolist()
+        u_lo = min(u_lo, float(logq.min()) - 2.0)
+        u_hi = max(u_hi, float(logq.max()) + 2.0)
     if lo_support > 0:
         u_lo = max(u_lo, float(np.log(lo_support)))
     if np.isfinite(hi_support):
