@@ -136,8 +136,14 @@ def adapter(root: Path, *, split: bool = True) -> Layers:
     specs = load_analyses("analyses", root=root)
     try:  # the packaged defaults, or the project's own analyses/defaults/bayes.toml
         from reanalyse.io.resources import defaults_file
-    except ImportError:  # before the defaults shipped with the package
-        defaults = load_defaults(root / DEFAULTS_FILE)
+    except ImportError:  # before the defaults shipped with the package: the project's copy,
+        # or the one at the root of the repository timed (where the baseline kept them)
+        import reanalyse
+
+        own = root / DEFAULTS_FILE
+        if not own.is_file():
+            own = Path(reanalyse.__file__).resolve().parents[2] / DEFAULTS_FILE
+        defaults = load_defaults(own)
     else:
         defaults = load_defaults(defaults_file("bayes.toml", root=root))
     rows_fn, freq_fn = prep_mod.analysis_rows, prep_mod._frequentist

@@ -114,10 +114,12 @@ def mu_given_tau(data: MetaData, tau: NDArray[np.float64]) -> MuGivenTau:
         raise ValueError("under a Student-t prior mu | tau is a normal mixture; use "
                          "components_given_tau")
     t = np.asarray(tau, dtype=np.float64).reshape(-1)
-    var_i = data.se[None, :] ** 2 + t[:, None] ** 2  # (n, k)
+    # study-major (k, n): the sums over studies run along the long axis (a reduction over a
+    # short last axis of (n, k) costs an inner loop per tau value, ~20 times slower at k = 3)
+    var_i = data.se[:, None] ** 2 + t[None, :] ** 2  # (k, n)
     w = 1.0 / var_i
-    precision = w.sum(axis=1)
-    weighted = (w * data.y[None, :]).sum(axis=1)
+    precision = w.sum(axis=0)
+    weighted = (w * data.y[:, None]).sum(axis=0)
     n_terms = data.k
     if data.mu_prior_sd is not None:
         prior_precision = 1.0 / data.mu_prior_sd**2
@@ -125,8 +127,8 @@ def mu_given_tau(data: MetaData, tau: NDArray[np.float64]) -> MuGivenTau:
         weighted = weighted + data.mu_prior_mean * prior_precision
         n_terms += 1
     mean = weighted / precision
-    resid = (w * (data.y[None, :] - mean[:, None]) ** 2).sum(axis=1)
-    log_det = np.log(var_i).sum(axis=1)
+    resid = (w * (data.y[:, None] - mean[None, :]) ** 2).sum(axis=0)
+    log_det = np.log(var_i).sum(axis=0)
     if data.mu_prior_sd is not None:
         resid = resid + (mean - data.mu_prior_mean) ** 2 * prior_precision
         log_det = log_det + 2.0 * np.log(data.mu_prior_sd)

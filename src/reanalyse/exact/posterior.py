@@ -71,8 +71,9 @@ class ExactPosterior:
         self._w = w
         # distribution functions use the nodes holding all but 1e-13 of the mass (moments use all)
         order = np.argsort(self._w)
-        dropped = order[np.cumsum(self._w[order]) <= 1e-13]
-        self._keep = np.setdiff1d(np.arange(self._w.size), dropped)
+        kept = np.ones(self._w.size, dtype=bool)
+        kept[order[np.cumsum(self._w[order]) <= 1e-13]] = False
+        self._keep = np.flatnonzero(kept)
         self._w_dist = self._w[self._keep] / self._w[self._keep].sum()
         self._comp_tau = np.asarray(cond.tau, dtype=np.float64)
         self._mu_mean = cond.mean

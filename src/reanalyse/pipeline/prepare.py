@@ -210,6 +210,10 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
     fitted: dict[tuple[bytes, bytes, str, str], dict[str, float]] = {
         (y.tobytes(), se.tobytes(), prep.default_tau.id, prep.default_effect.id):
             summarise_exact(prep.exact_default, benefit_sign=sign, threshold=t)}
+    # the random-effects reading is the generalisation tau prior's cell (same summaries)
+    if prep.random_effects is not None and prep.generalisation_tau is not None:
+        fitted.setdefault((y.tobytes(), se.tobytes(), prep.generalisation_tau.id,
+                           prep.default_effect.id), dict(prep.random_effects.summary))
     for sc, sdata in data.items():
         if sdata.k == 0:
             continue

@@ -103,13 +103,18 @@ def power_scaling_exact(post: ExactPosterior, *, tau_prior: TauPrior | None,
 
 
 def _reading(name: str, *, model: str, post: ExactPosterior, tau: Any, effect: Any,
-             prep: PreparedAnalysis) -> Reading:
+             prep: PreparedAnalysis, same_as: Reading | None = None) -> Reading:
+    """``same_as``: a reading of this same posterior under the same priors, whose summaries
+    and diagnosis (the same draws, the same seed) are taken instead of computed again."""
     from reanalyse.pipeline.decision import prior_sensitivity
 
-    threshold = prep.primary.t if prep.primary is not None else None
-    summary = summarise_exact(post, benefit_sign=prep.sign, threshold=threshold)
-    diagnosis = power_scaling_exact(post, tau_prior=None if tau is None else tau.prior,
-                                    effect_prior=effect.prior)
+    if same_as is not None:
+        summary, diagnosis = dict(same_as.summary), [dict(r) for r in same_as.diagnosis]
+    else:
+        threshold = prep.primary.t if prep.primary is not None else None
+        summary = summarise_exact(post, benefit_sign=prep.sign, threshold=threshold)
+        diagnosis = power_scaling_exact(post, tau_prior=None if tau is None else tau.prior,
+                                        effect_prior=effect.prior)
     return Reading(name=name, model=model, tau_prior="" if tau is None else tau.id,
                    effect_prior=effect.id, posterior=post, summary=summary, diagnosis=diagnosis,
                    reading=reading_of(summary["p_benefit"],
@@ -151,5 +156,8 @@ def random_effects(prep: PreparedAnalysis) -> Reading | None:
         post = fit_exact(y=y, se=se, tau_prior=tau.prior,
                          labels=[str(s) for s in prep.main.effects.study],  # type: ignore[union-attr]
                          **effect.prior.exact_mu_prior())
-    return _reading("random_effects", post=post, tau=tau, effect=effect, prep=prep,
+    lfl = prep.like_for_like  # the review pooled random effects under this same tau prior
+    same = lfl if (lfl is not None and lfl.posterior is post and lfl.tau_prior == tau.id
+                   and lfl.effect_prior == effect.id) else None
+    return _reading("random_effects", post=post, tau=tau, effect=effect, prep=prep, same_as=same,
                     model=f"random effects (tau prior {tau.id}), normal likelihood, exact engine")
