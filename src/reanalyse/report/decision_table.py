@@ -3,7 +3,8 @@
 One row per analysis, linked to its section, from the decision rows the pipeline keeps in each
 analysis' record (``pipeline.decision``; ``results/decision.csv`` holds every column at full
 precision for machines). Groups: the review | our frequentist reproduction | Bayesian,
-like-for-like | Bayesian, generalisation | probabilities | robustness. An effect and its
+like-for-like | Bayesian, generalisation (its tau prior is named in the analysis' section
+and the methods) | probabilities | robustness. An effect and its
 interval share a cell ("1.80 (1.26 to 2.56)"; bounds beyond 1000 as "> 1000"), probabilities
 print as "> 0.999" / "< 0.001" at the ends (:mod:`reanalyse.report.format`).
 """
@@ -22,10 +23,10 @@ __all__ = ["GROUPS", "decision_table"]
 #: (group, headings) in page order; every heading is words.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("The review", ("Analysis", "Studies", "Published (95% CI)", "Reproduction", "Reading")),
-    ("Our frequentist reproduction", ("Estimate (95% CI)", "Method", "I² (95% CI)")),
+    ("Our frequentist reproduction", ("Estimate (95% CI)", "Method", "Heterogeneity I² (95% CI)")),
     ("Bayesian, like-for-like", ("Model", "Median (95% CrI)", "Reading",
                                  "Agrees with the review")),
-    ("Bayesian, generalisation", ("Tau prior", "Mean effect (95% CrI)",
+    ("Bayesian, generalisation", ("Mean effect (95% CrI)",
                                   "A new trial (95% CrI)", "Reading")),
     ("Probabilities", ("Benefit", "Clinically meaningful benefit (threshold)",
                        "A new trial shows benefit")),
@@ -91,8 +92,6 @@ def _row(row: Mapping[str, Any]) -> list[Cell]:
         iv("like_for_like_median", "like_for_like_q025", "like_for_like_q975"),
         Cell(e(_text(row, "like_for_like_reading"))),
         Cell(_agrees(row.get("agrees"))),
-        Cell(f"<code>{e(_text(row, 'random_effects_tau_prior'))}</code>"
-             if _text(row, "random_effects_tau_prior") else ""),
         iv("random_effects_median", "random_effects_q025", "random_effects_q975"),
         iv("theta_new_median", "theta_new_q025", "theta_new_q975"),
         Cell(e(_text(row, "random_effects_reading"))),

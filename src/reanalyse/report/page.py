@@ -47,7 +47,6 @@ details.analysis{border-top:2px solid #ddd;margin-top:1rem;padding-top:.4rem}
 details.analysis>summary{font-size:1.1rem;font-weight:600;cursor:pointer}
 nav.toc ol{columns:2;font-size:.9rem} nav.toc li{break-inside:avoid}
 table.decision{font-size:.76rem} table.decision td:first-child{min-width:14rem}
-table.decision code{font-size:.9em;word-break:break-all}
 ul.priors li{margin-bottom:.6rem} .citation{font-size:.85rem}
 code{font-size:.85em}
 """
@@ -97,12 +96,14 @@ def _title(rec: dict[str, Any], aid: str) -> str:
 
 def _analysis(out: Path, aid: str, rec: dict[str, Any]) -> str:
     section = str(rec.get("section", ""))
-    parts = [(f'<details class="analysis" id="analysis-{e(aid)}">'
-             f"<summary>{e(_title(rec, aid))}</summary>"), section]
+    # the anchor is inside the collapsed content: following a link to it opens the section
+    # (the HTML standard's "ancestor details revealing algorithm")
+    parts = [(f'<details class="analysis" id="section-{e(aid)}">'
+              f'<summary>{e(_title(rec, aid))}</summary><div id="analysis-{e(aid)}">'), section]
     if "<figure" not in section:  # records of older runs embedded their figures
         parts.append(figures(out / "analyses" / aid,
                              ((stem, f"{aid}: {caption}") for stem, caption in FIGURES)))
-    parts.append("</details>")
+    parts.append("</div></details>")
     return "".join(parts)
 
 
