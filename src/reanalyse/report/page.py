@@ -68,9 +68,7 @@ class ReportInputs:
             rec = _read_json(out / "analyses" / aid / "record.json")
             if rec is not None:
                 self.records[aid] = rec
-        repro = out / "reproduction.csv"
-        self.reproduction = pd.read_csv(repro) if repro.is_file() and repro.stat().st_size \
-            else pd.DataFrame()
+        self.reproduction = _read_csv(out / "reproduction.csv")
         names = self.provenance.get("networks")
         if names is None:
             names = sorted(p.parent.name for p in (out / "nma").glob("*/record.json"))
@@ -81,6 +79,15 @@ class ReportInputs:
 def read_inputs(out: str | Path) -> ReportInputs:
     """The report's inputs from the results folder ``out``."""
     return ReportInputs(Path(out))
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A table of the results folder; empty when absent or without columns (a review without
+    published targets writes an empty ``reproduction.csv``)."""
+    try:
+        return pd.read_csv(path)
+    except (OSError, pd.errors.EmptyDataError):
+        return pd.DataFrame()
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
