@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "nma",
     "pool",
     "priors",
+    "report",
     "reproduce",
     "revman",
     "run",

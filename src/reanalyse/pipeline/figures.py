@@ -40,6 +40,13 @@ def _priors(reading: Reading) -> str:
     return f"effect prior {reading.effect_prior}{tau}"
 
 
+def _short_citation(citation: str) -> str:
+    """The authors and year of a citation ('Bartoš F, ..., Wagenmakers E-J (2023)'): its text
+    up to the first closing parenthesis, or its first 90 characters."""
+    head = citation.split(")", 1)[0] + ")" if ")" in citation[:200] else citation[:90]
+    return head.strip()
+
+
 def forest_figure(prep: PreparedAnalysis) -> Figure | None:
     """The forest plot of the analysis (the review's method; the Bayesian block of the
     readings), in the review's orientation with its sides labelled and its thresholds drawn;
@@ -91,7 +98,10 @@ def write_analysis_figures(folder: Path, prep: PreparedAnalysis,
                        posterior_pdf=np.asarray(ex.pdf("tau", grid)),
                        title=f"{spec.title}: tau (generalisation reading: random effects, "
                              f"normal likelihood, exact engine)",
-                       prior_label=prep.generalisation_tau.id)
+                       prior_label=prep.generalisation_tau.id,
+                       prior_source=_short_citation(getattr(prior, "citation", "")),
+                       note="one study: the data hardly inform tau, and its posterior stays "
+                            "close to the prior" if main.k == 1 else "")
         written += save_figure(fig, folder / "tau")
     if prep.tau_priors and prep.effect_priors:
         ds = grid_dataset(prep, mcmc)

@@ -245,7 +245,7 @@ def run_nma_job(payload: dict[str, Any]) -> dict[str, Any]:
         csv("consistency_models.csv", check.models)
         csv("nodesplits.csv", check.nodesplits)
     for stem, fig in (("network", plot_network(network, title=spec.title)),
-                      ("rankogram", plot_rankogram(fit))):
+                      ("rankogram", plot_rankogram(fit, title=f"{spec.title}: ranks"))):
         for ext in ("png", "svg"):
             buf = io.BytesIO()
             fig.savefig(buf, format=ext, dpi=110, bbox_inches="tight")

@@ -181,7 +181,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
             and (rec := _read_record(out / "analyses" / s.id)) is not None} if named else {}
     from reanalyse.pipeline.decision import decision_frame
     from reanalyse.pipeline.jobs import mcmc_jobs, nma_job
-    from reanalyse.report.html import write_report
+    from reanalyse.report import write_report
     repro_key = task_key({"common": common, "specs": sorted(keys_by_id.values()),
                           "all": _all_digests(base)})
     cache = TaskCache(out / ".cache")
@@ -262,6 +262,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
             "out": str(out), "prep": prep, "defaults": defaults, "key": keys_by_id[sid],
             "mcmc": {name: r for name, r in results.items() if name.startswith(f"{sid}/")},
             "published": published.get(prep.spec.published) if prep.spec.published else None,
+            "certainty": _certainty(base, prep.spec),
             "status": status.get(sid, "no published result")}))
     for job, res in run_jobs(write_jobs, n_jobs=jobs, progress=progress,
                              description="writing"):
@@ -274,6 +275,10 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     summary.decision = decision
     target = out / "decision.csv"
     atomic.write_text(target, decision.to_csv(index=False))
+    summary.written.append(target)
+    target = out / "summary_of_findings.csv"
+    atomic.write_text(target, _sof_frame([records[s.id].get("sof") for s in shown]).to_csv(
+        index=False))
     summary.written.append(target)
     repro = pd.DataFrame([_flat_repro(r) for sc in SCENARIOS for r in repro_rows[sc]])
     target = out / "reproduction.csv"
@@ -289,18 +294,16 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     for nid in nma_records:
         if f"nma/{nid}" not in results and nid in nma_keys:
             log_lines.append(f"unchanged nma/{nid} {nma_keys[nid][:16]}")
-    nma_results = {f"nma/{nid}": rec for nid, rec in sorted(nma_records.items())}
     prov = {"reanalyse": __version__, "created": log_lines[0], "scenario": scenario,
             "packages": package_versions(), "defaults": defaults.model_dump(),
             "analyses": {s.id: records[s.id]["provenance"] for s in shown},
+            "networks": sorted(nma_records),
             "tasks": {**(_kept_tasks(out, kept=[*kept, *(f"nma/{n}" for n in nma_records)])
                          if named else {}), **keys}}
     target = out / "provenance.json"
     atomic.write_text(target, json.dumps(prov, indent=2, default=str))
     summary.written.append(target)
-    summary.written.append(write_report(
-        out, sections=[records[s.id]["section"] for s in shown], decision=decision,
-        repro=repro, provenance=prov, nma=nma_results, defaults=defaults))
+    summary.written.append(write_report(out))  # from the files above, as `reanalyse report`
     log_lines += warned
     log_lines.append(f"done sampled={len(summary.sampled)} cached={len(summary.cached)}")
     _append_log(out / "run.log", log_lines)
@@ -316,7 +319,8 @@ def _prepare_job(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Worker: write one analysis' files, decision row and report section."""
+    """Worker: write one analysis' files, its decision and summary-of-findings rows and the
+    text of its report section, all kept in its record."""
     from reanalyse.pipeline.decision import decision_row
     from reanalyse.report.html import analysis_section
 
@@ -329,7 +333,10 @@ def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
     written = _write_analysis(out, prep, mine, payload["defaults"])
     row = decision_row(prep, published=payload["published"],
                        reproduction_status=payload["status"], mcmc=head)
-    record = {"key": payload["key"], "decision": row, "provenance": _provenance(prep),
+    record = {"key": payload["key"], "decision": row,
+              "sof": _finding(prep, published=payload["published"],
+                              certainty=payload.get("certainty", "")),
+              "provenance": _provenance(prep),
               "mcmc": {n: {k: v for k, v in r.items() if k in ("diagnostics", "cell", "psense")}
                        for n, r in mine.items()},
               "section": analysis_section(out, prep, pd.Series(row), flagged=sorted(
@@ -339,6 +346,47 @@ def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
     target = out / "analyses" / sid / "record.json"
     atomic.write_text(target, json.dumps(record, default=_json_default))
     return {"record": record, "written": [str(p) for p in [*written, target]]}
+
+
+def _finding(prep: PreparedAnalysis, *, published: dict[str, Any] | None,
+             certainty: str) -> dict[str, Any] | None:
+    """The analysis' summary-of-findings row (``reanalyse.sof``), None without a pooled result."""
+    from reanalyse.sof import finding
+
+    main = prep.main
+    if main.review is None or not main.review.estimable or main.k == 0:
+        return None
+    pub = dict(published, certainty=certainty) if published is not None else None
+    l4l = prep.like_for_like
+    return finding(spec=prep.spec, effects=main.effects, pooled=main.review, published=pub,
+                   bayes=l4l.summary if l4l is not None else None,
+                   threshold=prep.primary).to_dict()
+
+
+def _sof_frame(rows: Sequence[dict[str, Any] | None]) -> pd.DataFrame:
+    """``summary_of_findings.csv``: one row per analysis with a finding, the columns of
+    :class:`reanalyse.sof.Finding`."""
+    from dataclasses import fields
+
+    from reanalyse.sof import Finding
+
+    return pd.DataFrame([r for r in rows if r], columns=[f.name for f in fields(Finding)])
+
+
+def _certainty(base: Path, spec: AnalysisSpec) -> str:
+    """The GRADE certainty the review's ``published.csv`` gives the analysis' result, or ""."""
+    from reanalyse.analyses import resolve
+
+    if not spec.published:
+        return ""
+    path = resolve(spec.data, base).parent / "published.csv"
+    if not path.is_file():
+        return ""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "certainty" not in table or "id" not in table:
+        return ""
+    match = table.loc[table["id"] == spec.published, "certainty"]
+    return str(match.iloc[0]) if len(match) else ""
 
 
 def _common_inputs(base: Path, *, scenario: str, mcmc: bool) -> dict[str, Any]:
