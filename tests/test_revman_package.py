@@ -264,3 +264,85 @@ def test_v2_rob2_judgements_stay_on_each_row() -> None:
     mine = long[long["study"] == first["Study"]]
     assert set(mine[rob_column("Overall bias")]) == {judged["Overall bias"]}
     assert rob_column("Bias due to missing outcome data") == "rob_bias_due_to_missing_outcome_data"
+
+
+@needs_v2
+def test_v2_reml_i2_comes_from_tau2_not_from_q() -> None:
+    """RevMan Web's rule: under REML, I² is tau²/(tau² + v) with the typical within-study
+    variance v, not (Q - df)/Q. CD016297 analysis 4.2 (RR, REML, Wald, k = 11) stores
+    tau² 0.0542155, I² 25.2295 % beside Q 19.66899 on 10 df, whose Q-based I² would be
+    (19.66899 - 10)/19.66899 = 49.16 % (by hand)."""
+    outcome = read_review(V2).outcome(4, 2)
+    st = outcome.stored
+    assert st is not None and outcome.settings.tau2_method == "REML"
+    assert st.i2 == pytest.approx(25.2295, abs=5e-5)
+    assert 100 * (st.chi2 - st.df) / st.chi2 == pytest.approx(49.16, abs=0.005)
+    check = recompute_outcome(outcome)
+    d = check.differences.set_index(["level", "study", "field"])
+    assert d.loc[("overall", "", "i2"), "ours"] == pytest.approx(25.2295, abs=5e-5)
+    assert check.result is not None and check.result.i2 == pytest.approx(49.16, abs=0.005)
+    assert "I² from tau²" in check.note and check.agrees
+
+
+def test_revman_web_prediction_interval_by_hand() -> None:
+    """mu ± z·sqrt(tau² + SE²): te 0.1, SE 0.05, tau² 0.01 -> half-width
+    1.959964 x 0.1118034 = 0.2191306 (by hand), not t on k - 2 df."""
+    from reanalyse.revman.recompute import revman_web_prediction_interval
+
+    low, high = revman_web_prediction_interval(te=0.1, se=0.05, tau2=0.01, level=0.95)
+    assert (low, high) == (pytest.approx(-0.1191306, abs=1e-6),
+                           pytest.approx(0.3191306, abs=1e-6))
+
+
+@needs_v2
+def test_v2_prediction_interval_rule_is_compared_and_named() -> None:
+    """No CD016297 analysis has the prediction interval on, so the rule is checked on analysis
+    4.2 (RR, REML, Wald, k = 11) with the interval switched on and its limits derived by hand
+    from the file's own numbers: SE = (ln 13.4068991 - ln 7.49112254)/(2 x 1.959964) =
+    0.148485, PI = exp(ln 10.0216128 ± 1.959964 x sqrt(0.0542155 + 0.148485²)) =
+    5.83272 to 17.2188. The output says the rule is not confirmed by a file."""
+    from dataclasses import replace
+
+    outcome = read_review(V2).outcome(4, 2)
+    st = outcome.stored
+    assert st is not None
+    z = 1.959964
+    se = (math.log(st.ci_end) - math.log(st.ci_start)) / (2 * z)
+    assert se == pytest.approx(0.148485, abs=1e-6)
+    half = z * math.sqrt(st.tau2 + se**2)
+    low, high = math.exp(math.log(st.effect_size) - half), math.exp(math.log(st.effect_size) + half)
+    assert (low, high) == (pytest.approx(5.83272, abs=5e-5), pytest.approx(17.2188, abs=5e-4))
+    switched = replace(outcome, settings=replace(outcome.settings, prediction_interval=True),
+                       stored=replace(st, pi_start=low, pi_end=high))
+    check = recompute_outcome(switched)
+    d = check.differences.set_index(["level", "study", "field"])
+    assert d.loc[("overall", "", "pi_low"), "ok"] and d.loc[("overall", "", "pi_high"), "ok"]
+    assert "not confirmed by a file" in check.note and check.agrees
+    # Higgins et al.'s t on k - 2 = 9 df (what pool() reports) would be wider, and refused
+    t_pi = replace(switched, stored=replace(st, pi_start=check.result.pi_low,
+                                            pi_end=check.result.pi_high))
+    assert check.result.pi_low < low and not recompute_outcome(t_pi).agrees
+
+
+@needs_v1
+def test_mh_random_effects_use_dersimonian_laird() -> None:
+    """RevMan Web's rule: Mantel-Haenszel analyses use DL whatever estimator is recorded.
+    Fleiss 1993 analysis 1.1 (OR, MH) switched to random effects with REML recorded gives the
+    DL tau² and says so; the REML tau² of the same studies differs."""
+    from dataclasses import replace
+
+    from reanalyse.pooling import pool_effects
+    from reanalyse.revman.recompute import outcome_effects
+
+    outcome = read_review(V1).outcome(1, 1)
+    assert outcome.settings.method == "MH"
+    switched = replace(outcome, settings=replace(outcome.settings, random=True,
+                                                 tau2_method="REML"))
+    check = recompute_outcome(switched)
+    assert check.result is not None and check.result.tau2_method == "DL"
+    assert "DerSimonian-Laird" in check.note and "not confirmed by a file" in check.note
+    eff = outcome_effects(outcome, measure="OR")
+    dl = pool_effects(eff, measure="OR", method="MH", model="random", tau2_method="DL")
+    reml = pool_effects(eff, measure="OR", method="MH", model="random", tau2_method="REML")
+    assert check.result.tau2 == pytest.approx(dl.tau2, rel=1e-12)
+    assert abs(reml.tau2 - dl.tau2) > 1e-4

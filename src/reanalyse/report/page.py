@@ -30,9 +30,10 @@ from reanalyse.report.section import FIGURES
 from reanalyse.report.sof_table import sof_tables
 from reanalyse.report.tables import frame_table
 
-__all__ = ["ReportInputs", "read_inputs", "render_page", "write_report"]
+__all__ = ["STYLE", "ReportInputs", "read_inputs", "render_page", "write_report"]
 
-_CSS = """
+#: the page's style sheet (also used by docs/pictures.py for the README's SoF picture)
+STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
 max-width:1320px;padding:0 1.5rem;color:#222;line-height:1.45}
 table{border-collapse:collapse;font-size:.82rem;margin:.5rem 0 1.5rem}
@@ -225,7 +226,7 @@ def render_page(inputs: ReportInputs) -> str:
                   for k, v in analyses.items()]), table_id="provenance-table") + "</div>"]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<title>reanalyse report</title><style>" + _CSS + "</style></head><body>"
+            "<title>reanalyse report</title><style>" + STYLE + "</style></head><body>"
             + "\n".join(body) + "</body></html>")
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from reanalyse.effects import BinaryArms, ContinuousArms, EffectTable, effect_table
 from reanalyse.pooling import PooledResult, pool_effects
@@ -51,6 +52,7 @@ __all__ = [
     "recompute_outcome",
     "recompute_review",
     "relative_difference",
+    "revman_web_prediction_interval",
     "tau2_i_squared",
 ]
 
@@ -322,6 +324,12 @@ def recompute_outcome(outcome: Outcome, *, printed_decimals: int | None = None) 
     notes = []
     if s.tau2_method != tau2_method:
         notes.append(f"heterogeneity estimator {s.tau2_method!r} is not one we pool; DL used")
+    if method in ("MH", "PETO") and s.random and tau2_method != "DL":
+        # RevMan Web's rule as the issue states it (MH analyses use DL); no fixture has an MH
+        # random-effects analysis with another estimator, so a file has not confirmed it.
+        notes.append(f"{method} random effects: DerSimonian-Laird tau² (RevMan Web's rule; "
+                     f"{s.tau2_method} is recorded; not confirmed by a file)")
+        tau2_method = "DL"
     res = _relabel(pool_effects(eff, measure=measure, method=method,
                                 model="random" if s.random else "fixed",
                                 tau2_method=tau2_method, hksj=hksj, level=s.ci_total,
@@ -335,6 +343,10 @@ def recompute_outcome(outcome: Outcome, *, printed_decimals: int | None = None) 
         notes.append("HKSJ: t compared with RevMan's T, P with the Wald z P value RevMan prints")
     if tau2_method != "DL" and s.random:
         notes.append("I² from tau² (RevMan Web), tau²/(tau² + typical within-study variance)")
+    prediction = s.random and s.prediction_interval
+    if prediction:
+        notes.append("prediction interval: mu ± z·sqrt(tau² + SE²) (RevMan Web's rule as the "
+                     "issue states it; no fixture has one on: not confirmed by a file)")
     if outcome.data_type == "o_e_variance":
         notes.append("O-E and variance: ln ratio = (O-E)/V, SE = 1/sqrt(V)")
     # With totals shown, RevMan's study weights are percentages of the overall analysis (also
@@ -343,7 +355,7 @@ def recompute_outcome(outcome: Outcome, *, printed_decimals: int | None = None) 
     tau2_i2 = s.random and tau2_method != "DL"
     if with_totals:
         cmp.pooled("overall", res, outcome.stored, random=s.random, wald=wald,
-                   eff=eff if tau2_i2 else None)
+                   eff=eff if tau2_i2 else None, prediction=prediction)
         cmp.studies("overall", res, [r for _, r in outcome.iter_rows()])
     else:
         notes.append(f"TOTALS={s.totals}: RevMan computed no overall result; compared on what "
@@ -357,7 +369,8 @@ def recompute_outcome(outcome: Outcome, *, printed_decimals: int | None = None) 
     for i, (sg, sub) in enumerate(zip(outcome.subgroups, res.subgroups, strict=False)):
         cmp.pooled(f"subgroup {sg.no}", sub, sg.stored, random=s.random,
                    wald=wald.subgroups[i] if wald is not None else None,
-                   eff=eff.select(eff.subgroup == str(sg.no)) if tau2_i2 else None)
+                   eff=eff.select(eff.subgroup == str(sg.no)) if tau2_i2 else None,
+                   prediction=prediction)
         if not with_totals:
             cmp.studies(f"subgroup {sg.no}", sub, list(sg.rows))
     if outcome.subgroup_test is not None and res.subgroup_test is not None \
@@ -378,6 +391,16 @@ def _relabel(res: PooledResult, label: str) -> PooledResult:
         return res
     return replace(res, measure=label, subgroups=tuple(replace(s, measure=label)
                                                         for s in res.subgroups))
+
+
+def revman_web_prediction_interval(*, te: float, se: float, tau2: float,
+                                   level: float = 0.95) -> tuple[float, float]:
+    """RevMan Web's prediction interval on the analysis scale: ``te ± z·sqrt(tau² + se²)``
+    with the normal quantile z (not Higgins, Thompson & Spiegelhalter's t on k - 2 df, which
+    :func:`reanalyse.pooling.pool` gives)."""
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    half = z * math.sqrt(tau2 + se**2)
+    return te - half, te + half
 
 
 def tau2_i_squared(*, se: np.ndarray, tau2: float) -> float:
@@ -424,7 +447,7 @@ class _Comparer:
 
     def pooled(self, level: str, res: PooledResult, stored: StoredPooled | None, *,
                random: bool, wald: PooledResult | None = None,
-               eff: EffectTable | None = None) -> None:
+               eff: EffectTable | None = None, prediction: bool = False) -> None:
         if stored is None:
             return
         if stored.estimable is False or not res.estimable:
@@ -445,6 +468,14 @@ class _Comparer:
                       and abs(stored.chi2 or 0.0) < ABS_TOLERANCE)
             self.add(level, "", ours_name, ours, theirs,
                      convention=SINGLE_STUDY if single else None)
+        if prediction and res.k >= 2 and stored.pi_start is not None \
+                and stored.pi_end is not None:
+            low, high = revman_web_prediction_interval(
+                te=res.te, se=res.se, tau2=res.tau2, level=res.level)
+            if res.log_scale:
+                low, high = math.exp(low), math.exp(high)
+            self.add(level, "", "pi_low", low, stored.pi_start)
+            self.add(level, "", "pi_high", high, stored.pi_end)
         # With one study RevMan Web applies no HKSJ and prints T = 0 (CD016297's one-study
         # subgroups).
         if res.hksj and res.k >= 2 and stored.t is not None:
