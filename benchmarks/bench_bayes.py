@@ -1,7 +1,7 @@
 """Time Bayesian fits of the IIM analyses: the exact engine, MCMC (first compile, then each
 further fit), and a grid of 10 priors x the published analyses by each engine.
 
-The analyses are the review's 14 published results (``analyses/*.toml`` with ``published``),
+The analyses are the review's 14 published results (``examples/iim2023/analyses/*.toml`` with ``published``),
 with the sourced data where they give an estimable study and the reconstruction scenario
 otherwise; one of them (mtx_serious_adverse_events) has no usable data in either, so 13 enter.
 Each analysis gets 10 tau priors for its scale (registry priors built for it, completed with
@@ -29,6 +29,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from reanalyse.analyses import load_analyses
@@ -57,16 +58,19 @@ TAU_GRID: dict[str, list[str]] = {
            "inverse-gamma:2,5"],
 }
 
+#: the example project whose analyses are timed
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "iim2023"
+
 
 def analyses() -> list[tuple[str, ContrastData]]:
     """The published analyses with data: (id, data)."""
     out = []
-    for spec in load_analyses():
+    for spec in load_analyses(root=EXAMPLE):
         if not spec.published:
             continue
-        data = analysis_data(spec, scenario="sourced")
+        data = analysis_data(spec, scenario="sourced", root=EXAMPLE)
         if data is None:
-            data = analysis_data(spec, scenario="reconstruction")
+            data = analysis_data(spec, scenario="reconstruction", root=EXAMPLE)
         if data is not None:
             out.append((spec.id, data))
         else:
@@ -160,11 +164,11 @@ def main() -> None:
     if args.binomial:
         print("Binomial models (exact likelihood; compiled once per kind and number of studies):")
         for name, data0 in items:
-            spec = next(s for s in load_analyses() if s.id == name)
+            spec = next(s for s in load_analyses(root=EXAMPLE) if s.id == name)
             if spec.measure not in ("OR", "RR"):
                 continue
-            arm = analysis_data(spec, scenario="sourced", model="binomial") or analysis_data(
-                spec, scenario="reconstruction", model="binomial")
+            arm = analysis_data(spec, scenario="sourced", model="binomial", root=EXAMPLE) \
+                or analysis_data(spec, scenario="reconstruction", model="binomial", root=EXAMPLE)
             if arm is None:
                 continue
             cls = BinomialLog if spec.measure == "RR" else BinomialLogit

@@ -1,7 +1,7 @@
 """Speed of the network meta-analysis: compile once per structure, then fit each network.
 
 Run: ``.venv/bin/python benchmarks/bench_nma.py [--chains 4 --draws 1000 --tune 1000]``
-(prints figures; asserts nothing). For each IIM network of ``analyses/nma`` (both data scenarios)
+(prints figures; asserts nothing). For each IIM network of ``examples/iim2023/analyses/nma`` (both data scenarios)
 it prints the compile time of its structure (0 when reused), the fit time after compilation (median
 of ``--repeat`` fits with different seeds), and the diagnostics; then the frequentist NMA time.
 Target (issue 5): each IIM network fitted in <= 2 s after compilation on 2 cores.
@@ -13,10 +13,14 @@ import argparse
 import os
 import statistics
 import time
+from pathlib import Path
 
 from reanalyse.nma import fit_nma, frequentist_nma, graph
 from reanalyse.nma.spec import load_nma_analyses
 from reanalyse.sampling import MODEL_CACHE, SamplerSettings
+
+#: the example project whose networks are timed (``--project`` names another)
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "iim2023"
 
 
 def main() -> None:
@@ -26,13 +30,15 @@ def main() -> None:
     ap.add_argument("--tune", type=int, default=1000)
     ap.add_argument("--target-accept", type=float, default=0.9)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--project", type=Path, default=EXAMPLE,
+                    help="the project whose analyses/nma are timed (default: the IIM example)")
     args = ap.parse_args()
     settings = SamplerSettings(draws=args.draws, tune=args.tune, chains=args.chains,
                                target_accept=args.target_accept,
                                retry_target_accepts=(0.95, 0.99))
     print(f"cores available: {os.cpu_count()}; settings: {args.chains} chains x {args.draws} "
           f"draws after {args.tune} tuning steps, target_accept {args.target_accept}")
-    for a in load_nma_analyses():
+    for a in load_nma_analyses(root=args.project):
         for scenario in ("sourced", "reconstruction"):
             net = a.network(scenario=scenario)
             spec = a.nma_spec()
