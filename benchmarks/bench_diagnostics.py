@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 
+from reanalyse.effects import BinaryArms, EffectTable, effect_table
 from reanalyse.exact import bayes_factors
 from reanalyse.influence import case_diagnostics, leave_one_out, leave_one_out_exact
 from reanalyse.pooling import cochran_q
@@ -38,26 +38,26 @@ def _median_ms(fn: Callable[[], object], repeat: int = 7) -> float:
     return statistics.median(times) * 1e3
 
 
-def _binary_effects(k: int, rng: np.random.Generator) -> pd.DataFrame:
+def _binary_effects(k: int, rng: np.random.Generator) -> EffectTable:
     n1 = rng.integers(30, 400, size=k)
     n2 = rng.integers(30, 400, size=k)
     a = rng.binomial(n1, 0.25) + 1
     c = rng.binomial(n2, 0.3) + 1
     te = np.log(a / n1) - np.log(c / n2)
     se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
-    return pd.DataFrame({"study": [f"s{i}" for i in range(k)], "te": te, "se": se,
-                         "estimable": True, "events_1": a.astype(float),
-                         "total_1": n1.astype(float), "events_2": c.astype(float),
-                         "total_2": n2.astype(float)})
+    arms = BinaryArms(events=np.column_stack([a, c]).astype(float),
+                      total=np.column_stack([n1, n2]).astype(float))
+    return effect_table(measure="RR", study=[f"s{i}" for i in range(k)], kind=["binary"] * k,
+                        te=te, se=se, arms=arms)
 
 
 def _one_k(k: int, rng: np.random.Generator) -> str:
     eff = _binary_effects(k, rng)
-    y, se = eff["te"].to_numpy(), eff["se"].to_numpy()
+    y, se = np.asarray(eff.te), np.asarray(eff.se)
     loo = _median_ms(lambda: leave_one_out(eff, measure="RR", method="MH", model="fixed"))
     loo_dl = _median_ms(lambda: leave_one_out(eff, measure="RR", method="MH", model="random"))
     loo_x = _median_ms(lambda: leave_one_out_exact(
-        y=y, se=se, studies=list(eff["study"]), tau_prior=TAU, effect_prior=EFFECT,
+        y=y, se=se, studies=list(eff.study), tau_prior=TAU, effect_prior=EFFECT,
         benefit_sign=-1, threshold=np.log(0.8)), repeat=3)
     small = _median_ms(lambda: small_study_tests(eff, measure="RR", min_studies=3))
     bf = _median_ms(lambda: bayes_factors(y=y, se=se, tau_prior=TAU, mu_prior_mean=0.0,

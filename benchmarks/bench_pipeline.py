@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _run(results: Path, jobs: int) -> float:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "reanalyse", "run", "--quiet", "--jobs", str(jobs),
+                    "--project", str(REPO / "examples" / "iim2023"),
                     "--results", str(results)], cwd=REPO, check=True)
     return time.perf_counter() - t0
 
