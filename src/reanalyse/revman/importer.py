@@ -48,7 +48,7 @@ from reanalyse.io.atomic import write_text
 from reanalyse.measures import analysis_scale
 from reanalyse.revman.model import Outcome, Review
 from reanalyse.revman.package import read_review
-from reanalyse.revman.recompute import analysis_choice
+from reanalyse.revman.recompute import analysis_choice, tau2_estimator
 from reanalyse.revman.tidy import ROB_PREFIX, outcome_to_long
 
 __all__ = ["ImportReport", "ImportedOutcome", "benefit_direction", "import_review"]
@@ -279,8 +279,7 @@ def _import_outcome(review: Review, outcome: Outcome, *, name: str, source: str,
         id=aid, title=f"{comparison.name}: {outcome.name}", data=data_rel, outcome=outcome.id,
         treatment=treatment, control=control, measure=measure, method=method,
         model="random" if outcome.settings.random else "fixed",
-        tau2=outcome.settings.tau2_method if outcome.settings.tau2_method in ("DL", "REML", "PM")
-        else "DL",
+        tau2=tau2_estimator(outcome, method=method)[0],
         hksj=True if hksj else None,
         tau_scale=analysis_scale(measure), higher_is_better=better,
         favours=_own_labels(outcome.graph_labels),

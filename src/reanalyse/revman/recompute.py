@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from reanalyse.effects import BinaryArms, ContinuousArms, EffectTable, effect_table
+from reanalyse.measures import on_natural_scale
 from reanalyse.pooling import PooledResult, pool_effects
 from reanalyse.revman.conventions import (
     REML_FOLLOWING_REL,
@@ -53,6 +54,7 @@ __all__ = [
     "recompute_review",
     "relative_difference",
     "revman_web_prediction_interval",
+    "tau2_estimator",
     "tau2_i_squared",
 ]
 
@@ -319,17 +321,8 @@ def recompute_outcome(outcome: Outcome, *, printed_decimals: int | None = None) 
         return OutcomeCheck(outcome=outcome, result=None, differences=cmp.table(),
                             note="no study rows")
     s = outcome.settings
-    tau2_method = s.tau2_method if s.tau2_method in ("DL", "REML", "PM") else "DL"
+    tau2_method, notes = tau2_estimator(outcome, method=method)
     hksj = s.random and s.ci_method == "HKSJ"
-    notes = []
-    if s.tau2_method != tau2_method:
-        notes.append(f"heterogeneity estimator {s.tau2_method!r} is not one we pool; DL used")
-    if method in ("MH", "PETO") and s.random and tau2_method != "DL":
-        # RevMan Web's rule as the issue states it (MH analyses use DL); no fixture has an MH
-        # random-effects analysis with another estimator, so a file has not confirmed it.
-        notes.append(f"{method} random effects: DerSimonian-Laird tau² (RevMan Web's rule; "
-                     f"{s.tau2_method} is recorded; not confirmed by a file)")
-        tau2_method = "DL"
     res = _relabel(pool_effects(eff, measure=measure, method=method,
                                 model="random" if s.random else "fixed",
                                 tau2_method=tau2_method, hksj=hksj, level=s.ci_total,
@@ -393,12 +386,30 @@ def _relabel(res: PooledResult, label: str) -> PooledResult:
                                                         for s in res.subgroups))
 
 
+def tau2_estimator(outcome: Outcome, *, method: str) -> tuple[str, list[str]]:
+    """The tau² estimator RevMan used for ``outcome`` pooled by ``method`` (IV, MH or PETO),
+    with a note for each rule that overrode the recorded one: an estimator we do not pool
+    falls back to DL; Mantel-Haenszel and Peto random effects use DL whatever is recorded
+    (RevMan Web's rule as issue 17 states it; no fixture has an MH random-effects analysis
+    with another estimator, so a file has not confirmed it)."""
+    recorded = outcome.settings.tau2_method
+    notes: list[str] = []
+    if recorded not in ("DL", "REML", "PM"):
+        notes.append(f"heterogeneity estimator {recorded!r} is not one we pool; DL used")
+        return "DL", notes
+    if method in ("MH", "PETO") and outcome.settings.random and recorded != "DL":
+        notes.append(f"{method} random effects: DerSimonian-Laird tau² (RevMan Web's rule; "
+                     f"{recorded} is recorded; not confirmed by a file)")
+        return "DL", notes
+    return recorded, notes
+
+
 def revman_web_prediction_interval(*, te: float, se: float, tau2: float,
                                    level: float = 0.95) -> tuple[float, float]:
     """RevMan Web's prediction interval on the analysis scale: ``te ± z·sqrt(tau² + se²)``
     with the normal quantile z (not Higgins, Thompson & Spiegelhalter's t on k - 2 df, which
     :func:`reanalyse.pooling.pool` gives)."""
-    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    z = float(special.ndtri((1 + level) / 2))
     half = z * math.sqrt(tau2 + se**2)
     return te - half, te + half
 
@@ -472,10 +483,10 @@ class _Comparer:
                 and stored.pi_end is not None:
             low, high = revman_web_prediction_interval(
                 te=res.te, se=res.se, tau2=res.tau2, level=res.level)
-            if res.log_scale:
-                low, high = math.exp(low), math.exp(high)
-            self.add(level, "", "pi_low", low, stored.pi_start)
-            self.add(level, "", "pi_high", high, stored.pi_end)
+            self.add(level, "", "pi_low", on_natural_scale(low, ratio=res.log_scale),
+                     stored.pi_start)
+            self.add(level, "", "pi_high", on_natural_scale(high, ratio=res.log_scale),
+                     stored.pi_end)
         # With one study RevMan Web applies no HKSJ and prints T = 0 (CD016297's one-study
         # subgroups).
         if res.hksj and res.k >= 2 and stored.t is not None:
