@@ -78,3 +78,21 @@ def test_absolute_risk_formulas(measure: str, cr: float, effect: float, expected
 def test_smd_rule_of_thumb() -> None:
     assert [smd_size(x) for x in (0.1, -0.2, 0.49, 0.5, -0.79, 0.8)] == \
         ["trivial", "small", "small", "moderate", "moderate", "large"]
+
+
+def test_no_control_events_gives_no_absolute_effect_from_the_ratio() -> None:
+    """IVIg discontinuation for adverse events, 3/52 vs 0/48 (data/iim2023/outcomes.csv; no
+    published target): the control risk is 0/48 = 0, so RR x 0 would claim 0 per 1000 with
+    IVIg whatever the RR; the row says the absolute effect is not estimable instead, and
+    keeps the relative effect: the MH RR with RevMan's 0.5 correction, by hand
+    (3.5/52.5)/(0.5/48.5) = 6.467, the interval reaching 122 as issue 14 quotes the review's."""
+    aid = "ivig_discontinuation_adverse_events"
+    spec = load_analysis(IIM / "analyses" / f"{aid}.toml", root=IIM)
+    prep = prepare_analysis(spec, defaults=load_defaults(PACKAGED_DEFAULTS / "bayes.toml"),
+                            root=IIM, grid=False)
+    f = finding(spec=spec, effects=prep.main.effects, pooled=prep.main.review,
+                bayes=prep.like_for_like.summary, threshold=prep.primary)
+    assert f.control_per_1000 == 0
+    assert f.treatment_per_1000 is None and f.bayes_per_1000 is None
+    assert "no events with control" in f.absolute_note
+    assert f.relative == "RR 6.47 (0.34 to 122.13)"

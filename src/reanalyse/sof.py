@@ -10,7 +10,8 @@ Handbook 5.2.1; Cochrane Handbook 14.1.5):
 - OR: ``OR * cr / (1 - cr + OR * cr)``;
 - RD: ``cr + RD``;
 
-each bounded to [0, 1000], from the review's relative effect and 95% CI, and from the Bayesian
+each bounded to [0, 1000] (with no control events a ratio implies no absolute effect: the
+row says so and gives none), from the review's relative effect and 95% CI, and from the Bayesian
 like-for-like posterior (its median and 95% credible interval: the risk is monotone in the
 effect, so its quantiles are the effect's quantiles mapped). For a continuous outcome the mean
 difference in the scale's units, or the SMD with its rule-of-thumb size (Cohen 1988: 0.2 small,
@@ -88,6 +89,7 @@ class Finding:
     bayes_q025: float | None = None
     bayes_q975: float | None = None
     continuous_effect: str = ""
+    absolute_note: str = ""
     p_meaningful: float | None = None
     threshold: str = ""
 
@@ -171,7 +173,12 @@ def finding(*, spec: AnalysisSpec, effects: EffectTable, pooled: Any,
                                      "(total events / total participants)")
         else:
             cr = math.nan
-        if math.isfinite(cr):
+        if math.isfinite(cr) and cr == 0.0 and spec.measure in ("RR", "OR"):
+            # a ratio times a zero risk: no absolute effect follows from the relative one
+            row["control_per_1000"] = 0.0
+            row["absolute_note"] = ("not estimable from a relative effect: no events with "
+                                    "control")
+        elif math.isfinite(cr):
             row["control_per_1000"] = _per_1000(cr)
             risks = [absolute_risk(control_risk=cr, effect=v, measure=spec.measure)
                      for v in (est, lo, hi)]

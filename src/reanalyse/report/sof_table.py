@@ -50,12 +50,9 @@ def _row(f: Mapping[str, Any]) -> list[Cell]:
     detail = ", ".join(x for x in (scale, direction) if x)
     if detail:
         outcome += f'<br><span class="note">{e(detail)}</span>'
-    if finite(f.get("control_per_1000")) and float(f["control_per_1000"]) == 0.0:
-        # no control events: a relative effect implies no absolute one (GRADE Handbook 5.2.1
-        # needs a control risk); the relative effect and its interval stand alone
-        absolute = [Cell("0", numeric=True),
-                    Cell('<span class="note">not estimable from a relative effect: no events '
-                         "with control</span>", span=2)]
+    if f.get("absolute_note"):  # no absolute effect (reanalyse.sof: no control events)
+        absolute = [Cell(per_1000(f.get("control_per_1000"), None, None), numeric=True),
+                    Cell(f'<span class="note">{e(f["absolute_note"])}</span>', span=2)]
     elif finite(f.get("control_per_1000")):
         absolute = [Cell(per_1000(f["control_per_1000"], None, None), numeric=True),
                     Cell(per_1000(f.get("treatment_per_1000"), f.get("treatment_low_per_1000"),
