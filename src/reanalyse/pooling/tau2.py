@@ -24,7 +24,8 @@ from scipy import optimize
 from reanalyse.pooling.heterogeneity import cochran_q
 
 __all__ = [
-    "dersimonian_laird", "estimate_tau2", "paule_mandel", "reml", "restricted_log_likelihood",
+    "dersimonian_laird", "estimate_tau2", "paule_mandel", "reml", "restricted_ll",
+    "restricted_log_likelihood",
     "root_decreasing", "scan_lower", "score_negative_from", "search_upper", "upper_from",
 ]
 
@@ -102,16 +103,21 @@ def paule_mandel(*, te: ArrayLike, se: ArrayLike) -> float:
     return root_decreasing(gen_q, search_upper(y, v))
 
 
-def _restricted_ll(tau2: np.ndarray, y: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Restricted log-likelihood at each tau^2 of a 1-d array (see restricted_log_likelihood)."""
-    k = y.size
-    var = v[None, :] + tau2[:, None]
+def restricted_ll(*, y: np.ndarray, v: np.ndarray, tau2: np.ndarray,
+                  k: ArrayLike) -> np.ndarray:
+    """Restricted log-likelihood (see :func:`restricted_log_likelihood`) on whole arrays: the
+    studies along the last axis of ``y`` and ``v``, ``tau2`` broadcast against the leading
+    axes (one meta-analysis at many tau^2, or many meta-analyses at one each), ``k`` studies
+    per meta-analysis. A padded entry (v = inf, as :class:`~reanalyse.pooling.stack.Stack`
+    holds it) has weight 0 and adds nothing."""
+    var = v + np.asarray(tau2)[..., None]
     w = 1.0 / var
-    sw = np.sum(w, axis=1)
-    mu = np.sum(w * y[None, :], axis=1) / sw
-    rss = np.sum(w * (y[None, :] - mu[:, None]) ** 2, axis=1)
-    return (-0.5 * (k - 1) * _LOG_2PI + 0.5 * math.log(k)
-            - 0.5 * np.sum(np.log(var), axis=1) - 0.5 * np.log(sw) - 0.5 * rss)
+    sw = np.sum(w, axis=-1)
+    mu = np.sum(w * y, axis=-1) / sw
+    r = y - mu[..., None]
+    log_var = np.where(np.isfinite(var), np.log(var), 0.0)
+    return (-0.5 * (np.asarray(k) - 1) * _LOG_2PI + 0.5 * np.log(k)
+            - 0.5 * np.sum(log_var, axis=-1) - 0.5 * np.log(sw) - 0.5 * np.sum(w * r * r, axis=-1))
 
 
 def restricted_log_likelihood(tau2: float, *, te: ArrayLike, se: ArrayLike) -> float:
@@ -126,7 +132,7 @@ def restricted_log_likelihood(tau2: float, *, te: ArrayLike, se: ArrayLike) -> f
     """
     y = np.asarray(te, dtype=float).reshape(-1)
     v = np.asarray(se, dtype=float).reshape(-1) ** 2
-    return float(_restricted_ll(np.array([float(tau2)]), y, v)[0])
+    return float(restricted_ll(y=y, v=v, tau2=np.array([float(tau2)]), k=y.size)[0])
 
 
 def _score_negative_above(y: np.ndarray, v: np.ndarray) -> float:
@@ -200,7 +206,7 @@ def reml(*, te: ArrayLike, se: ArrayLike) -> float:
                                                 xtol=_XTOL, rtol=_RTOL, maxiter=500)))
     if len(candidates) == 1:
         return 0.0
-    ll = _restricted_ll(np.asarray(candidates), y, v)
+    ll = restricted_ll(y=y, v=v, tau2=np.asarray(candidates), k=y.size)
     return candidates[int(np.argmax(ll))]
 
 

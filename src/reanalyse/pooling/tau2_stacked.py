@@ -16,8 +16,6 @@ meta-analyses, and its sums over studies are matrix products.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import elementwise
@@ -26,6 +24,7 @@ from reanalyse.pooling.stack import Stack
 from reanalyse.pooling.tau2 import (
     _RTOL,
     _XTOL,
+    restricted_ll,
     scan_lower,
     score_negative_from,
     upper_from,
@@ -38,7 +37,6 @@ Array = NDArray[np.float64]
 _TOLERANCES = {"xatol": _XTOL, "xrtol": _RTOL, "fatol": 0.0, "frtol": 0.0}
 #: REML scan block: about this many (meta-analysis, grid point, study) entries at a time
 _BLOCK = 2_000_000
-_LOG_2PI = math.log(2.0 * math.pi)
 
 
 def dersimonian_laird_stacked(st: Stack, q: Array | None = None) -> Array:
@@ -121,17 +119,8 @@ def _scan(v: Array, y: Array, grid: Array) -> Array:
 
 
 def _restricted_ll(st: Stack, rows: NDArray[np.int64], tau2: Array) -> Array:
-    """The restricted log-likelihood (as :func:`reanalyse.pooling.tau2._restricted_ll`) of
-    meta-analysis ``rows[j]`` at ``tau2[j]``."""
-    v, y, valid, k = st.v[rows], st.y[rows], st.valid[rows], st.k[rows]
-    var = v + tau2[:, None]
-    w = 1.0 / var
-    sw = np.sum(w, axis=-1)
-    mu = np.sum(w * y, axis=-1) / sw
-    r = y - mu[:, None]
-    return (-0.5 * (k - 1) * _LOG_2PI + 0.5 * np.log(k)
-            - 0.5 * np.sum(np.where(valid, np.log(var), 0.0), axis=-1) - 0.5 * np.log(sw)
-            - 0.5 * np.sum(w * r * r, axis=-1))
+    """The restricted log-likelihood of meta-analysis ``rows[j]`` at ``tau2[j]``."""
+    return restricted_ll(y=st.y[rows], v=st.v[rows], tau2=tau2, k=st.k[rows])
 
 
 def _root_free_below(st: Stack) -> Array:
