@@ -200,17 +200,17 @@ def test_backend_is_chosen_by_argument_or_environment(monkeypatch, compiled) -> 
         compile_model(_marginal_model(), backend="stan")  # type: ignore[arg-type]
 
 
-_LOGP_IN_A_NEW_PROCESS = """
+_SAMPLE_IN_A_NEW_PROCESS = """
 import numpy as np, pymc as pm, pytensor.tensor as pt
-from reanalyse.sampling import compile_model
+from reanalyse.sampling import SamplerSettings, compile_model, sample_checked
 with pm.Model() as model:
     y = pm.Data("y", np.array([0.1, 0.3, -0.2]))
     mu = pm.Normal("mu", 0.0, 4.0)
     tau = pm.HalfNormal("tau", 0.5)
     pm.Normal("y_obs", mu, pt.sqrt(0.09 + tau**2), observed=y)
-nm = compile_model(model, backend="jax").nutpie_model
-value, grad = nm._make_logp_func()(np.array([0.2, -0.3]), **nm._shared_data)
-print(repr(value), repr(grad.tolist()))
+settings = SamplerSettings(draws=200, tune=200, chains=2, ess_threshold=0)
+dt, _ = sample_checked(compile_model(model, backend="jax"), settings=settings, random_seed=3)
+print(repr(dt["posterior"]["mu"].values[:, :5].tolist()))
 """
 
 
@@ -224,18 +224,24 @@ def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(tmp_path) -> None:
     env = {**os.environ, CACHE_ENV: str(tmp_path)}
 
     def new_process() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", _LOGP_IN_A_NEW_PROCESS], env=env,
+        return subprocess.run([sys.executable, "-c", _SAMPLE_IN_A_NEW_PROCESS], env=env,
                               capture_output=True, text=True, check=True, timeout=300)
 
     first = new_process()
-    entries = sorted(p for p in tmp_path.glob("jax-*/*") if "logp" in p.name)
-    assert entries, "the first process kept no compiled log density"
-    for path in entries:
+    programs = sorted(tmp_path.glob("jax-*/programs/*.jaxexport"))
+    assert len(programs) == 1, "the first process kept no exported sampler"
+    compiled = sorted(tmp_path.glob("jax-*/jit_call-*"))  # XLA's code for the sampler
+    assert compiled, "the first process kept no compiled XLA program"
+    for path in [*programs, *compiled]:
         path.write_bytes(b"not an executable")
     second = new_process()
-    assert second.stdout == first.stdout  # same log density and gradient
+    assert second.stdout == first.stdout  # the same draws
+    assert "rebuilt the unreadable compiled sampler" in second.stderr
     assert "rebuilt the unreadable compile-cache entries" in second.stderr
-    assert all(not p.exists() or p.read_bytes() != b"not an executable" for p in entries)
-    third = new_process()  # writes the entry again, and reads nothing bad
+    assert all(not p.exists() or p.read_bytes() != b"not an executable"
+               for p in [*programs, *compiled])
+    third = new_process()  # writes the entries again, and reads nothing bad
     assert third.stdout == first.stdout and "unreadable" not in third.stderr
-    assert any(p.exists() for p in entries)
+    assert all(p.exists() for p in programs)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()
+                and p.read_bytes() == b"not an executable"]

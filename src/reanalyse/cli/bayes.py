@@ -153,7 +153,7 @@ def _main(args: argparse.Namespace) -> int:
 
     from reanalyse.measures import analysis_scale
     from reanalyse.sampling import DEFAULT_SETTINGS
-    from reanalyse.sampling.compile import default_backend, set_default_backend
+    from reanalyse.sampling.compile import using_backend
 
     changes = {k: getattr(args, k) for k in ("draws", "tune", "chains")
                if getattr(args, k) is not None}
@@ -166,16 +166,10 @@ def _main(args: argparse.Namespace) -> int:
         return 2
     if not _default_priors(args, scale=analysis_scale(args.measure)):
         return 2
-    # one small fit in a fresh process: load the compiled model from the machine's cache
-    # rather than compile it with numba (benchmarks/bench_mcmc_cache.py); the process default
-    # is restored afterwards (the command may run inside another program, a test or a notebook)
-    before = default_backend()
-    set_default_backend("jax")
-    try:
-        with warnings_as_notes() as notes:  # the numerical libraries' warnings: in the notes
-            outcome = _compute(args, settings=settings, model=model)
-    finally:
-        set_default_backend(before)
+    # one small fit in a fresh process: the sampler compiled as one XLA program, loaded from
+    # the machine's cache rather than compiled with numba (benchmarks/bench_mcmc_cache.py)
+    with using_backend("jax"), warnings_as_notes() as notes:  # library warnings: the notes
+        outcome = _compute(args, settings=settings, model=model)
     if isinstance(outcome, int):
         return outcome
     res, payload, text = outcome

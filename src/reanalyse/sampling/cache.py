@@ -41,7 +41,7 @@ __all__ = ["CACHE_ENV", "cache_dir", "configure_jax_cache", "jax_cache_dir", "re
 CACHE_ENV = "REANALYSE_CACHE_DIR"
 
 #: Packages whose versions change the program JAX compiles (or JAX itself).
-_VERSIONED = ("jax", "jaxlib", "pytensor", "pymc", "nutpie", "numpy")
+_VERSIONED = ("jax", "jaxlib", "pytensor", "pymc", "nutpie", "numpy", "blackjax")
 
 _READ_ERROR = re.compile(r"Error reading persistent compilation cache entry for '([^']+)'")
 

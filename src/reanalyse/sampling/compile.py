@@ -1,18 +1,22 @@
 """Compile a PyMC model once with nutpie, and swap its data without recompiling.
 
 nutpie compiles the model's log density (and the expansion to all model variables); that costs
-seconds, sampling a small model costs a fraction of one. Two nutpie backends, one trade-off:
+seconds, sampling a small model costs a fraction of one. Two backends, one trade-off:
 
-- ``numba`` (the default): a native callback, fast sampling (0.15-0.3 s for 4 x 2,000 steps
-  of the normal-normal model; the NMA networks in about 1 s), but compiled in every process
-  (10-20 s) and never cached (:mod:`reanalyse.sampling.cache` says why). Right for a process
-  that fits many models: the pipeline, its workers, the test run, ``reanalyse nma``.
-- ``jax``: XLA's compiled programs are kept in the machine's cache, so a new process loads
-  them (about 1 s) instead of compiling; but nutpie calls the JAX log density from Python
-  (about 30 us a call), so sampling is 10-20 times slower: 3-5 s for the normal-normal model,
-  34-82 s for an IIM network (``benchmarks/bench_nma.py``). Right for one small fit in a
-  fresh process: ``reanalyse bayes`` uses it (:func:`set_default_backend`); measured by
-  ``benchmarks/bench_mcmc_cache.py`` at 7.7 s a warm call against numba's 17.6 s.
+- ``numba`` (the default): nutpie's own sampler over a native callback, its chains in parallel
+  threads (0.15-0.3 s for 4 x 2,000 steps of the normal-normal model; the NMA networks in about
+  1 s), but compiled in every process (10-20 s) and never cached
+  (:mod:`reanalyse.sampling.cache` says why); a model whose data change length keeps its
+  compiled callback. Right for a process that fits many models of many sizes: the pipeline,
+  its workers, the test run.
+- ``jax``: nutpie turns the model into JAX functions, and the whole run (adaptation and draws of
+  every chain) is one XLA program (:mod:`reanalyse.sampling.xla_nuts`, blackjax's NUTS),
+  exported to the machine's cache and compiled by XLA once per machine: a new process loads it
+  (about 0.5 s) and samples the normal-normal model in 0.1 s, the 24-study smoking network in
+  1 s; every shape is fixed in the program, so each number of studies is a program of its own.
+  Right for one fit in a fresh process: ``reanalyse bayes`` and ``reanalyse nma`` use it
+  (:func:`using_backend`); measured by ``benchmarks/bench_mcmc_cache.py`` and
+  ``benchmarks/bench_nma_cli.py``.
 
 ``REANALYSE_MCMC_BACKEND`` (``jax`` or ``numba``) overrides the default for a process. Everything that changes from
 one fit to the next (data *and* prior hyperparameters) therefore goes into ``pm.Data`` containers,
@@ -33,18 +37,18 @@ per structure too and evaluated with the fit's data (:meth:`CompiledModel.log_de
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-import warnings
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reanalyse.sampling.cache import configure_jax_cache, repair
+from reanalyse.sampling.cache import configure_jax_cache
 from reanalyse.sampling.density import LogDensity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
 __all__ = ["BACKEND_ENV", "Backend", "CompiledModel", "ModelCache", "compile_model",
-           "default_backend", "set_default_backend"]
+           "default_backend", "set_default_backend", "using_backend"]
 
 Backend = Literal["jax", "numba"]
 
@@ -186,6 +190,18 @@ def set_default_backend(backend: Backend) -> None:
     _default[0] = backend
 
 
+@contextlib.contextmanager
+def using_backend(backend: Backend) -> Iterator[None]:
+    """:func:`set_default_backend` for the block, the process default restored after it (a
+    command may run inside another program, a test or a notebook)."""
+    before = _default[0]
+    set_default_backend(backend)
+    try:
+        yield
+    finally:
+        _default[0] = before
+
+
 def default_backend() -> Backend:
     """``$REANALYSE_MCMC_BACKEND`` if set (``jax`` or ``numba``), else the process default
     (:func:`set_default_backend`; ``numba`` unless changed)."""
@@ -236,12 +252,11 @@ def compile_model(pm_model: pm.Model, *, key: Hashable | None = None,
     data = {name: np.asarray(var.get_value()) for name, var in data_vars.items()}
     start = time.perf_counter()
     if chosen == "jax":
-        folder = configure_jax_cache()
+        configure_jax_cache()
         compiled = nutpie.compile_pymc_model(pm_model, backend="jax", gradient_backend="jax",
                                              freeze_model=False)
         # nutpie's JAX model names its shared data by the containers' names
         used = frozenset(getattr(compiled, "_shared_data", {}))
-        _load_programs(compiled, folder)
     else:
         compiled = nutpie.compile_pymc_model(pm_model, backend="numba", freeze_model=False)
         used = frozenset(getattr(var, "name", None)
@@ -260,20 +275,6 @@ def compile_model(pm_model: pm.Model, *, key: Hashable | None = None,
         backend=chosen,
         _data=data,
     )
-
-
-def _load_programs(compiled: Any, folder: Any) -> None:
-    """Compile (or load from the cache) the JAX log density and expansion now, rather than on
-    the sampler's first call (nutpie's own functions, at the origin of the unconstrained space:
-    only the shapes matter); a cache entry JAX could not read has then been compiled afresh
-    and is removed from the cache (:func:`repair`)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        point = np.zeros(compiled.n_dim)
-        shared = compiled._shared_data
-        compiled._make_logp_func()(point, **shared)
-        compiled._make_expand_func(0, 0, 0)(point, **shared)
-    repair(caught, folder)
 
 
 class ModelCache:

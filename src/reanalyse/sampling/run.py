@@ -51,19 +51,31 @@ def sample_once(
     target_accept: float | None = None,
     draws: int | None = None,
 ) -> xr.DataTree:
-    """One nutpie run (no checks): posterior and sample_stats groups, warmup not kept."""
+    """One run (no checks): posterior and sample_stats groups, warm-up not kept.
+
+    A JAX-compiled model runs as one XLA program (:mod:`reanalyse.sampling.xla_nuts`:
+    blackjax's NUTS, compiled once per machine); a numba-compiled one through nutpie's sampler,
+    its chains in parallel threads.
+    """
+    accept = target_accept if target_accept is not None else settings.target_accept
+    n_draws = draws if draws is not None else settings.draws
+    if compiled.backend == "jax":
+        from reanalyse.sampling import xla_nuts
+
+        return xla_nuts.sample(compiled, settings=settings, seed=seed, target_accept=accept,
+                               draws=n_draws)
     import nutpie
 
     return nutpie.sample(
         compiled.nutpie_model,
-        draws=draws if draws is not None else settings.draws,
+        draws=n_draws,
         tune=settings.tune,
         chains=settings.chains,
         cores=settings.n_cores,
         seed=seed,
         save_warmup=False,
         progress_bar=False,
-        target_accept=target_accept if target_accept is not None else settings.target_accept,
+        target_accept=accept,
         maxdepth=settings.max_treedepth,
     )
 
