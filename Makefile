@@ -14,8 +14,11 @@ PROJECT := examples/iim2023
 run: $(STAMP)
 	$(VENV)/bin/reanalyse run --project $(PROJECT) --jobs 2
 
+#: the tests run on this many processes (pytest-xdist), whole files to one process
+TEST_WORKERS ?= 2
+
 test: $(TEST_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/bench_frequentist.py

@@ -1,4 +1,5 @@
-"""Shared test fixtures: where the reference material lies, and the slow-test switch."""
+"""Shared test fixtures: where the reference material lies, and the slow and integration
+switches."""
 
 from __future__ import annotations
 
@@ -29,15 +30,27 @@ def empty_project(tmp_path: Path, *, name: str = "another-review") -> Path:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", default=False,
                      help="also run the slow MCMC sampling tests")
+    parser.addoption("--run-integration", action="store_true", default=False,
+                     help="also run the integration tests: whole commands in new processes, "
+                     "the README's tour, a Dask cluster, a wheel in a new venv (CI runs them)")
+
+
+#: marker -> (command-line switch, reason shown when skipped)
+_OPT_IN = {
+    "slow": ("--run-slow", "slow MCMC test; run with --run-slow"),
+    "integration": ("--run-integration",
+                    "integration test (new processes); run with --run-integration, as CI does"),
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--run-slow"):
-        return
-    skip = pytest.mark.skip(reason="slow MCMC test; run with --run-slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+    for marker, (option, reason) in _OPT_IN.items():
+        if config.getoption(option):
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -277,6 +277,7 @@ def _fresh_venv(tmp_path: Path) -> Path:
     return venv
 
 
+@pytest.mark.integration
 def test_readme_from_python_runs_from_an_installed_wheel_and_equals_the_cli(tmp_path) -> None:
     venv = _fresh_venv(tmp_path)
     work = tmp_path / "elsewhere"  # an empty folder outside the repository

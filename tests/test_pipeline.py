@@ -181,6 +181,7 @@ def _run_cmd(root: Path, *extra: str) -> list[str]:
             "--results", str(root / "results"), *extra]
 
 
+@pytest.mark.integration
 def test_sigkill_part_way_then_rerun_completes_identically(tmp_path) -> None:
     # the exact-engine layer only (sampling resumes through the same cache; see the next test)
     names = ["ivig_acr_eular_response", "ivig_disability", "mtx_jdm_printo_20",
@@ -249,6 +250,7 @@ def test_rerun_after_mcmc_samples_nothing(tmp_path) -> None:
     assert len(third.cached) == len(first.sampled) - 1
 
 
+@pytest.mark.integration
 def test_dask_executor_on_a_local_cluster(tmp_path) -> None:
     distributed = pytest.importorskip("distributed")
     root = make_root(tmp_path, analyses=["ivig_disability"], draws=200)  # one model: normal

@@ -50,6 +50,7 @@ def test_the_tour_names_real_commands_only() -> None:
         assert head in ("cd", "reanalyse"), command
 
 
+@pytest.mark.integration
 def test_every_command_of_the_tour_runs_as_written(tmp_path: Path) -> None:
     rm5 = SHARED / "fixtures" / "revman" / "antibiotics-for-sore-throat.rm5"
     if not rm5.exists():

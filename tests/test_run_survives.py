@@ -109,6 +109,7 @@ def test_named_run_keeps_the_other_analyses(reference) -> None:
     assert all(f'id="analysis-{name}"' in report for name in NAMES)
 
 
+@pytest.mark.integration
 def test_a_second_run_is_refused_or_waits(tmp_path) -> None:
     root = make_project(tmp_path / "project", names=NAMES[:2])
     results = root / "results"
@@ -138,6 +139,7 @@ def test_a_second_run_is_refused_or_waits(tmp_path) -> None:
     assert "recomputed=0 unchanged=2" in log.split("\nrun ")[-1]
 
 
+@pytest.mark.integration
 def test_sigint_stops_fast_and_the_rerun_resumes_identically(reference, tmp_path) -> None:
     _, expected, _ = reference
     root = make_project(tmp_path / "project")

@@ -153,7 +153,6 @@ def _main(args: argparse.Namespace) -> int:
 
     from reanalyse.measures import analysis_scale
     from reanalyse.sampling import DEFAULT_SETTINGS
-    from reanalyse.sampling.compile import using_backend
 
     changes = {k: getattr(args, k) for k in ("draws", "tune", "chains")
                if getattr(args, k) is not None}
@@ -166,9 +165,7 @@ def _main(args: argparse.Namespace) -> int:
         return 2
     if not _default_priors(args, scale=analysis_scale(args.measure)):
         return 2
-    # one small fit in a fresh process: the sampler compiled as one XLA program, loaded from
-    # the machine's cache rather than compiled with numba (benchmarks/bench_mcmc_cache.py)
-    with using_backend("jax"), warnings_as_notes() as notes:  # library warnings: the notes
+    with warnings_as_notes() as notes:  # the numerical libraries' warnings: in the notes
         outcome = _compute(args, settings=settings, model=model)
     if isinstance(outcome, int):
         return outcome

@@ -148,7 +148,6 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
         return out
 
     from reanalyse.sampling import SamplerSettings
-    from reanalyse.sampling.compile import using_backend
 
     default_tau, default_effect = default_priors(scale, root=project_of(args))
     eff_id = args.effect_prior or default_effect
@@ -168,12 +167,9 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
                   f"--tau-prior {tau_id})")
     settings = SamplerSettings(draws=args.draws, tune=args.tune, chains=args.chains,
                                target_accept=0.9, retry_target_accepts=(0.95, 0.99))
-    # one network in a fresh process: the sampler compiled as one XLA program, loaded from the
-    # machine's cache (benchmarks/bench_nma_cli.py)
-    with using_backend("jax"):
-        fit = ra.network_meta_analysis(table, engine="bayesian", tau_prior=tau_id,
-                                       effect_prior=eff_id, random_seed=args.seed,
-                                       settings=settings, **where)
+    fit = ra.network_meta_analysis(table, engine="bayesian", tau_prior=tau_id,
+                                   effect_prior=eff_id, random_seed=args.seed,
+                                   settings=settings, **where)
     # the threshold as given (natural scale); the fit converts it and reports both
     out = {**common, **fit.to_dict(threshold=args.threshold), "seed": args.seed}  # type: ignore[call-arg]
     out["direction"] = common["direction"]
@@ -182,11 +178,9 @@ def run_nma(args: argparse.Namespace) -> dict[str, Any]:
     if args.consistency:
         from reanalyse.nma import check_consistency
 
-        with using_backend("jax"):
-            report = check_consistency(
-                net, spec=fit.spec, higher_is_better=higher,  # type: ignore[union-attr]
-                random_seed=args.seed + 1, settings=settings,
-                consistency_fit=fit)  # type: ignore[arg-type]
+        report = check_consistency(
+            net, spec=fit.spec, higher_is_better=higher,  # type: ignore[union-attr]
+            random_seed=args.seed + 1, settings=settings, consistency_fit=fit)  # type: ignore[arg-type]
         out["consistency"] = report.to_dict()
     return out
 

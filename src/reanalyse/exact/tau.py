@@ -122,8 +122,9 @@ class FixedTau:
         """Step function at the fixed value."""
         return (np.asarray(x, dtype=np.float64) >= self.value).astype(np.float64)
 
-    def quantile(self, q: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The fixed value for every probability."""
+    def quantile(self, q: NDArray[np.float64], *, polish: bool = True) -> NDArray[np.float64]:
+        """The fixed value for every probability (``polish`` as :meth:`TauPosterior.quantile`,
+        with nothing to polish)."""
         return np.full(np.shape(q), self.value, dtype=np.float64)
 
 
@@ -252,8 +253,17 @@ class TauPosterior:
             out[pos] = self._cdf_u(np.log(flat[pos]))
         return out.reshape(xa.shape)
 
-    def quantile(self, q: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Posterior quantiles of tau, by safeguarded Newton iteration on ``log(tau)``."""
+    def quantile(self, q: NDArray[np.float64], *, polish: bool = True) -> NDArray[np.float64]:
+        """Posterior quantiles of tau, by safeguarded Newton iteration on ``log(tau)``.
+
+        The iteration runs on the Legendre series of the CDF on each segment of the rule
+        (interpolated at its nodes, already computed); ``polish=True`` then corrects each root
+        on the exact CDF (a new evaluation of the likelihood at twice the rule's order per
+        root). ``polish=False`` stops at the series' root, whose exact CDF is within the series'
+        interpolation error of ``q`` (at most 5.3e-7 on the 13 BCG trials under four priors,
+        tests/test_exact_draws_speed.py): what drawing tau by its inverse CDF needs (a
+        Kolmogorov distance far below any Monte Carlo error), at a small fraction of the cost
+        (20,000 draws under a Student-t prior on mu: 0.03 s against 12.5 s)."""
         qa = np.asarray(q, dtype=np.float64)
         if np.any((qa < 0) | (qa > 1)) or np.any(np.isnan(qa)):
             raise ValueError("probabilities must lie in [0, 1]")
@@ -262,10 +272,10 @@ class TauPosterior:
         out = np.where(flat <= 0, max(lo_support, 0.0), hi_support).astype(np.float64)
         inner = (flat > 0) & (flat < 1)
         if inner.any():
-            out[inner] = np.exp(self._solve_u(flat[inner]))
+            out[inner] = np.exp(self._solve_u(flat[inner], polish=polish))
         return out.reshape(qa.shape)
 
-    def _solve_u(self, p: NDArray[np.float64]) -> NDArray[np.float64]:
+    def _solve_u(self, p: NDArray[np.float64], *, polish: bool = True) -> NDArray[np.float64]:
         edges, cum = self._quad.edges, self._cum
         seg = np.clip(np.searchsorted(cum, p, side="right") - 1, 0, edges.size - 2)
         a, b = edges[seg], edges[seg + 1]
@@ -288,6 +298,8 @@ class TauPosterior:
         seg_mass = np.maximum(cum[seg + 1] - cum[seg], np.finfo(float).tiny)
         start = np.clip(2.0 * target / seg_mass - 1.0, -1.0, 1.0)
         s0 = safeguarded_newton(series, start, -ones, ones, xtol=1e-12, max_iter=60)
+        if not polish:
+            return a + half * (s0 + 1.0)
 
         def exact_on(
             where: NDArray[np.intp],

@@ -13,13 +13,15 @@ at that width (never wider than the page): a 1276 px forest plot is not shrunk t
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 from collections.abc import Iterable
 from pathlib import Path
 
+from reanalyse.io import atomic
 from reanalyse.report.format import e
 
-__all__ = ["COLOURS", "compress_png", "figure", "figures"]
+__all__ = ["COLOURS", "FigureCache", "compress_png", "figure", "figures"]
 
 #: Palette size of an embedded figure.
 COLOURS = 32
@@ -43,15 +45,62 @@ def compress_png(data: bytes, *, colours: int = COLOURS) -> tuple[bytes, tuple[i
     return (out if len(out) < len(data) else data), size
 
 
-def figure(path: Path, caption: str) -> str:
+_PNG_START = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
+
+
+class FigureCache:
+    """Compressed figures kept by the SHA-256 of the PNG they were made from, in ``folder``
+    (``results/.cache/figures``): a rerun that changed no figure quantises none again
+    (measured: 3.2 s of a 5.4 s unchanged ``reanalyse run`` of the IIM review was the 77
+    figures' compression). An entry that is not a whole PNG is made again; ``folder=None``
+    keeps nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def compressed(self, data: bytes) -> tuple[bytes, tuple[int, int]]:
+        """:func:`compress_png` of ``data``, from the folder when it holds it."""
+        if self.folder is None:
+            return compress_png(data)
+        name = f"{hashlib.sha256(data).hexdigest()}-{COLOURS}.png"
+        self.used.add(name)
+        entry = self.folder / name
+        try:
+            kept = entry.read_bytes()
+        except OSError:
+            kept = b""
+        if kept.startswith(_PNG_START) and kept.endswith(_PNG_END) and len(kept) > 24:
+            # the pixel size from the IHDR chunk, which a PNG starts with
+            return kept, (int.from_bytes(kept[16:20], "big"), int.from_bytes(kept[20:24], "big"))
+        small, size = compress_png(data)
+        try:
+            atomic.write_bytes(entry, small)
+        except OSError:  # a folder that cannot be written only costs the time
+            pass
+        return small, size
+
+    def prune(self) -> None:
+        """Remove the entries this page did not use (figures since changed or removed)."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for entry in self.folder.glob("*.png"):
+            if entry.name not in self.used:
+                entry.unlink(missing_ok=True)
+
+
+def figure(path: Path, caption: str, *, cache: FigureCache | None = None) -> str:
     """One ``<figure>``: the compressed PNG as a data URI at its natural width."""
-    data, (w, h) = compress_png(path.read_bytes())
+    raw = path.read_bytes()
+    data, (w, h) = cache.compressed(raw) if cache is not None else compress_png(raw)
     uri = base64.b64encode(data).decode("ascii")
     return (f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{uri}" '
             f'width="{w}" height="{h}"><figcaption>{e(caption)}</figcaption></figure>')
 
 
-def figures(folder: Path, stems: Iterable[tuple[str, str]]) -> str:
+def figures(folder: Path, stems: Iterable[tuple[str, str]], *,
+            cache: FigureCache | None = None) -> str:
     """The figures ``folder/<stem>.png`` that exist, each with its caption."""
-    return "".join(figure(folder / f"{stem}.png", caption) for stem, caption in stems
-                   if (folder / f"{stem}.png").is_file())
+    return "".join(figure(folder / f"{stem}.png", caption, cache=cache)
+                   for stem, caption in stems if (folder / f"{stem}.png").is_file())

@@ -23,7 +23,7 @@ import pandas as pd
 
 from reanalyse.io import atomic
 from reanalyse.report.decision_table import decision_table
-from reanalyse.report.figures import figures
+from reanalyse.report.figures import FigureCache, figures
 from reanalyse.report.format import e, number
 from reanalyse.report.methods import methods
 from reanalyse.report.section import FIGURES
@@ -102,7 +102,7 @@ def _title(rec: dict[str, Any], aid: str) -> str:
     return str((rec.get("decision") or {}).get("title") or aid)
 
 
-def _analysis(out: Path, aid: str, rec: dict[str, Any]) -> str:
+def _analysis(out: Path, aid: str, rec: dict[str, Any], cache: FigureCache | None) -> str:
     section = str(rec.get("section", ""))
     # the anchor is inside the collapsed content: following a link to it opens the section
     # (the HTML standard's "ancestor details revealing algorithm")
@@ -110,7 +110,8 @@ def _analysis(out: Path, aid: str, rec: dict[str, Any]) -> str:
               f'<summary>{e(_title(rec, aid))}</summary><div id="analysis-{e(aid)}">'), section]
     if "<figure" not in section:  # records of older runs embedded their figures
         parts.append(figures(out / "analyses" / aid,
-                             ((stem, f"{aid}: {caption}") for stem, caption in FIGURES)))
+                             ((stem, f"{aid}: {caption}") for stem, caption in FIGURES),
+                             cache=cache))
     parts.append("</div></details>")
     return "".join(parts)
 
@@ -132,7 +133,8 @@ def _reproduction(repro: pd.DataFrame) -> str:
         digits={"k": 0, "expected_k": 0}, headers=heads) + "</div>"
 
 
-def _networks(out: Path, networks: dict[str, dict[str, Any]]) -> list[str]:
+def _networks(out: Path, networks: dict[str, dict[str, Any]],
+              cache: FigureCache | None) -> list[str]:
     body = []
     for name, result in sorted(networks.items()):
         body.append(f'<details class="analysis" id="nma-{e(name)}" open>'
@@ -151,7 +153,7 @@ def _networks(out: Path, networks: dict[str, dict[str, Any]]) -> list[str]:
                         f'{e(diag.get("divergences"))}.</p>')
         stems = [(Path(f).stem, f"nma/{name}: {Path(f).stem}")
                  for f in result.get("figures", [])]
-        body.append(figures(out / "nma" / name, stems))
+        body.append(figures(out / "nma" / name, stems, cache=cache))
         body.append("</details>")
     return body
 
@@ -186,8 +188,8 @@ _DECISION_NOTE = (
     "prior-driven'). Every column at full precision: <code>decision.csv</code>.</p>")
 
 
-def render_page(inputs: ReportInputs) -> str:
-    """The HTML page of ``inputs``."""
+def render_page(inputs: ReportInputs, *, cache: FigureCache | None = None) -> str:
+    """The HTML page of ``inputs``; ``cache`` keeps the compressed figures between pages."""
     out, prov = inputs.out, inputs.provenance
     findings = [rec["sof"] for rec in inputs.records.values() if rec.get("sof")]
     rows = [rec["decision"] for rec in inputs.records.values() if rec.get("decision")]
@@ -209,10 +211,10 @@ def render_page(inputs: ReportInputs) -> str:
         '<h2 id="analyses">Analyses</h2>',
         '<p class="note">Each section opens on a click.</p>',
     ]
-    body += [_analysis(out, aid, rec) for aid, rec in inputs.records.items()]
+    body += [_analysis(out, aid, rec, cache) for aid, rec in inputs.records.items()]
     if inputs.networks:
         body.append('<h2 id="nma">Network meta-analyses</h2>')
-        body += _networks(out, inputs.networks)
+        body += _networks(out, inputs.networks, cache)
     analyses = prov.get("analyses", {})
     body += ['<h2 id="methods">Methods</h2>',
              methods(analyses, prov.get("defaults") or {},
@@ -234,5 +236,7 @@ def write_report(out: str | Path) -> Path:
     """Write ``out/report.html`` from the results folder ``out`` (atomically); its path."""
     out = Path(out)
     target = out / "report.html"
-    atomic.write_text(target, render_page(read_inputs(out)))
+    cache = FigureCache(out / ".cache" / "figures")
+    atomic.write_text(target, render_page(read_inputs(out), cache=cache))
+    cache.prune()
     return target

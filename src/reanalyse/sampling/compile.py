@@ -1,22 +1,20 @@
 """Compile a PyMC model once with nutpie, and swap its data without recompiling.
 
 nutpie compiles the model's log density (and the expansion to all model variables); that costs
-seconds, sampling a small model costs a fraction of one. Two backends, one trade-off:
+seconds, sampling a small model costs a fraction of one. Two backends:
 
-- ``numba`` (the default): nutpie's own sampler over a native callback, its chains in parallel
-  threads (0.15-0.3 s for 4 x 2,000 steps of the normal-normal model; the NMA networks in about
-  1 s), but compiled in every process (10-20 s) and never cached
-  (:mod:`reanalyse.sampling.cache` says why); a model whose data change length keeps its
-  compiled callback. Right for a process that fits many models of many sizes: the pipeline,
-  its workers, the test run.
-- ``jax``: nutpie turns the model into JAX functions, and the whole run (adaptation and draws of
-  every chain) is one XLA program (:mod:`reanalyse.sampling.xla_nuts`, blackjax's NUTS),
-  exported to the machine's cache and compiled by XLA once per machine: a new process loads it
-  (about 0.5 s) and samples the normal-normal model in 0.1 s, the 24-study smoking network in
-  1 s; every shape is fixed in the program, so each number of studies is a program of its own.
-  Right for one fit in a fresh process: ``reanalyse bayes`` and ``reanalyse nma`` use it
-  (:func:`using_backend`); measured by ``benchmarks/bench_mcmc_cache.py`` and
-  ``benchmarks/bench_nma_cli.py``.
+- ``jax`` (the default): nutpie turns the model into JAX functions, and the whole run
+  (adaptation and draws of every chain) is one XLA program (:mod:`reanalyse.sampling.xla_nuts`,
+  blackjax's NUTS), exported to the machine's cache and compiled by XLA once per machine: a new
+  process loads it (about 0.5 s) and samples the normal-normal model in 0.1 s, the 24-study
+  smoking network in 1 s. Every shape is fixed in the program, so each number of studies is a
+  program of its own (6 programs for the IIM review). Measured: ``benchmarks/bench_mcmc_cache.py``
+  (``reanalyse bayes``), ``benchmarks/bench_nma_cli.py`` (``reanalyse nma``),
+  ``benchmarks/bench_pipeline.py`` (``reanalyse run``: 57 s cold against 94 s with numba).
+- ``numba``: nutpie's own sampler over a native callback, its chains in parallel threads
+  (0.15-0.3 s for 4 x 2,000 steps of the normal-normal model), but compiled in every process
+  (10-20 s) and never cached (:mod:`reanalyse.sampling.cache` says why); a model whose data
+  change length keeps its compiled callback.
 
 ``REANALYSE_MCMC_BACKEND`` (``jax`` or ``numba``) overrides the default for a process. Everything that changes from
 one fit to the next (data *and* prior hyperparameters) therefore goes into ``pm.Data`` containers,
@@ -37,11 +35,10 @@ per structure too and evaluated with the fit's data (:meth:`CompiledModel.log_de
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,7 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
 __all__ = ["BACKEND_ENV", "Backend", "CompiledModel", "ModelCache", "compile_model",
-           "default_backend", "set_default_backend", "using_backend"]
+           "default_backend", "set_default_backend"]
 
 Backend = Literal["jax", "numba"]
 
@@ -179,7 +176,7 @@ class CompiledModel:
         return self.density.likelihood_at(values, data=self._data)
 
 
-_default: list[Backend] = ["numba"]
+_default: list[Backend] = ["jax"]
 
 
 def set_default_backend(backend: Backend) -> None:
@@ -190,21 +187,9 @@ def set_default_backend(backend: Backend) -> None:
     _default[0] = backend
 
 
-@contextlib.contextmanager
-def using_backend(backend: Backend) -> Iterator[None]:
-    """:func:`set_default_backend` for the block, the process default restored after it (a
-    command may run inside another program, a test or a notebook)."""
-    before = _default[0]
-    set_default_backend(backend)
-    try:
-        yield
-    finally:
-        _default[0] = before
-
-
 def default_backend() -> Backend:
     """``$REANALYSE_MCMC_BACKEND`` if set (``jax`` or ``numba``), else the process default
-    (:func:`set_default_backend`; ``numba`` unless changed)."""
+    (:func:`set_default_backend`; ``jax`` unless changed)."""
     chosen = os.environ.get(BACKEND_ENV, _default[0]).strip().lower()
     if chosen not in ("jax", "numba"):
         raise ValueError(f"{BACKEND_ENV} must be 'jax' or 'numba', got {chosen!r}")
