@@ -281,7 +281,8 @@ def sensitivity_grid(
     from reanalyse.bayesian import load_priors
     from reanalyse.effects import study_effects
     from reanalyse.models import ContrastData
-    from reanalyse.sensitivity import exact_cell
+    from reanalyse.priors import TauPrior, load_prior
+    from reanalyse.sensitivity import exact_cells
 
     t = _selected(table, outcome, timepoint)
     effects = study_effects(t, measure=measure, treatment=treatment, control=control)
@@ -296,22 +297,24 @@ def sensitivity_grid(
         raise ValueError(
             f"threshold {threshold:g} is not on the side of benefit: with higher_is_better="
             f"{higher_is_better} a clinically meaningful benefit lies {side} {null} ({measure})")
-    cells: dict[tuple[str, str], dict[str, float]] = {}
-    tau_ids: list[str] = []
-    effect_ids: list[str] = []
+    tau_objs, tau_ids = [], []
     for tp in tau_priors:
-        for ep in effect_priors:
-            tau, effect = load_priors(tau_prior=tp, effect_prior=ep, scale=scale,
-                                      thresholds=() if t_analysis is None else (t_analysis,))
-            assert tau is not None
-            tau_id = tp if isinstance(tp, str) else tau.id
-            effect_id = ep if isinstance(ep, str) else effect.id
-            tau_ids.append(tau_id)
-            effect_ids.append(effect_id)
-            cells[(tau_id, effect_id)] = exact_cell(
-                y=np.asarray(data.y), se=np.asarray(data.se), tau_prior=tau,
-                effect_prior=effect, benefit_sign=benefit_sign(higher_is_better=higher_is_better),
-                threshold=t_analysis)
+        tau = tp if isinstance(tp, TauPrior) else load_prior(tp, role="tau", scale=scale)
+        assert isinstance(tau, TauPrior)
+        tau_objs.append(tau)
+        tau_ids.append(tp if isinstance(tp, str) else tau.id)
+    effect_objs, effect_ids = [], []
+    for ep in effect_priors:
+        _, effect = load_priors(tau_prior=None, effect_prior=ep, scale=scale,
+                                thresholds=() if t_analysis is None else (t_analysis,))
+        effect_objs.append(effect)
+        effect_ids.append(ep if isinstance(ep, str) else effect.id)
+    # every cell on the same data: one stacked fit (reanalyse.sensitivity.exact_cells)
+    by_index = exact_cells(y=np.asarray(data.y), se=np.asarray(data.se), tau_priors=tau_objs,
+                           effect_priors=effect_objs,
+                           benefit_sign=benefit_sign(higher_is_better=higher_is_better),
+                           threshold=t_analysis)
+    cells = {(tau_ids[i], effect_ids[j]): cell for (i, j), cell in by_index.items()}
     taus, effs = list(dict.fromkeys(tau_ids)), list(dict.fromkeys(effect_ids))
     names = next(iter(cells.values())).keys() if cells else ()
     ratio = is_ratio(measure)

@@ -15,13 +15,17 @@ Modules: :mod:`~reanalyse.exact.conditional` (everything analytic given tau),
 :class:`MuPriorArgs`), :mod:`~reanalyse.exact.scale_mixture` (a Student-t prior on mu as a scale
 mixture of normals: the quadrature rule over its precision multiplier lambda, so that the
 marginals are normal mixtures over (tau, lambda)), :mod:`~reanalyse.exact.evidence`
-(:func:`bayes_factors` for tau = 0 and mu = 0, as bayesmeta).
+(:func:`bayes_factors` for tau = 0 and mu = 0, as bayesmeta), :mod:`~reanalyse.exact.stacked`
+(:func:`fit_exact_stacked`: the posteriors under several tau priors on one rule, a row of a
+sensitivity grid), :mod:`~reanalyse.exact.prior_scan` (a family of tau priors by reweighting
+one fixed rule, for tipping points).
 """
 
 from reanalyse.exact.evidence import BayesFactors, bayes_factors
 from reanalyse.exact.fit import fit_exact, min_studies_for_uniform_tau
 from reanalyse.exact.posterior import ExactPosterior, Parameter
-from reanalyse.exact.protocols import MuPriorArgs, TauDensity
+from reanalyse.exact.protocols import MuPriorArgs, TauDensity, TauDensityStack
+from reanalyse.exact.stacked import StackedPosterior, fit_exact_stacked
 from reanalyse.exact.tau import ImproperUniformTau
 
 __all__ = [
@@ -30,8 +34,11 @@ __all__ = [
     "ImproperUniformTau",
     "MuPriorArgs",
     "Parameter",
+    "StackedPosterior",
     "TauDensity",
+    "TauDensityStack",
     "bayes_factors",
     "fit_exact",
+    "fit_exact_stacked",
     "min_studies_for_uniform_tau",
 ]

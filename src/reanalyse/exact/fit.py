@@ -14,7 +14,7 @@ from reanalyse.exact.protocols import TauDensity
 from reanalyse.exact.scale_mixture import scale_mixture_rule
 from reanalyse.exact.tau import FixedTau, ImproperUniformTau, fit_tau_posterior
 
-__all__ = ["fit_exact", "min_studies_for_uniform_tau"]
+__all__ = ["check_inputs", "fit_exact", "min_studies_for_uniform_tau", "study_data"]
 
 
 def min_studies_for_uniform_tau(*, mu_prior_flat: bool) -> int:
@@ -98,32 +98,14 @@ def fit_exact(
     """
     y_arr = np.asarray(y, dtype=np.float64).reshape(-1)
     se_arr = np.asarray(se, dtype=np.float64).reshape(-1)
-    problems: list[str] = []
-    if y_arr.size == 0:
-        problems.append("no studies: y is empty")
-    if y_arr.shape != se_arr.shape:
-        problems.append(f"y has {y_arr.size} values but se has {se_arr.size}")
-    if not np.all(np.isfinite(y_arr)):
-        problems.append("y must be finite")
-    if not np.all(np.isfinite(se_arr)) or np.any(se_arr <= 0):
-        problems.append("every se must be finite and > 0")
-    if not np.isfinite(mu_prior_mean):
-        problems.append("mu_prior_mean must be finite")
-    if mu_prior_sd is not None and not (np.isfinite(mu_prior_sd) and mu_prior_sd > 0):
-        problems.append("mu_prior_sd must be finite and > 0 (or None for a flat prior)")
-    if mu_prior_df is not None:
-        if not (np.isfinite(mu_prior_df) and mu_prior_df > 0):
-            problems.append("mu_prior_df must be finite and > 0 (or None for a normal prior)")
-        if mu_prior_sd is None:
-            problems.append("a Student-t prior on mu (mu_prior_df) needs its scale, mu_prior_sd")
+    problems = check_inputs(y=y_arr, se=se_arr, mu_prior_mean=mu_prior_mean,
+                            mu_prior_sd=mu_prior_sd, mu_prior_df=mu_prior_df, rtol=rtol)
     if (tau_prior is None) == (tau_fixed is None):
         problems.append("give exactly one of tau_prior and tau_fixed")
     if tau_fixed is not None and not (np.isfinite(tau_fixed) and tau_fixed >= 0):
         problems.append("tau_fixed must be finite and >= 0")
     if labels is not None and len(labels) != y_arr.size:
         problems.append(f"{len(labels)} labels for {y_arr.size} studies")
-    if not (0 < rtol < 1e-2):
-        problems.append("rtol must lie in (0, 0.01)")
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -156,6 +138,34 @@ def fit_exact(
         prior = tau_prior
     tau_post = fit_tau_posterior(data, prior, rtol=rtol)
     return ExactPosterior(data=data, tau=tau_post, labels=names)
+
+
+def check_inputs(*, y: NDArray[np.float64], se: NDArray[np.float64], mu_prior_mean: float,
+                 mu_prior_sd: float | None, mu_prior_df: float | None,
+                 rtol: float) -> list[str]:
+    """Everything wrong with the studies, the prior on mu and ``rtol`` (flattened arrays, as
+    :func:`fit_exact` takes them), one message each."""
+    problems: list[str] = []
+    if y.size == 0:
+        problems.append("no studies: y is empty")
+    if y.shape != se.shape:
+        problems.append(f"y has {y.size} values but se has {se.size}")
+    if not np.all(np.isfinite(y)):
+        problems.append("y must be finite")
+    if not np.all(np.isfinite(se)) or np.any(se <= 0):
+        problems.append("every se must be finite and > 0")
+    if not np.isfinite(mu_prior_mean):
+        problems.append("mu_prior_mean must be finite")
+    if mu_prior_sd is not None and not (np.isfinite(mu_prior_sd) and mu_prior_sd > 0):
+        problems.append("mu_prior_sd must be finite and > 0 (or None for a flat prior)")
+    if mu_prior_df is not None:
+        if not (np.isfinite(mu_prior_df) and mu_prior_df > 0):
+            problems.append("mu_prior_df must be finite and > 0 (or None for a normal prior)")
+        if mu_prior_sd is None:
+            problems.append("a Student-t prior on mu (mu_prior_df) needs its scale, mu_prior_sd")
+    if not (0 < rtol < 1e-2):
+        problems.append("rtol must lie in (0, 0.01)")
+    return problems
 
 
 def study_data(

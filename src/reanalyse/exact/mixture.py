@@ -50,8 +50,10 @@ def mixture_sf(
     return (weights * ndtr((means - x[:, None]) / sds)).sum(axis=-1)
 
 
-#: Ranks probed per round when narrowing a quantile's bracket to two neighbouring candidates.
-_PROBES = 15
+#: Most ranks probed per round when narrowing a quantile's bracket to two neighbouring
+#: candidates, and the number of terms a round's CDF evaluation may reach: many probes save
+#: rounds (numpy calls) for small mixtures; large ones narrow by bisection, the fewest terms.
+_PROBES, _ROUND_TERMS = 15, 65536
 
 
 def mixture_quantile(
@@ -74,7 +76,8 @@ def mixture_quantile(
     p
         Probabilities in ``(0, 1)``, shape ``(targets,)``.
     weights
-        Mixture weights summing to 1, shape ``(components,)``.
+        Mixture weights summing to 1, shape ``(components,)`` (shared by every target) or
+        ``(targets, components)`` (one row per target).
     means, sds
         Component means and sds, broadcastable to ``(targets, components)``.
     xtol
@@ -92,6 +95,7 @@ def mixture_quantile(
     if means_b.ndim == 1:
         means_b = np.broadcast_to(means_b, (pa.size, means_b.size))
         sds_b = np.broadcast_to(sds_b, means_b.shape)
+    weights = np.broadcast_to(weights, means_b.shape)
     inv_sds = 1.0 / sds_b
     z = ndtri(pa)
     cand = means_b + sds_b * z[:, None]
@@ -112,22 +116,23 @@ def mixture_quantile(
     # the quantile lies between the last candidate below p and the first above it. Without this,
     # a heavy-tailed tau prior (components with sds of 1e100 and more, at tiny weight) leaves a
     # bracket too wide for bisection to close within max_iter.
-    # (a search over the sorted candidates probing _PROBES ranks per round in one vectorised
+    # (a search over the sorted candidates probing up to _PROBES ranks per round in one vectorised
     # CDF evaluation: about log(components) / log(_PROBES + 1) rounds; the CDF is monotone over
     # the sorted candidates, so the bracket ends on the same neighbouring pair as a bisection)
     srt = np.sort(cand, axis=1)
     rows = np.arange(srt.shape[0])
     lo_i = np.zeros(srt.shape[0], dtype=np.intp)
     hi_i = np.full(srt.shape[0], srt.shape[1] - 1, dtype=np.intp)
-    steps = np.arange(1, _PROBES + 1)
+    n_probe = int(np.clip(_ROUND_TERMS // max(srt.size, 1), 1, _PROBES))
+    steps = np.arange(1, n_probe + 1)
     while np.any(hi_i - lo_i > 1):
-        probes = lo_i[:, None] + ((hi_i - lo_i)[:, None] * steps[None, :]) // (_PROBES + 1)
+        probes = lo_i[:, None] + ((hi_i - lo_i)[:, None] * steps[None, :]) // (n_probe + 1)
         x = srt[rows[:, None], probes]  # (targets, probes)
-        cdf = (weights * ndtr((x[:, :, None] - means_b[:, None, :])
+        cdf = (weights[:, None, :] * ndtr((x[:, :, None] - means_b[:, None, :])
                               * inv_sds[:, None, :])).sum(axis=2)
         n_below = (cdf <= pa[:, None]).sum(axis=1)  # the first n_below probes lie below p
         lo_i = np.where(n_below > 0, probes[rows, np.maximum(n_below - 1, 0)], lo_i)
-        hi_i = np.where(n_below < _PROBES, probes[rows, np.minimum(n_below, _PROBES - 1)], hi_i)
+        hi_i = np.where(n_below < n_probe, probes[rows, np.minimum(n_below, n_probe - 1)], hi_i)
         hi_i = np.maximum(hi_i, lo_i + 1)
     lo, hi = srt[rows, lo_i], srt[rows, hi_i]
     return safeguarded_newton(

@@ -1,14 +1,16 @@
 """What the exact engine takes as priors: the interface a prior on the between-study SD tau must
-offer (:class:`TauDensity`), and the prior on mu as keywords (:class:`MuPriorArgs`)."""
+offer (:class:`TauDensity`), several of them evaluated together (:class:`TauDensityStack`), and
+the prior on mu as keywords (:class:`MuPriorArgs`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, TypedDict, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MuPriorArgs", "TauDensity"]
+__all__ = ["MuPriorArgs", "TauDensity", "TauDensityStack"]
 
 
 class MuPriorArgs(TypedDict):
@@ -53,4 +55,25 @@ class TauDensity(Protocol):
 
     def ppf(self, q: NDArray[np.float64]) -> NDArray[np.float64]:
         """Prior quantile function of tau, elementwise."""
+        ...
+
+
+@runtime_checkable
+class TauDensityStack(Protocol):
+    """Several priors on tau whose log densities are evaluated in one call (the rows of a
+    sensitivity grid, :func:`reanalyse.exact.fit_exact_stacked`).
+
+    ``reanalyse.priors.TauPriorStack`` evaluates registry priors as one array expression; any
+    sequence of :class:`TauDensity` objects is taken as well (evaluated one by one).
+    """
+
+    @property
+    def members(self) -> Sequence[TauDensity]:
+        """The priors, each on its own (their ``ppf`` and ``support`` place the rule)."""
+        ...
+
+    def logpdf(self, tau: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Log densities, shape ``(len(members), n)``: row ``j`` is ``members[j].logpdf`` at
+        ``tau`` (shape ``(n,)``) or at ``tau[j]`` (shape ``(len(members), n)``); any value outside
+        a member's support is masked by the engine."""
         ...

@@ -19,7 +19,13 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["LogQuadrature", "adaptive_log_quadrature", "gauss_legendre"]
+__all__ = [
+    "LogQuadrature",
+    "ManyLogQuadrature",
+    "adaptive_log_quadrature",
+    "adaptive_log_quadrature_many",
+    "gauss_legendre",
+]
 
 LogIntegrand = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
@@ -105,7 +111,7 @@ def adaptive_log_quadrature(
         Subtracted from ``log_f`` before exponentiating (use the maximum of ``log_f``).
     powers
         The accuracy test is applied to ``exp(log_f + p * x)`` for each ``p`` (0 is the integral
-        itself; 1 and 2 the first two moments of ``exp(x)``).
+        itself; 1 and 2 the first two moments of ``exp(x)``); must include 0.
     power_shifts
         Shift used for each power (defaults to ``shift``).
     rtol
@@ -120,11 +126,90 @@ def adaptive_log_quadrature(
     -------
     LogQuadrature
     """
+    p = np.asarray(powers, dtype=np.float64)
+    if not np.any(p == 0.0):
+        raise ValueError("powers must include 0 (the integral itself)")
+    ps = np.full(p.shape, shift) if power_shifts is None else np.asarray(power_shifts, float)
+
+    def rows(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(log_f(x), dtype=np.float64).reshape(x.shape)[None, :] + (
+            p[:, None] * x[None, :])
+
+    rule = adaptive_log_quadrature_many(rows, breakpoints, shifts=ps, rtol=rtol, order=order,
+                                        max_rounds=max_rounds, max_segments=max_segments)
+    lf = rule.log_f[int(np.flatnonzero(p == 0.0)[0])]  # the row log_f + 0 * x is log_f itself
+    w = rule.weights * np.exp(lf - shift)
+    return LogQuadrature(
+        edges=rule.edges,
+        nodes=rule.nodes,
+        log_f=lf,
+        weights=w,
+        segment_integrals=w.sum(axis=1),
+        shift=float(shift),
+        order=order,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ManyLogQuadrature:
+    """One rule accepted for several integrands at once (:func:`adaptive_log_quadrature_many`).
+
+    Attributes
+    ----------
+    edges
+        Segment boundaries, increasing, shape ``(m + 1,)``.
+    nodes
+        Quadrature nodes, shape ``(m, order)``.
+    log_f
+        Every integrand's log at the nodes (unshifted, ``nan`` read as ``-inf``), shape
+        ``(q, m, order)``.
+    weights
+        The Gauss-Legendre weights mapped to each segment, shape ``(m, order)``: integrand ``i``
+        integrates to ``(weights * exp(log_f[i])).sum()``.
+    order
+        Points of the Gauss-Legendre rule per segment.
+    """
+
+    edges: NDArray[np.float64]
+    nodes: NDArray[np.float64]
+    log_f: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    order: int
+
+
+def adaptive_log_quadrature_many(
+    log_f: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    breakpoints: Sequence[float] | NDArray[np.float64],
+    *,
+    shifts: Sequence[float] | NDArray[np.float64],
+    rtol: float = 1e-10,
+    order: int = 10,
+    max_rounds: int = 40,
+    max_segments: int = 4096,
+) -> ManyLogQuadrature:
+    """One adaptive Gauss-Legendre rule on ``[breakpoints[0], breakpoints[-1]]`` that integrates
+    each of several functions ``exp(log_f(x)[i])`` to ``rtol`` of its own total.
+
+    A segment is accepted when, for every integrand, its whole-segment and two-halves estimates
+    agree to ``rtol`` times that integrand's estimated total; otherwise both halves are split
+    again. Every round is one vectorised call of ``log_f``.
+
+    Parameters
+    ----------
+    log_f
+        Maps points ``x`` (shape ``(n,)``) to the log integrands, shape ``(q, n)``; may return
+        ``-inf``.
+    breakpoints
+        Increasing points that start the subdivision (kinks and support ends).
+    shifts
+        Per integrand, subtracted before exponentiating (its maximum, or near it), shape ``(q,)``.
+    rtol, order, max_rounds, max_segments
+        As :func:`adaptive_log_quadrature`.
+    """
     bp = np.unique(np.asarray(breakpoints, dtype=np.float64))
     if bp.size < 2:
         raise ValueError("adaptive_log_quadrature needs at least two distinct breakpoints")
-    p = np.asarray(powers, dtype=np.float64)
-    ps = np.full(p.shape, shift) if power_shifts is None else np.asarray(power_shifts, float)
+    ps = np.asarray(shifts, dtype=np.float64).reshape(-1)
 
     pending_a, pending_b = bp[:-1], bp[1:]
     acc_a: list[NDArray[np.float64]] = []
@@ -132,7 +217,7 @@ def adaptive_log_quadrature(
     acc_nodes: list[NDArray[np.float64]] = []
     acc_logf: list[NDArray[np.float64]] = []
     acc_w: list[NDArray[np.float64]] = []
-    accepted_totals = np.zeros(p.shape)
+    accepted_totals = np.zeros(ps.shape)
 
     for round_no in range(max_rounds):
         a, b = pending_a, pending_b
@@ -142,12 +227,11 @@ def adaptive_log_quadrature(
         seg_b = np.concatenate([b, m, b])
         nodes, qw = _rule_on(seg_a, seg_b, order)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            lf = np.asarray(log_f(nodes.reshape(-1)), dtype=np.float64).reshape(nodes.shape)
+            lf = np.asarray(log_f(nodes.reshape(-1)), dtype=np.float64).reshape(
+                (ps.size, *nodes.shape))
         lf = np.where(np.isnan(lf), -np.inf, lf)
-        base = np.exp(lf - shift)  # (3n, order)
-        # integrals per power, shape (len(p), 3n)
-        scaled = np.exp(lf[None, :, :] + p[:, None, None] * nodes[None, :, :] - ps[:, None, None])
-        ints = (scaled * qw[None, :, :]).sum(axis=2)
+        # integrals per integrand, shape (q, 3n)
+        ints = (np.exp(lf - ps[:, None, None]) * qw[None, :, :]).sum(axis=2)
         n = a.size
         whole, left, right = ints[:, :n], ints[:, n : 2 * n], ints[:, 2 * n :]
         halves = left + right
@@ -165,8 +249,8 @@ def adaptive_log_quadrature(
             acc_a.append(a[ok])
             acc_b.append(b[ok])
             acc_nodes.append(nodes[idx])
-            acc_logf.append(lf[idx])
-            acc_w.append(qw[idx] * base[idx])
+            acc_logf.append(lf[:, idx])
+            acc_w.append(qw[idx])
             accepted_totals = accepted_totals + whole[:, ok].sum(axis=1)
         if ok.all():
             break
@@ -176,18 +260,12 @@ def adaptive_log_quadrature(
 
     seg_a_all = np.concatenate(acc_a)
     order_idx = np.argsort(seg_a_all, kind="stable")
-    seg_a_sorted = seg_a_all[order_idx]
     seg_b_sorted = np.concatenate(acc_b)[order_idx]
-    nodes_all = np.concatenate(acc_nodes)[order_idx]
-    logf_all = np.concatenate(acc_logf)[order_idx]
-    w_all = np.concatenate(acc_w)[order_idx]
-    edges = np.append(seg_a_sorted, seg_b_sorted[-1])
-    return LogQuadrature(
+    edges = np.append(seg_a_all[order_idx], seg_b_sorted[-1])
+    return ManyLogQuadrature(
         edges=edges,
-        nodes=nodes_all,
-        log_f=logf_all,
-        weights=w_all,
-        segment_integrals=w_all.sum(axis=1),
-        shift=float(shift),
+        nodes=np.concatenate(acc_nodes)[order_idx],
+        log_f=np.concatenate(acc_logf, axis=1)[:, order_idx],
+        weights=np.concatenate(acc_w)[order_idx],
         order=order,
     )

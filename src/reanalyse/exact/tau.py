@@ -129,13 +129,75 @@ class FixedTau:
 
 
 @lru_cache(maxsize=8)
-def _legendre_maps(order: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def legendre_maps(order: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Matrices taking values at the Gauss-Legendre nodes to Legendre coefficients of the
     interpolating polynomial, and coefficients to those of its integral from -1."""
     x, wq = gauss_legendre(order)
     to_coef = wq[:, None] * legendre.legvander(x, order - 1) * (np.arange(order) + 0.5)[None, :]
     integrate = np.stack([legendre.legint(row, lbnd=-1) for row in np.eye(order)])
     return to_coef, integrate
+
+
+def series_root(cdf_coef: NDArray[np.float64], dens_coef: NDArray[np.float64], *,
+                half: NDArray[np.float64], target: NDArray[np.float64],
+                seg_mass: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Where, in the local variable ``s`` in ``[-1, 1]`` of its segment (half-width ``half`` in
+    u), each row's Legendre series of the CDF (mass from the segment's start, ``cdf_coef``; its
+    density in u, ``dens_coef``) reaches ``target`` (safeguarded Halley iteration; ``seg_mass``
+    is the segment's whole mass, for the start)."""
+    deg = cdf_coef.shape[1] - 1
+    slope_coef = legendre.legder(dens_coef, axis=1)
+
+    def series(s: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+        v = legendre.legvander(s, deg)
+        return (
+            (v * cdf_coef).sum(axis=1) - target,
+            (v[:, :-1] * dens_coef).sum(axis=1) * half,
+            (v[:, :-2] * slope_coef).sum(axis=1) * half,
+        )
+
+    ones = np.ones_like(target)
+    start = np.clip(2.0 * target / np.maximum(seg_mass, np.finfo(float).tiny) - 1.0, -1.0, 1.0)
+    return safeguarded_newton(series, start, -ones, ones, xtol=1e-12, max_iter=60)
+
+
+MassAndDensity = Callable[[NDArray[np.intp], NDArray[np.float64]],
+                          tuple[NDArray[np.float64], NDArray[np.float64]]]
+
+
+def polish_roots(mass_and_density: MassAndDensity, *, u0: NDArray[np.float64],
+                 a: NDArray[np.float64], b: NDArray[np.float64],
+                 target: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Correct roots ``u0`` in ``(a, b)`` of ``mass(u) = target`` on the exact mass:
+    ``mass_and_density(where, u)`` gives, for the roots ``where``, the posterior mass from ``a``
+    to ``u`` and the density at ``u``.
+
+    The series' root is within its interpolation error of the exact one: one Newton step on the
+    exact mass squares that error; the safeguarded iteration runs only where that step was not
+    already below the tolerance.
+    """
+
+    def exact_on(
+        where: NDArray[np.intp],
+    ) -> Callable[[NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]:
+        def exact(u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            mass, dens = mass_and_density(where, u)
+            return mass - target[where], dens
+
+        return exact
+
+    g, dens = exact_on(np.arange(u0.size))(u0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u1 = u0 - g / dens
+    fine = (np.abs(u1 - u0) <= 1e-9 * (1.0 + np.abs(u0))) & (u1 > a) & (u1 < b)
+    if fine.all():
+        return u1
+    out = np.where(fine, u1, u0)
+    rest = np.flatnonzero(~fine)
+    lo = np.where(g[rest] < 0, u0[rest], a[rest])
+    hi = np.where(g[rest] > 0, u0[rest], b[rest])
+    out[rest] = safeguarded_newton(exact_on(rest), u0[rest], lo, hi, xtol=1e-13, max_iter=30)
+    return out
 
 
 class UnnormalisedTauDensity:
@@ -200,7 +262,7 @@ class TauPosterior:
         self.weights: NDArray[np.float64] = w[keep] / w[keep].sum()
         # Legendre series of the integrand on each segment: a cheap, accurate CDF for starting
         # the quantile iteration (interpolation at the Gauss-Legendre nodes already computed)
-        to_coef, integrate = _legendre_maps(quadrature.order)
+        to_coef, integrate = legendre_maps(quadrature.order)
         values = np.exp(quadrature.log_f - quadrature.shift)  # (segments, n)
         half = 0.5 * np.diff(quadrature.edges)
         coef = values @ to_coef
@@ -281,52 +343,16 @@ class TauPosterior:
         a, b = edges[seg], edges[seg + 1]
         half = 0.5 * (b - a)
         target = p - cum[seg]
-        cdf_coef, dens_coef = self._cdf_coef[seg], self._density_coef[seg]
-        deg = cdf_coef.shape[1] - 1
-
-        slope_coef = legendre.legder(dens_coef, axis=1)
-
-        def series(s: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
-            v = legendre.legvander(s, deg)
-            return (
-                (v * cdf_coef).sum(axis=1) - target,
-                (v[:, :-1] * dens_coef).sum(axis=1) * half,
-                (v[:, :-2] * slope_coef).sum(axis=1) * half,
-            )
-
-        ones = np.ones_like(p)
-        seg_mass = np.maximum(cum[seg + 1] - cum[seg], np.finfo(float).tiny)
-        start = np.clip(2.0 * target / seg_mass - 1.0, -1.0, 1.0)
-        s0 = safeguarded_newton(series, start, -ones, ones, xtol=1e-12, max_iter=60)
+        s0 = series_root(self._cdf_coef[seg], self._density_coef[seg], half=half, target=target,
+                         seg_mass=cum[seg + 1] - cum[seg])
         if not polish:
             return a + half * (s0 + 1.0)
 
-        def exact_on(
-            where: NDArray[np.intp],
-        ) -> Callable[[NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]:
-            def exact(u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-                mass, dens = self._partial_and_density(seg[where], u)
-                return mass - target[where], dens
+        def mass_and_density(where: NDArray[np.intp], u: NDArray[np.float64]
+                             ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            return self._partial_and_density(seg[where], u)
 
-            return exact
-
-        # the series' root is within its interpolation error of the exact one: one Newton step
-        # on the exact mass squares that error; the safeguarded iteration runs only where that
-        # step was not already below the tolerance
-        everywhere = np.arange(p.size)
-        u0 = a + half * (s0 + 1.0)
-        g, dens = exact_on(everywhere)(u0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u1 = u0 - g / dens
-        fine = (np.abs(u1 - u0) <= 1e-9 * (1.0 + np.abs(u0))) & (u1 > a) & (u1 < b)
-        if fine.all():
-            return u1
-        out = np.where(fine, u1, u0)
-        rest = np.flatnonzero(~fine)
-        lo = np.where(g[rest] < 0, u0[rest], a[rest])
-        hi = np.where(g[rest] > 0, u0[rest], b[rest])
-        out[rest] = safeguarded_newton(exact_on(rest), u0[rest], lo, hi, xtol=1e-13, max_iter=30)
-        return out
+        return polish_roots(mass_and_density, u0=a + half * (s0 + 1.0), a=a, b=b, target=target)
 
     # -- moments -----------------------------------------------------------------------------
     def has_moment(self, power: int) -> bool:
@@ -458,6 +484,38 @@ def _prior_quantiles(prior: object) -> NDArray[np.float64] | None:
     return qs
 
 
+def data_scale(data: MetaData) -> float:
+    """The largest scale of the data: the largest SE or the spread of the estimates."""
+    return float(max(data.se.max(), np.ptp(data.y)))
+
+
+def scan_bounds(data: MetaData,
+                prior: TauDensity | ImproperUniformTau) -> tuple[float, float, list[float]]:
+    """Where, in ``u = log(tau)``, the first scan for the posterior runs (from far below the
+    smallest SE to far above the data's scale, widened to the prior's quantiles and cut to its
+    support), and the log prior quantiles it must include."""
+    lo_support, hi_support = (float(v) for v in prior.support)
+    u_lo = np.log(float(data.se.min())) - _SCAN_BELOW
+    u_hi = np.log(data_scale(data)) + _SCAN_ABOVE
+    anchors: list[float] = []
+    qs = _prior_quantiles(prior)
+    if qs is not None and qs.size:
+        logq = np.log(qs)
+        anchors = logq.tolist()
+        u_lo = min(u_lo, float(logq.min()) - 2.0)
+        u_hi = max(u_hi, float(logq.max()) + 2.0)
+    if lo_support > 0:
+        u_lo = max(u_lo, float(np.log(lo_support)))
+    if np.isfinite(hi_support):
+        u_hi = min(u_hi, float(np.log(hi_support)))
+    u_lo, u_hi = max(u_lo, _U_MIN), min(u_hi, _U_MAX)
+    if not u_hi > u_lo:
+        raise ValueError(
+            f"the support of the tau prior {prior.support} leaves nothing to integrate"
+        )
+    return float(u_lo), float(u_hi), anchors
+
+
 def fit_tau_posterior(
     data: MetaData,
     prior: TauDensity | ImproperUniformTau,
@@ -489,27 +547,8 @@ def fit_tau_posterior(
         When the posterior is zero everywhere or improper (right tail not faster than 1/tau).
     """
     lo_support, hi_support = (float(v) for v in prior.support)
-    s_lo = float(data.se.min())
-    s_hi = float(max(data.se.max(), np.ptp(data.y)))
-    u_lo = np.log(s_lo) - _SCAN_BELOW
-    u_hi = np.log(s_hi) + _SCAN_ABOVE
-    anchors: list[float] = []
-    qs = _prior_quantiles(prior)
-    if qs is not None and qs.size:
-        logq = np.log(qs)
-        anchors = logq.tolist()
-        u_lo = min(u_lo, float(logq.min()) - 2.0)
-        u_hi = max(u_hi, float(logq.max()) + 2.0)
-    if lo_support > 0:
-        u_lo = max(u_lo, float(np.log(lo_support)))
-    if np.isfinite(hi_support):
-        u_hi = min(u_hi, float(np.log(hi_support)))
-    u_lo, u_hi = max(u_lo, _U_MIN), min(u_hi, _U_MAX)
-    if not u_hi > u_lo:
-        raise ValueError(
-            f"the support of the tau prior {prior.support} leaves nothing to integrate"
-        )
-
+    s_hi = data_scale(data)
+    u_lo, u_hi, anchors = scan_bounds(data, prior)
     scan = np.unique(
         np.concatenate(
             [

@@ -27,7 +27,7 @@ from reanalyse.pipeline.defaults import (
 from reanalyse.pipeline.readings import Reading, like_for_like, random_effects
 from reanalyse.pooling import PooledResult, method_for_effects, pool_effects
 from reanalyse.priors import EffectPrior
-from reanalyse.sensitivity import TippingPoint, exact_cell, summarise_exact, tipping_points
+from reanalyse.sensitivity import TippingPoint, exact_cells, summarise_exact, tipping_points
 from reanalyse.thresholds import ScaledThreshold, analysis_thresholds, primary_threshold
 from reanalyse.trim_fill import TrimFill
 
@@ -218,13 +218,19 @@ def _prepare(spec: AnalysisSpec, *, defaults: BayesDefaults, scenario: str, root
         if sdata.k == 0:
             continue
         ys, ses = sdata.y_se()
+        if not all((ys.tobytes(), ses.tobytes(), tp.id, ep.id) in fitted
+                   for tp in prep.tau_priors for ep in prep.effect_priors):
+            # the scenario's cells in one stacked fit (the headline's and the reading's kept)
+            cells = exact_cells(y=ys, se=ses,
+                                tau_priors=[tp.prior for tp in prep.tau_priors],  # type: ignore[misc]
+                                effect_priors=[ep.prior for ep in prep.effect_priors],  # type: ignore[misc]
+                                benefit_sign=sign, threshold=t)
+            for (i, j), cell in cells.items():
+                fitted.setdefault((ys.tobytes(), ses.tobytes(), prep.tau_priors[i].id,
+                                   prep.effect_priors[j].id), cell)
         for tp in prep.tau_priors:
             for ep in prep.effect_priors:
                 key = (ys.tobytes(), ses.tobytes(), tp.id, ep.id)
-                if key not in fitted:
-                    fitted[key] = exact_cell(y=ys, se=ses, tau_prior=tp.prior,  # type: ignore[arg-type]
-                                             effect_prior=ep.prior,  # type: ignore[arg-type]
-                                             benefit_sign=sign, threshold=t)
                 prep.exact_cells[(tp.id, ep.id, "normal", sc)] = dict(fitted[key])
     if primary is not None:
         factor = uisd if scale == "MD" and uisd else 1.0

@@ -22,6 +22,7 @@ from reanalyse.priors.load import PriorScaleMismatchError, load_prior
 from reanalyse.priors.location import PRIORS_DIR_ENV, priors_dir
 from reanalyse.priors.registry import Prior, list_priors, read_registry, registry
 from reanalyse.priors.scales import ANY_SCALE, EFFECT_SCALES, AnalysisScale, parse_analysis_scale
+from reanalyse.priors.stack import TauPriorStack
 from reanalyse.priors.tau import TauPrior
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "PriorCard",
     "PriorScaleMismatchError",
     "TauPrior",
+    "TauPriorStack",
     "describe",
     "list_priors",
     "load_prior",

@@ -202,9 +202,13 @@ class TauFamily(Family):
 
     def graph_form(self) -> TauGraphForm:
         """The family as the compile-once graph takes it; ``c`` from :meth:`logpdf` at the
-        median."""
-        return tau_graph_form(self.graph_terms(), logpdf=self.logpdf, support=self.support,
-                              at=float(self.ppf(0.5)))
+        median (computed once per family object: it is immutable)."""
+        form = self.__dict__.get("_graph_form")
+        if form is None:
+            form = tau_graph_form(self.graph_terms(), logpdf=self.logpdf, support=self.support,
+                                  at=float(self.ppf(0.5)))
+            object.__setattr__(self, "_graph_form", form)
+        return form
 
     @abstractmethod
     def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
