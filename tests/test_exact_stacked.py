@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from reanalyse.exact import fit_exact, fit_exact_stacked
+from reanalyse.exact.mixture import mixture_quantile, shared_mixture_quantiles
 from reanalyse.priors import EffectPrior, TauPrior, TauPriorStack, list_priors, load_prior
 from reanalyse.sensitivity import exact_cell, exact_cells
 
@@ -137,3 +138,20 @@ def test_the_stack_evaluates_each_priors_own_density() -> None:
         np.testing.assert_allclose(got_rows[j, ok], ref_rows[ok], rtol=1e-10, atol=1e-10)
     with pytest.raises(TypeError, match="TauPrior objects"):
         TauPriorStack([REGISTRY_TAU[0], "half-normal-0.5"])  # type: ignore[list-item]
+
+
+def test_shared_mixture_quantiles_equal_one_mixture_at_a_time() -> None:
+    # components as a posterior's: means drifting with tau, sds growing to 1e6 at tiny weight
+    # (a heavy right tail of tau), two groups of three mixtures each
+    rng = np.random.default_rng(20261204)
+    sds = np.geomspace(0.05, 1e6, 80)
+    means = np.stack([0.3 - 0.1 * np.log1p(sds), -0.2 + 0.05 * np.log1p(sds)])
+    sds2 = np.stack([sds, sds * 1.5])
+    raw = rng.gamma(0.5, size=(2, 3, 80)) * np.exp(-0.3 * np.arange(80))[None, None, :]
+    w = raw / raw.sum(axis=2, keepdims=True)
+    p = np.array([1e-6, 0.025, 0.5, 0.975, 1 - 1e-6])
+    got = shared_mixture_quantiles(p, w, means, sds2)
+    for g in range(2):
+        for m in range(3):
+            ref = mixture_quantile(p, w[g, m], means[g], sds2[g])
+            np.testing.assert_allclose(got[g, m], ref, rtol=1e-11, atol=1e-12)

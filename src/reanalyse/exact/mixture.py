@@ -14,7 +14,8 @@ from scipy.special import ndtr, ndtri
 
 from reanalyse.exact.roots import safeguarded_newton
 
-__all__ = ["mixture_cdf", "mixture_pdf", "mixture_quantile", "mixture_sf"]
+__all__ = ["mixture_cdf", "mixture_pdf", "mixture_quantile", "mixture_sf",
+           "shared_mixture_quantiles"]
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
@@ -99,19 +100,6 @@ def mixture_quantile(
     inv_sds = 1.0 / sds_b
     z = ndtri(pa)
     cand = means_b + sds_b * z[:, None]
-    upper = (pa > 0.5)[:, None]
-    q_tail = np.where(pa > 0.5, 1.0 - pa, pa)
-    sign = np.where(pa > 0.5, -1.0, 1.0)
-    w_dens = weights * inv_sds * _INV_SQRT_2PI
-
-    def excess(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
-        # distance from the target probability, computed in the nearer tail for accuracy,
-        # with its first two derivatives (density and density slope) for Halley steps
-        zz = (x[:, None] - means_b) * inv_sds
-        tail = (weights * ndtr(np.where(upper, -zz, zz))).sum(axis=1)
-        phi = w_dens * np.exp(-0.5 * zz * zz)
-        return sign * (tail - q_tail), phi.sum(axis=1), -(phi * zz * inv_sds).sum(axis=1)
-
     # Narrow the exact bracket to two neighbouring candidates: the mixture CDF is monotone, so
     # the quantile lies between the last candidate below p and the first above it. Without this,
     # a heavy-tailed tau prior (components with sds of 1e100 and more, at tiny weight) leaves a
@@ -135,11 +123,91 @@ def mixture_quantile(
         hi_i = np.where(n_below < n_probe, probes[rows, np.minimum(n_below, n_probe - 1)], hi_i)
         hi_i = np.maximum(hi_i, lo_i + 1)
     lo, hi = srt[rows, lo_i], srt[rows, hi_i]
-    return safeguarded_newton(
-        excess,
-        0.5 * (lo + hi),
-        lo,
-        hi,
-        xtol=xtol,
-        max_iter=max_iter,
-    )
+    return _halley(pa, weights, means_b, sds_b, x0=0.5 * (lo + hi), lo=lo, hi=hi, xtol=xtol,
+                   max_iter=max_iter)
+
+
+def _halley(p: NDArray[np.float64], weights: NDArray[np.float64], means: NDArray[np.float64],
+            sds: NDArray[np.float64], *, x0: NDArray[np.float64], lo: NDArray[np.float64],
+            hi: NDArray[np.float64], xtol: float, max_iter: int) -> NDArray[np.float64]:
+    """Safeguarded Halley iteration for the quantiles ``p`` of the mixtures (rows of
+    ``weights``, ``means``, ``sds``, shape ``(targets, components)``) inside ``[lo, hi]``."""
+    inv_sds = 1.0 / sds
+    upper = (p > 0.5)[:, None]
+    q_tail = np.where(p > 0.5, 1.0 - p, p)
+    sign = np.where(p > 0.5, -1.0, 1.0)
+    w_dens = weights * inv_sds * _INV_SQRT_2PI
+
+    def excess(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+        # distance from the target probability, computed in the nearer tail for accuracy,
+        # with its first two derivatives (density and density slope) for Halley steps
+        zz = (x[:, None] - means) * inv_sds
+        tail = (weights * ndtr(np.where(upper, -zz, zz))).sum(axis=1)
+        phi = w_dens * np.exp(-0.5 * zz * zz)
+        return sign * (tail - q_tail), phi.sum(axis=1), -(phi * zz * inv_sds).sum(axis=1)
+
+    return safeguarded_newton(excess, x0, lo, hi, xtol=xtol, max_iter=max_iter)
+
+
+#: Points of the shared grid on which :func:`shared_mixture_quantiles` brackets its roots.
+_SHARED_GRID = 32
+
+
+def shared_mixture_quantiles(
+    p: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    means: NDArray[np.float64],
+    sds: NDArray[np.float64],
+    *,
+    xtol: float = 1e-12,
+    max_iter: int = 100,
+) -> NDArray[np.float64]:
+    """Quantiles of mixtures that share their components in groups, with different weights
+    (the posteriors of a grid row under different tau priors share the nodes of one rule, one
+    group per prior on mu and parameter).
+
+    Within a group the CDFs of all mixtures on one grid are a matrix product,
+    ``weights @ Phi(grid)``; the grid is ranked among the exact brackets' ends (every
+    component's own quantile ``m_j + s_j z``, for every ``p``), so it spans every root; each root
+    then starts from linear interpolation inside its grid interval and all are finished together
+    by :func:`mixture_quantile`'s safeguarded Halley iteration. Equal to
+    :func:`mixture_quantile` of each mixture to ``xtol``.
+
+    Parameters
+    ----------
+    p
+        Probabilities in ``(0, 1)``, shape ``(q,)``.
+    weights
+        Weights (each row summing to 1), shape ``(groups, mixtures, components)``.
+    means, sds
+        The components of each group, shape ``(groups, components)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Quantiles, shape ``(groups, mixtures, q)``.
+    """
+    pa = np.asarray(p, dtype=np.float64).reshape(-1)
+    w = np.asarray(weights, dtype=np.float64)
+    n_group, n_mix = w.shape[:2]
+    n_q = pa.size
+    cand = np.sort((means[:, None, :] + sds[:, None, :] * ndtri(pa)[None, :, None])
+                   .reshape(n_group, -1), axis=1)
+    ranks = np.unique(np.linspace(0, cand.shape[1] - 1, _SHARED_GRID).round().astype(np.intp))
+    grid = cand[:, ranks]  # (groups, grid)
+    phi = ndtr((grid[:, None, :] - means[:, :, None]) / sds[:, :, None])  # (groups, comp, grid)
+    cdf = w @ phi  # (groups, mixtures, grid)
+    # per (group, mixture, p): the last grid point with CDF <= p (the first is below every root)
+    below = (cdf[:, :, None, :] <= pa[None, None, :, None]).sum(axis=3) - 1
+    i = np.clip(below, 0, ranks.size - 2).reshape(-1)  # group-, then mixture-, then p-major
+    g = np.repeat(np.arange(n_group), n_mix * n_q)
+    m = np.tile(np.repeat(np.arange(n_mix), n_q), n_group)
+    target = np.tile(pa, n_group * n_mix)
+    lo, hi = grid[g, i], grid[g, i + 1]
+    f_lo, f_hi = cdf[g, m, i], cdf[g, m, i + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.clip((target - f_lo) / (f_hi - f_lo), 0.0, 1.0)
+    x0 = np.where(np.isfinite(frac), lo + frac * (hi - lo), 0.5 * (lo + hi))
+    out = _halley(target, w[g, m], means[g], sds[g], x0=x0, lo=lo, hi=hi, xtol=xtol,
+                  max_iter=max_iter)
+    return out.reshape(n_group, n_mix, n_q)

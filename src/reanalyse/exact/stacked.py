@@ -31,7 +31,7 @@ from reanalyse.exact.conditional import (
     theta_new_given_tau,
 )
 from reanalyse.exact.fit import check_inputs, study_data
-from reanalyse.exact.mixture import mixture_quantile
+from reanalyse.exact.mixture import shared_mixture_quantiles
 from reanalyse.exact.protocols import MuPriorArgs, TauDensity, TauDensityStack
 from reanalyse.exact.quadrature import adaptive_log_quadrature_many, gauss_legendre
 from reanalyse.exact.tau import (
@@ -168,25 +168,28 @@ def fit_exact_stacked(
     datas = [study_data(y=y_arr, se=se_arr, rtol=rtol, **m) for m in given]
     rows = _Integrands(datas, stack)
     n_tau = len(members)
-    bounds = [scan_bounds(d, m) for d in datas for m in members]
+    # the scan's range depends on the studies' SEs and spread and on the tau prior, not on the
+    # prior on mu
+    bounds = [scan_bounds(datas[0], m) for m in members]
     u_lo, u_hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
-    anchors = np.concatenate([np.asarray(b[2], dtype=np.float64) for b in bounds[:n_tau]]
+    anchors = np.concatenate([np.asarray(b[2], dtype=np.float64) for b in bounds]
                              + [np.log(se_arr)])
     scan = np.unique(np.concatenate([np.arange(u_lo, u_hi, _SCAN_STEP), [u_hi],
                                      np.clip(anchors, u_lo, u_hi)]))
     tail_u = np.log(_TAIL_POINTS * data_scale(datas[0]))
     both = rows(np.concatenate([scan, tail_u]))
     log_h, tail_lp = both[:, : scan.size], both[:, scan.size:] - tail_u[None, :]
-    for r in range(rows.size):
-        m = members[r % n_tau]
-        which = f"tau prior {r % n_tau + 1} ({m!r})" + (
+    zero = ~np.isfinite(log_h).any(axis=1)
+    improper = np.array([_tail_exponent(tail_lp[r], float(members[r % n_tau].support[1]))
+                         <= 1.0 + TAIL_MARGIN for r in range(rows.size)])
+    for r in np.flatnonzero(zero | improper):
+        which = f"tau prior {r % n_tau + 1} ({members[r % n_tau]!r})" + (
             f" under mu prior {r // n_tau + 1}" if mu_priors is not None else "")
-        if not np.any(np.isfinite(log_h[r])):
+        if zero[r]:
             raise ValueError(f"{which}: the posterior of tau is zero everywhere: check the prior "
                              "and the data")
-        if _tail_exponent(tail_lp[r], float(m.support[1])) <= 1.0 + TAIL_MARGIN:
-            raise ValueError(f"{which}: the posterior of tau is improper (its right tail does "
-                             "not decay faster than 1/tau)")
+        raise ValueError(f"{which}: the posterior of tau is improper (its right tail does "
+                         "not decay faster than 1/tau)")
 
     def significant(values: NDArray[np.float64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
         top = np.max(np.where(np.isfinite(values), values, -np.inf), axis=1)
@@ -220,14 +223,13 @@ def fit_exact_stacked(
     b = float(scan[min(int(last.max()) + 1, scan.size - 1)])
     if a == b:
         a, b = a - _SCAN_STEP, b + _SCAN_STEP
-    # first split: geometric away from the posteriors' median peak; every peak and support end
-    # a breakpoint
-    tops = scan[np.argmax(log_h, axis=1)]
-    centre = float(np.median(tops))
+    # first split: geometric away from the posteriors' median peak (the adaptive rule splits
+    # further wherever any posterior needs it); every support end a breakpoint
+    centre = float(np.median(scan[np.argmax(log_h, axis=1)]))
     offsets = _FIRST_SPLIT * 2.0 ** np.arange(8)
     ends = np.log(np.concatenate([rows.lower[rows.lower > 0],
                                   rows.upper[np.isfinite(rows.upper)]]))
-    candidates = np.concatenate([[centre], centre - offsets, centre + offsets, tops, ends])
+    candidates = np.concatenate([[centre], centre - offsets, centre + offsets, ends])
     breakpoints = np.unique(np.concatenate([[a, b],
                                             candidates[(candidates > a) & (candidates < b)]]))
     rule = adaptive_log_quadrature_many(rows, breakpoints, shifts=shifts, rtol=rtol)
@@ -274,12 +276,16 @@ class StackedPosterior:
         for e, (within, cond) in enumerate(parts):
             pad = width - within.shape[1]
             wc = w[e * n_tau:(e + 1) * n_tau, nodes, None] * within[None, :, :]
-            weights.append(np.pad(wc, ((0, 0), (0, 0), (0, pad))).reshape(n_tau, -1))
+            if pad:
+                wc = np.pad(wc, ((0, 0), (0, 0), (0, pad)))
+            weights.append(wc.reshape(n_tau, -1))
             new_mean, new_var = theta_new_given_tau(cond)
             for out, v, fill in ((mu_m, cond.mean, 0.0), (mu_s, np.sqrt(cond.var), 1.0),
                                  (new_m, new_mean, 0.0), (new_s, np.sqrt(new_var), 1.0)):
-                out.append(np.pad(v.reshape(tau.size, -1), ((0, 0), (0, pad)),
-                                  constant_values=fill).reshape(-1))
+                if pad:  # padded components: weight 0, a harmless standard normal
+                    v = np.pad(v.reshape(tau.size, -1), ((0, 0), (0, pad)),
+                               constant_values=fill).reshape(-1)
+                out.append(v)
         wc_all = np.concatenate(weights)  # (R, components)
         if width > 1:  # Student-t prior on mu: drop (tau, lambda) components of no weight
             comps = np.flatnonzero((wc_all / wc_all.max(axis=1, keepdims=True)).max(axis=0)
@@ -341,15 +347,17 @@ class StackedPosterior:
                 self._effect(p)
         if "tau" in parameters:
             out["tau"] = np.exp(self._tau_u(np.tile(qa, n_row)))
-        if effects:
-            comps = [self._effect(p) for p in effects]
-            per = n_row * n_q  # targets per parameter, row-major
-            weights = np.tile(np.repeat(self._w, n_q, axis=0), (len(effects), 1))
-            means = np.concatenate([np.repeat(m, n_q, axis=0) for m, _ in comps])
-            sds = np.concatenate([np.repeat(sd, n_q, axis=0) for _, sd in comps])
-            solved = mixture_quantile(np.tile(qa, n_row * len(effects)), weights, means, sds)
+        if effects:  # the rows of one prior on mu share their components: one group each
+            n_mu, n_tau = self.shape
+            first = np.arange(n_mu) * n_tau
+            w = self._w.reshape(n_mu, n_tau, -1)
+            comps = [self._effect(name) for name in effects]
+            solved = shared_mixture_quantiles(
+                qa, np.concatenate([w] * len(effects)),
+                np.concatenate([mean[first] for mean, _ in comps]),
+                np.concatenate([sd[first] for _, sd in comps]))
             for i, name in enumerate(effects):
-                out[name] = solved[i * per:(i + 1) * per]
+                out[name] = solved[i * n_mu:(i + 1) * n_mu].reshape(-1, n_q)
         return {name: out[name].reshape(*self.shape, n_q) for name in parameters}
 
     def _effect(self, parameter: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

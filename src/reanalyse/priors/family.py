@@ -17,6 +17,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 import numpy as np
@@ -202,13 +203,9 @@ class TauFamily(Family):
 
     def graph_form(self) -> TauGraphForm:
         """The family as the compile-once graph takes it; ``c`` from :meth:`logpdf` at the
-        median (computed once per family object: it is immutable)."""
-        form = self.__dict__.get("_graph_form")
-        if form is None:
-            form = tau_graph_form(self.graph_terms(), logpdf=self.logpdf, support=self.support,
-                                  at=float(self.ppf(0.5)))
-            object.__setattr__(self, "_graph_form", form)
-        return form
+        median (computed once per distinct family: families are immutable and compare by their
+        parameters)."""
+        return _tau_form(self)
 
     @abstractmethod
     def draw(self, *, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
@@ -299,3 +296,9 @@ class EffectFamily(Family):
         """The keywords of :func:`reanalyse.exact.fit_exact` for this prior on mu, or ``None``
         if the exact engine cannot integrate the family (the default)."""
         return None
+
+
+@lru_cache(maxsize=256)
+def _tau_form(family: TauFamily) -> TauGraphForm:
+    return tau_graph_form(family.graph_terms(), logpdf=family.logpdf, support=family.support,
+                          at=float(family.ppf(0.5)))
