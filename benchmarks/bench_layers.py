@@ -15,10 +15,14 @@ The preparation is split into its layers, each timed over the whole review per p
   sourced`` and ``--scenario reconstruction``), ``prepare._prepare`` with the frequentist results
   above handed in: the priors resolved, the headline exact posterior (``exact.fit_exact``), the
   Bayes factors, the sensitivity grid of exact fits over both data scenarios
-  (``sensitivity.exact_cell``) and the tipping points (``sensitivity.tipping_points``);
+  (``sensitivity.exact_cells``) and the tipping points (``sensitivity.tipping_points``);
 - diagnostics: the rest of ``prepare.prepare_analysis`` on the same 31 x 2 preparations
   (``pipeline.robustness``): leave-one-out, frequentist and exact-engine, with the case
   diagnostics; the small-study tests; trim and fill.
+
+- grid (printed alone, and counted in the exact engine's figure): the sensitivity grid's
+  exact cells, every tau prior x effect prior x data scenario (``sensitivity.exact_cells``, one
+  stacked fit per data set; in a tree from before it, ``sensitivity.exact_cell`` per cell);
 
 - readings: the two Bayesian readings of issue 14 (like-for-like and random effects, each with
   the power-scaling diagnosis of its exact posterior), work the baseline did not do: timed apart
@@ -76,6 +80,8 @@ ROWS = (*LAYERS, "exact layer", "total")
 #: Seconds each exact-engine call spent in the two Bayesian readings (new work since the
 #: baseline), appended by the adapter and taken out of the exact engine's time.
 READINGS_SECONDS: list[float] = []
+#: Seconds each exact-engine call spent computing the sensitivity grid's exact cells.
+GRID_SECONDS: list[float] = []
 TOTAL_ONLY = ("prepare_analysis",)
 
 
@@ -176,7 +182,25 @@ def adapter(root: Path, *, split: bool = True) -> Layers:
                     finally:
                         spent[0] += time.perf_counter() - t0
                 readings[name] = timed
-        with _patched(prep_mod, analysis_rows=rows_given, _frequentist=freq_given, **readings):
+        # the sensitivity grid's normal-likelihood cells (part of the exact engine's figure,
+        # also printed alone): exact_cells (one stacked fit per data set) or, in a tree from
+        # before it, exact_cell per cell
+        grid_fns = {}
+        for name in ("exact_cells", "exact_cell"):
+            fn = getattr(prep_mod, name, None)
+            if callable(fn):
+                def timed_grid(*a: Any, _fn: Any = fn, **k: Any) -> Any:
+                    t0 = time.perf_counter()
+                    try:
+                        return _fn(*a, **k)
+                    finally:
+                        GRID_SECONDS.append(time.perf_counter() - t0)
+                grid_fns[name] = timed_grid
+        if not grid_fns:
+            raise AdapterError("prepare calls neither exact_cells nor exact_cell: the grid "
+                               "cannot be timed")
+        with _patched(prep_mod, analysis_rows=rows_given, _frequentist=freq_given, **readings,
+                      **grid_fns):
             prep = prep_mod._prepare(spec, defaults=defaults, scenario=scenario, root=root,
                                      grid=True)
         READINGS_SECONDS.append(spent[0])
@@ -276,6 +300,7 @@ def one_pass(layers: Layers, *, total_only: bool) -> tuple[dict[str, float], dic
         for scenario in SCENARIOS:
             for spec in layers.specs:
                 READINGS_SECONDS.clear()
+                GRID_SECONDS.clear()
                 t0 = clock()
                 prep = layers.exact(spec, scenario, by_id[spec.id])
                 t1 = clock()
@@ -284,6 +309,7 @@ def one_pass(layers: Layers, *, total_only: bool) -> tuple[dict[str, float], dic
                 readings = sum(READINGS_SECONDS)
                 t["exact engine"] += t1 - t0 - readings
                 t["readings"] = t.get("readings", 0.0) + readings
+                t["grid"] = t.get("grid", 0.0) + sum(GRID_SECONDS)
                 preps.append(prep)
     counts = layers.count(freqs, preps)
     if not counts["pooled"] or (not total_only and not counts["exact posteriors"]):
@@ -334,6 +360,7 @@ WHAT = {
     "diagnostics": "leave-one-out (frequentist + exact), case diagnostics, small-study, trim-fill",
     "readings": "the two Bayesian readings with their power-scaling diagnoses (new since "
                 "the baseline: not in the exact engine's figure)",
+    "grid": "of the exact engine: the sensitivity grid's exact (normal-likelihood) cells",
     "exact layer": "exact engine + diagnostics",
     "total": "frequentist + exact layer (the work the baseline did)",
     "total + readings": "everything the preparation does now",
@@ -355,7 +382,9 @@ def report(res: dict[str, Any], *, repeat: int) -> None:
     print(f"root: {res['root']}; {repeat} passes (median, min wall time)")
     print(_describe(res))
     n = res["analyses"] * res["scenarios"]
-    for k, v in res["times"].items():
+    order = [k for k in (*LAYERS[:2], "grid", *LAYERS[2:]) if k in res["times"]]
+    for k, v in [(k, res["times"][k]) for k in order] + [
+            (k, v) for k, v in res["times"].items() if k not in order]:
         med = statistics.median(v)
         print(f"  {k:<16} median {med:7.2f} s  min {min(v):7.2f} s  "
               f"({med / n * 1e3:6.1f} ms per analysis x scenario)  {WHAT[k]}")

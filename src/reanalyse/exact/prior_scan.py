@@ -62,11 +62,20 @@ class TauPriorScan:
         self._sd = np.sqrt(cond.var).reshape(within.shape)
         self._cache: dict[tuple[float, bool], NDArray[np.float64]] = {}
 
-    def _posterior_weights(self, prior: TauDensity) -> NDArray[np.float64]:
-        with np.errstate(divide="ignore"):
-            log_w = np.asarray(prior.logpdf(self._tau), dtype=np.float64) + self._log_base
+    @property
+    def tau(self) -> NDArray[np.float64]:
+        """The rule's nodes in tau (read-only): where :meth:`p_beyond` takes log prior
+        densities."""
+        view = self._tau.view()
+        view.setflags(write=False)
+        return view
+
+    def _posterior_weights(self, log_prior: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Posterior weights of the nodes under each row of log prior densities at the nodes."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_w = np.asarray(log_prior, dtype=np.float64) + self._log_base
         log_w = np.where(np.isnan(log_w), -np.inf, log_w)
-        return np.exp(log_w - logsumexp(log_w))
+        return np.exp(log_w - logsumexp(log_w, axis=-1, keepdims=True))
 
     def _conditional(self, t: float, *, upper: bool) -> NDArray[np.float64]:
         """``P(mu > t | tau_j, y)`` (``upper``) or ``P(mu < t | tau_j, y)`` at every node."""
@@ -78,12 +87,18 @@ class TauPriorScan:
             self._cache[key] = got
         return got
 
+    def p_beyond(self, log_prior: NDArray[np.float64], t: float, *,
+                 upper: bool) -> NDArray[np.float64]:
+        """``P(mu > t | y)`` (``upper``) or ``P(mu < t | y)`` under each prior given by its log
+        density at :attr:`tau` (shape ``(n,)`` or ``(priors, n)``; one probability per row):
+        a whole family of priors in one matrix product."""
+        p = self._posterior_weights(log_prior) @ self._conditional(float(t), upper=upper)
+        return np.clip(p, 0.0, 1.0)
+
     def p_greater(self, prior: TauDensity, t: float) -> float:
         """``P(mu > t | y)`` under the tau prior ``prior``."""
-        p = self._posterior_weights(prior) @ self._conditional(float(t), upper=True)
-        return float(np.clip(p, 0.0, 1.0))
+        return float(self.p_beyond(prior.logpdf(self._tau), t, upper=True))
 
     def p_less(self, prior: TauDensity, t: float) -> float:
         """``P(mu < t | y)`` under the tau prior ``prior``."""
-        p = self._posterior_weights(prior) @ self._conditional(float(t), upper=False)
-        return float(np.clip(p, 0.0, 1.0))
+        return float(self.p_beyond(prior.logpdf(self._tau), t, upper=False))
