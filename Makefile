@@ -32,15 +32,13 @@ $(STAMP): pyproject.toml
 	  echo "Building $(VENV) with $$PYTHON"; \
 	  "$$PYTHON" -m venv $(VENV); \
 	fi; \
-	echo "Upgrading pip in $(VENV)"; \
-	$(PY) -m pip install --quiet --upgrade pip; \
-	echo "Installing reanalyse and its dependencies into $(VENV) (pip install -e .)"; \
-	$(PY) -m pip install --quiet -e .; \
+	echo "Installing reanalyse and its dependencies into $(VENV) (uv with pip's settings, else pip)"; \
+	$(PY) .ci/install; \
 	touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	@echo "Installing the test dependencies into $(VENV) (pip install -e '.[test]')"
-	@$(PY) -m pip install --quiet -e '.[test]'
+	@echo "Installing the test dependencies into $(VENV) (reanalyse[test])"
+	@$(PY) .ci/install --test
 	touch $(TEST_STAMP)
 
 clean:
