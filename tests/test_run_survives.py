@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -121,17 +122,33 @@ def test_a_second_run_is_refused_or_waits(tmp_path) -> None:
     while not (results / ".lock").read_text().startswith(f"{first.pid} "):
         assert time.monotonic() < deadline and first.poll() is None, "the stale lock was kept"
         time.sleep(0.05)
-    refused = run(root)
-    assert first.poll() is None, "the first run ended before the second was tried"
-    assert refused.returncode == 2
-    assert refused.stderr.splitlines()[1:] == [
-        f"reanalyse: another run (pid {first.pid}, started "
-        + (results / ".lock").read_text().split()[1] + f") is writing {results}; wait for it "
-        "or run again with --wait"]
-    waited = run(root, "--wait")
+    # the first run is held (stopped, still alive) while it holds the lock, so that the
+    # second and third runs meet it however fast it would otherwise finish
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        refused = run(root)
+        assert first.poll() is None, "the first run ended before the second was tried"
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines()[1:] == [
+            f"reanalyse: another run (pid {first.pid}, started "
+            + (results / ".lock").read_text().split()[1] + f") is writing {results}; wait for "
+            "it or run again with --wait"]
+        waiting = subprocess.Popen(command("--wait"), cwd=root, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(waiting.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 120
+        while not any(ln.startswith("reanalyse: waiting for the run") for ln in lines):
+            assert time.monotonic() < deadline and waiting.poll() is None, "".join(lines)
+            time.sleep(0.05)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     assert first.wait(timeout=300) == 0
-    assert waited.returncode == 0, waited.stderr[-2000:]
-    assert f"reanalyse: waiting for the run (pid {first.pid}" in waited.stderr
+    assert waiting.wait(timeout=300) == 0, "".join(lines)[-2000:]
+    reader.join(timeout=10)
+    assert any(ln.startswith(f"reanalyse: waiting for the run (pid {first.pid}")
+               for ln in lines), "".join(lines)
     # the runs wrote one after the other: each run's log block is complete before the next
     log = (results / "run.log").read_text()
     blocks = [b for b in log.split("\n") if b.startswith(("run ", "done "))]
