@@ -125,6 +125,7 @@ def test_a_second_run_is_refused_or_waits(tmp_path) -> None:
     # the first run is held (stopped, still alive) while it holds the lock, so that the
     # second and third runs meet it however fast it would otherwise finish
     os.kill(first.pid, signal.SIGSTOP)
+    waiting = None
     try:
         refused = run(root)
         assert first.poll() is None, "the first run ended before the second was tried"
@@ -142,6 +143,10 @@ def test_a_second_run_is_refused_or_waits(tmp_path) -> None:
         while not any(ln.startswith("reanalyse: waiting for the run") for ln in lines):
             assert time.monotonic() < deadline and waiting.poll() is None, "".join(lines)
             time.sleep(0.05)
+    except BaseException:
+        if waiting is not None:  # not left running behind a failed test
+            waiting.kill()
+        raise
     finally:
         os.kill(first.pid, signal.SIGCONT)
     assert first.wait(timeout=300) == 0
