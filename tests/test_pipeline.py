@@ -322,6 +322,37 @@ def test_jobs_of_a_group_share_a_local_worker() -> None:
     assert os.getpid() not in pids_a | pids_b
 
 
+def _slow_pid_job(payload):
+    import time
+
+    time.sleep(payload["seconds"])
+    return {"pid": os.getpid(), "value": payload["value"]}
+
+
+def test_a_free_lane_shares_a_long_group_once_its_first_job_is_done() -> None:
+    """A group of 12 jobs and a group of 1 on two lanes: the lane done with the short group
+    takes part of the long one (after its first job), so both lanes run it and every job runs
+    exactly once; the same lanes then serve a second phase without new processes."""
+    from reanalyse.pipeline.executor import STEAL_AT, Job, Lanes, run_jobs
+
+    long = [Job(name=f"long{i}", fn=_slow_pid_job, payload={"seconds": 0.2, "value": i},
+                group="long") for i in range(12)]
+    short = [Job(name="short", fn=_slow_pid_job, payload={"seconds": 0.0, "value": -1},
+                 group="short")]
+    assert len(long) >= 2 * STEAL_AT
+    with Lanes(2) as lanes:
+        done = list(run_jobs(long + short, n_jobs=2, progress=False, lanes=lanes))
+        again = list(run_jobs(short * 2, n_jobs=2, progress=False, lanes=lanes))
+    assert sorted(job.name for job, _ in done) == sorted(job.name for job in long + short)
+    assert sorted(res["value"] for _, res in done) == list(range(-1, 12))
+    pids = {res["pid"] for job, res in done if job.group == "long"}
+    assert len(pids) == 2 and os.getpid() not in pids
+    # the first job of the long group ran before any other lane took a share of it
+    order = [job.name for job, _ in done]
+    assert order.index("long0") < min(order.index(f"long{i}") for i in range(6, 12))
+    assert {res["pid"] for _, res in again} <= {res["pid"] for _, res in done}
+
+
 def test_network_job_writes_league_ranks_and_figures(tmp_path) -> None:
     import io
 

@@ -4,6 +4,11 @@ Tasks are plain picklable callables with picklable arguments, so the same task r
 this process (``jobs=1``), in a pool of local processes, or on the workers of an existing
 dask.distributed cluster (``executor="dask"``, ``scheduler`` its address).
 
+Local processes are :class:`Lanes`: one single-process executor per lane, so that the parent
+chooses where each job runs. A lane keeps to a group (the fits of one compiled structure), takes
+the largest group no lane has started when its own is done, and then shares a long group that
+another lane is working through; a run keeps its lanes across its phases.
+
 Ctrl-C reaches this process only (local workers ignore SIGINT): the interrupt kills the local
 workers at once rather than waiting for their tasks, so a run stops within a second or two; what
 the workers had finished is already in the caller's cache. Warnings a task raises come back
@@ -15,15 +20,16 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import signal
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from reanalyse.notes import warnings_as_notes
 from reanalyse.pipeline.progress import Progress, progress_for
 
-__all__ = ["SCHEDULER_TIMEOUT", "Job", "SchedulerUnreachableError", "check_scheduler",
-           "run_jobs"]
+__all__ = ["SCHEDULER_TIMEOUT", "STEAL_AT", "Job", "Lanes", "SchedulerUnreachableError",
+           "check_scheduler", "run_jobs"]
 
 #: Seconds to wait for a Dask scheduler to answer (dask.distributed's own default is 30).
 SCHEDULER_TIMEOUT = 5
@@ -38,7 +44,9 @@ class Job:
     """One unit of work: ``fn(payload)`` returning a dict.
 
     Jobs of the same ``group`` (e.g. fits of one compiled model structure) go to the same local
-    worker process, so that each structure is compiled once per run rather than once per worker.
+    worker process, so that each structure is compiled once per run rather than once per worker;
+    a worker that runs out of work of its own shares a long group once its first job is done
+    (the structure is then in the machine's compile cache).
     """
 
     name: str
@@ -55,22 +63,30 @@ def run_jobs(
     scheduler: str | None = None,
     progress: bool = True,
     description: str = "tasks",
+    lanes: Lanes | None = None,
 ) -> Iterator[tuple[Job, dict[str, Any]]]:
     """Yield ``(job, result)`` as jobs finish (in completion order); a result holds the notes of
-    the warnings its task raised under ``"warnings"``."""
+    the warnings its task raised under ``"warnings"``.
+
+    Local jobs run in ``lanes`` (a run's workers, kept across its phases) when given, else in
+    this process (``n_jobs=1``) or in ``n_jobs`` workers started for these jobs."""
     if not jobs:
         return
     bar = progress_for(total=len(jobs), description=description, enabled=progress)
     try:
         if executor == "dask":
             yield from _dask(jobs, scheduler=scheduler, bar=bar)
+        elif lanes is not None:
+            yield from _lanes(jobs, lanes=lanes, bar=bar)
         elif n_jobs <= 1 or len(jobs) == 1:
             for job in jobs:
                 result = _run_task(job.fn, job.payload)
                 bar.advance(job.name)
                 yield job, result
         else:
-            yield from _lanes(jobs, n_jobs=n_jobs, bar=bar)
+            groups = len({job.group or job.name for job in jobs})
+            with Lanes(min(n_jobs, groups)) as own:
+                yield from _lanes(jobs, lanes=own, bar=bar)
     finally:
         bar.close()
 
@@ -97,32 +113,110 @@ def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _lanes(jobs: Sequence[Job], *, n_jobs: int, bar: Progress) -> Iterator[
-        tuple[Job, dict[str, Any]]]:
-    """Local processes, one per lane; whole groups are assigned to the least-loaded lane."""
-    groups: dict[str, list[Job]] = {}
-    for job in jobs:
-        groups.setdefault(job.group or job.name, []).append(job)
-    lanes: list[list[Job]] = [[] for _ in range(min(n_jobs, len(groups)))]
-    for members in sorted(groups.values(), key=len, reverse=True):
-        min(lanes, key=len).extend(members)
-    ctx = multiprocessing.get_context("spawn")
-    pools = [cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_ignore_sigint)
-             for _ in lanes]
-    finished = False
-    try:
-        futures = {pool.submit(_run_task, job.fn, job.payload): job
-                   for pool, lane in zip(pools, lanes, strict=True) for job in lane}
-        for fut in cf.as_completed(futures):
-            bar.advance(futures[fut].name)
-            yield futures[fut], fut.result()
-        finished = True
-    finally:
+class Lanes:
+    """Local worker processes (one per lane) kept for the whole of a run.
+
+    A spawned worker takes 2-4 s to start and import the numerical libraries, and a worker that
+    has fitted a model structure holds it compiled; a run that opens one ``Lanes`` for its
+    phases (the exact engine, the sampling, the writing) pays for both once rather than once per
+    phase. :meth:`warm` starts every lane on a task (the imports) while the caller does its own
+    work. Used as a context manager: on leaving normally the workers finish and exit; on an
+    exception (Ctrl-C, a failed task, a caller that stopped) they are killed at once.
+    """
+
+    def __init__(self, n: int) -> None:
+        if n < 1:
+            raise ValueError(f"a run needs at least one lane, got {n}")
+        self.n = n
+        self._pools: list[cf.ProcessPoolExecutor] = []
+        self._warming: list[cf.Future[Any]] = []
+
+    def pools(self) -> list[cf.ProcessPoolExecutor]:
+        """The lanes' executors (started on first use)."""
+        if not self._pools:
+            ctx = multiprocessing.get_context("spawn")
+            self._pools = [cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx,
+                                                  initializer=_ignore_sigint)
+                           for _ in range(self.n)]
+        return self._pools
+
+    def warm(self, fn: Callable[[dict[str, Any]], Any], payload: dict[str, Any]) -> None:
+        """Start every lane on ``fn(payload)`` (its result is not kept; a failure there shows
+        again in the first real task)."""
+        self._warming += [pool.submit(fn, payload) for pool in self.pools()]
+
+    def close(self, *, finished: bool) -> None:
+        """Let the workers exit (``finished``), else kill them without waiting."""
+        pools, self._pools, self._warming = self._pools, [], []
         for pool in pools:
             if finished:
                 pool.shutdown(wait=True)
-            else:  # interrupted, a task failed, or the caller stopped: do not wait for the rest
+            else:
                 _kill_workers(pool)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(finished=kind is None)
+
+
+#: A lane left without work of its own takes jobs of a group already under way elsewhere only
+#: if that many are waiting (and the group's first job has finished, so that its compiled
+#: structure is in the machine's cache rather than compiled twice at once).
+STEAL_AT = 4
+
+
+def _lanes(jobs: Sequence[Job], *, lanes: Lanes, bar: Progress) -> Iterator[
+        tuple[Job, dict[str, Any]]]:
+    """Jobs on the lanes, one outstanding job per lane, the next chosen when a lane is free: the
+    next of the group the lane is on; else the first job of the largest group not yet started;
+    else (at most) half of what waits in the largest group under way whose first job is done."""
+    waiting: dict[str, deque[Job]] = {}
+    for job in jobs:
+        waiting.setdefault(job.group or job.name, deque()).append(job)
+    started: set[str] = set()
+    ready: set[str] = set()  # groups whose first job has finished
+    pools = lanes.pools()
+    on: list[str | None] = [None] * len(pools)
+    busy: dict[cf.Future[dict[str, Any]], tuple[int, str, Job]] = {}
+
+    def give(lane: int) -> None:
+        group = on[lane]
+        if group is None or not waiting[group]:
+            fresh = [g for g, queue in waiting.items() if queue and g not in started]
+            if fresh:
+                group = max(fresh, key=lambda g: len(waiting[g]))
+            else:
+                under_way = [g for g in ready if len(waiting[g]) >= STEAL_AT]
+                if not under_way:
+                    on[lane] = None
+                    return
+                group = max(under_way, key=lambda g: len(waiting[g]))
+                # the lane's own half: from the end, so the group's lane keeps its order
+                taken = deque(waiting[group].pop() for _ in range(len(waiting[group]) // 2))
+                group = f"{group}\x00{lane}"
+                waiting[group] = deque(reversed(taken))
+                ready.add(group)
+            started.add(group)
+            on[lane] = group
+        job = waiting[group].popleft()
+        busy[pools[lane].submit(_run_task, job.fn, job.payload)] = (lane, group, job)
+
+    for lane in range(len(pools)):
+        give(lane)
+    while busy:
+        done, _ = cf.wait(busy, return_when=cf.FIRST_COMPLETED)
+        for fut in done:
+            lane, group, job = busy.pop(fut)
+            result = fut.result()
+            ready.add(group)
+            give(lane)
+            for idle in range(len(pools)):  # a group may have become one to share
+                if on[idle] is None and not any(b[0] == idle for b in busy.values()):
+                    give(idle)
+            bar.advance(job.name)
+            yield job, result
 
 
 def check_scheduler(address: str | None, *, timeout: float = SCHEDULER_TIMEOUT) -> None:

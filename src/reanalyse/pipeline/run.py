@@ -30,7 +30,7 @@ from reanalyse.io.lock import project_lock
 from reanalyse.io.resources import defaults_file
 from reanalyse.pipeline.cache import SAMPLING_CODE, TaskCache, code_digest, task_key
 from reanalyse.pipeline.defaults import DEFAULTS_NAME, BayesDefaults, project_defaults
-from reanalyse.pipeline.executor import Job, check_scheduler, run_jobs
+from reanalyse.pipeline.executor import Job, Lanes, check_scheduler, run_jobs
 from reanalyse.priors import priors_dir
 from reanalyse.priors.location import project_priors_dir
 from reanalyse.project import PROJECT_FILE
@@ -162,12 +162,40 @@ def _clear_temporaries(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list[AnalysisSpec],
+def _run_locked(*, jobs: int, **run: Any) -> RunSummary:
+    """The run proper, under the results folder's lock, its local workers kept for all of it
+    (killed at once if it stops part-way)."""
+    if jobs <= 1:
+        return _run_phases(jobs=jobs, lanes=None, **run)
+    with Lanes(jobs) as lanes:
+        return _run_phases(jobs=jobs, lanes=lanes, **run)
+
+
+def _warm_worker(payload: dict[str, Any]) -> None:
+    """A worker's first task: the imports its jobs need, while the parent reproduces the
+    published results (a spawned worker imports them in 2-4 s)."""
+    import importlib
+
+    for name in payload["modules"]:
+        importlib.import_module(name)
+    if payload["mcmc"]:
+        from reanalyse.sampling.cache import configure_jax_cache
+
+        configure_jax_cache()
+
+
+#: What a worker imports before its first job (see :func:`_warm_worker`).
+WORKER_MODULES = ("reanalyse.pipeline.prepare", "reanalyse.pipeline.jobs")
+SAMPLING_MODULES = ("pymc", "nutpie", "jax", "blackjax", "reanalyse.bayesian")
+
+
+def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list[AnalysisSpec],
                 named: bool, defaults: BayesDefaults, common: dict[str, Any],
                 keys_by_id: dict[str, str], nma_specs: list[Any], nma_keys: dict[str, str],
                 scenario: str, jobs: int, force: bool, executor: Literal["local", "dask"],
-                scheduler: str | None, mcmc: bool, progress: bool) -> RunSummary:
-    """The run proper, under the results folder's lock."""
+                scheduler: str | None, mcmc: bool, progress: bool,
+                lanes: Lanes | None) -> RunSummary:
+    """The run's phases: the exact engine, the sampling, the writing, the run's own files."""
     records: dict[str, dict[str, Any]] = {}
     if not force:
         for s in specs:
@@ -175,6 +203,10 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
             if rec is not None and rec.get("key") == keys_by_id[s.id]:
                 records[s.id] = rec
     fresh = [s for s in specs if s.id not in records]
+    if lanes is not None and fresh:
+        sampling = mcmc and executor == "local"
+        lanes.warm(_warm_worker, {"modules": WORKER_MODULES + (SAMPLING_MODULES if sampling
+                                                                else ()), "mcmc": sampling})
     # a run of named analyses keeps every other analysis' results as they are
     chosen = {s.id for s in specs}
     kept = {s.id: rec for s in every if s.id not in chosen
@@ -197,7 +229,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     prepared_by_id = {}
     warned: list[str] = []  # the numerical libraries' warnings, for run.log
     for job, res in run_jobs(prep_jobs, n_jobs=jobs, progress=progress,
-                             description="exact engine"):
+                             description="exact engine", lanes=lanes):
         res["prep"].notes.extend(res.get("warnings", []))  # the analysis' notes
         warned += _warning_lines(job.name, res)
         prepared_by_id[job.payload["spec"].id] = res["prep"]
@@ -242,7 +274,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
         else:
             todo.append(job)
     for job, result in run_jobs(todo, n_jobs=jobs, executor=executor, scheduler=scheduler,
-                                progress=progress, description="sampling"):
+                                progress=progress, description="sampling", lanes=lanes):
         cache.put("tasks", keys[job.name], result)
         results[job.name] = result
         summary.sampled.append(job.name)
@@ -265,7 +297,7 @@ def _run_locked(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
             "certainty": _certainty(base, prep.spec),
             "status": status.get(sid, "no published result")}))
     for job, res in run_jobs(write_jobs, n_jobs=jobs, progress=progress,
-                             description="writing"):
+                             description="writing", lanes=lanes):
         records[job.payload["prep"].spec.id] = res["record"]
         summary.written += [Path(p) for p in res["written"]]
         warned += _warning_lines(job.name, res)

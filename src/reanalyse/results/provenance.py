@@ -9,6 +9,7 @@ reads them back.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import math
@@ -43,13 +44,16 @@ def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
     """Installed versions (``"not installed"`` where absent), plus the Python version."""
     import platform
 
-    out = {"python": platform.python_version()}
-    for name in packages:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return {"python": platform.python_version(), **{name: _installed(name) for name in packages}}
+
+
+@functools.cache
+def _installed(name: str) -> str:
+    """One package's installed version, read once per process (a lookup costs about 1 ms)."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def json_default(obj: Any) -> Any:

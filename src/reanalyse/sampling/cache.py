@@ -23,6 +23,7 @@ warning so that the fresh compilation is written next time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -35,7 +36,8 @@ from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "cache_dir", "configure_jax_cache", "jax_cache_dir", "repair"]
+__all__ = ["CACHE_ENV", "cache_dir", "configure_jax_cache", "installed_version", "jax_cache_dir",
+           "repair"]
 
 #: Environment variable naming the cache folder.
 CACHE_ENV = "REANALYSE_CACHE_DIR"
@@ -65,6 +67,13 @@ def cache_dir() -> Path:
     return base / "reanalyse"
 
 
+def installed_version(name: str) -> str:
+    """A package's installed version (``"absent"`` if it is not installed), read once per
+    process."""
+    return _version(name)
+
+
+@functools.cache
 def _version(name: str) -> str:
     try:
         return version(name)

@@ -3,12 +3,15 @@
 :meth:`LogDensity.evaluate` computes what ``pm.stats.compute_log_likelihood`` (``kind=
 "likelihood"``: the observed variables) and ``pm.stats.compute_log_prior`` (``kind="prior"``:
 free variables) compute, the same way: the model with its value transforms removed
-(``remove_value_transforms``), ``Model.logp(vars, sum=False)``, evaluated draw by draw with
-PyMC's ``apply_function_over_dataset`` and labelled with the model's dims. The difference is
-when it compiles: PyMC's functions compile a new PyTensor function on every call, this one
-compiles once per (kind, variables) and then takes new values of the model's ``pm.Data``
-containers (data and prior hyperparameters) and coordinates, as the nutpie-compiled model does
-(:meth:`reanalyse.sampling.CompiledModel.with_data`). A test checks both give the same groups.
+(``remove_value_transforms``), ``Model.logp(vars, sum=False)``, labelled with the model's
+dims as PyMC's ``apply_function_over_dataset`` labels them. Two differences. When it compiles:
+PyMC's functions compile a new PyTensor function on every call, this one compiles once per
+(kind, variables) and then takes new values of the model's ``pm.Data`` containers (data and
+prior hyperparameters) and coordinates, as the nutpie-compiled model does
+(:meth:`reanalyse.sampling.CompiledModel.with_data`). How it evaluates: PyMC calls the function
+once per draw (8,000 Python calls for 4 x 2,000 draws, about 0.06 s a fit); here the graph is
+vectorised over the draws (PyTensor's ``vectorize_graph``) and called once with every draw.
+A test checks both give the same groups.
 
 :meth:`LogDensity.likelihood_at` evaluates the observed variables' log density with some
 model variables fixed at given values (``pm.do``): a plug-in or saturated deviance from the
@@ -26,6 +29,12 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 __all__ = ["LogDensity"]
+
+
+def _pymc() -> Any:
+    import pymc
+
+    return pymc
 
 SAMPLE_DIMS = ("chain", "draw")
 
@@ -99,20 +108,61 @@ class LogDensity:
             key = (kind, names)
             fn = self._functions.get(key)
             if fn is None:
-                fn = umodel.compile_fn(inputs=umodel.value_vars,
-                                       outs=umodel.logp(vars=[umodel[n] for n in names],
-                                                        sum=False),
-                                       on_unused_input="ignore")
-                self._functions[key] = fn
+                fn = self._functions[key] = self._batched(umodel, names)
             self._set(umodel, data=data, coords=coords)
             out_coords, dims = self._coords_and_dims(umodel, coords)
             ds = posterior.to_dataset() if isinstance(posterior, xr.DataTree) else posterior
             free = [rv.name for rv in umodel.free_RVs]
             ds = ds[free].astype({name: umodel.rvs_to_values[umodel[name]].type.dtype
                                   for name in free}, copy=False)
-            return apply_function_over_dataset(fn, ds, output_var_names=list(names),
-                                               sample_dims=SAMPLE_DIMS, dims=dims,
-                                               coords=out_coords, progressbar=False)
+            if fn[0] == "point":  # a graph PyTensor could not vectorise: draw by draw
+                return apply_function_over_dataset(fn[1], ds, output_var_names=list(names),
+                                                   sample_dims=SAMPLE_DIMS, dims=dims,
+                                                   coords=out_coords, progressbar=False)
+            return self._over_draws(fn[1], ds, free=free, names=names, dims=dims,
+                                    coords=out_coords)
+
+    @staticmethod
+    def _batched(umodel: Any, names: tuple[str, ...]) -> tuple[str, Any]:
+        """The log densities of ``names`` as one function of every draw at once (its inputs
+        the free variables' values with a leading draw dim), else PyMC's point function."""
+        import pytensor
+        import pytensor.tensor as pt
+        from pytensor.graph.replace import vectorize_graph
+
+        outs = umodel.logp(vars=[umodel[n] for n in names], sum=False)
+        values = list(umodel.value_vars)
+        try:
+            batched = [pt.tensor(dtype=v.type.dtype, shape=(None, *v.type.shape), name=v.name)
+                       for v in values]
+            vectorised = vectorize_graph(outs, replace=dict(zip(values, batched, strict=True)))
+            fn = pytensor.function(batched, vectorised, on_unused_input="ignore")
+        except NotImplementedError:  # pragma: no cover - an Op without a batched form
+            return "point", umodel.compile_fn(inputs=values, outs=outs,
+                                              on_unused_input="ignore")
+        # an output no free variable reaches keeps its shape: it is broadcast over the draws
+        drawn = tuple(v.type.ndim > o.type.ndim for v, o in zip(vectorised, outs, strict=True))
+        return "batched", (fn, drawn)
+
+    @staticmethod
+    def _over_draws(batched: tuple[Any, tuple[bool, ...]], ds: xr.Dataset, *, free: list[str], names: tuple[str, ...],
+                    dims: Mapping[str, Any], coords: Mapping[str, Any]) -> xr.Dataset:
+        """``fn`` at every (chain, draw) of ``ds``, labelled as PyMC labels its groups."""
+        from arviz_base import dict_to_dataset
+
+        fn, drawn = batched
+        shape = tuple(ds.sizes[d] for d in SAMPLE_DIMS)
+        n = int(np.prod(shape))
+        flat = [ds[name].transpose(*SAMPLE_DIMS, ...).values.reshape(n, *ds[name].shape[2:])
+                for name in free]
+        outs = fn(*flat)
+        values = {}
+        for name, out, by_draw in zip(names, outs, drawn, strict=True):
+            out = np.asarray(out) if by_draw else np.broadcast_to(out, (n, *np.shape(out)))
+            values[name] = out.reshape(*shape, *out.shape[1:])
+        return dict_to_dataset(values, inference_library=_pymc(), dims=dims,
+                               coords={**coords, **{d: ds[d].values for d in SAMPLE_DIMS}},
+                               sample_dims=list(SAMPLE_DIMS), skip_event_dims=True)
 
     # ----------------------------------------------------------------- fixed values
     def likelihood_at(

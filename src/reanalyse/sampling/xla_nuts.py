@@ -34,14 +34,13 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from reanalyse.io.atomic import write_bytes
-from reanalyse.sampling.cache import jax_cache_dir, repair
+from reanalyse.sampling.cache import installed_version, jax_cache_dir, repair
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -56,6 +55,8 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 #: Loaded programs of this process, by file name.
 _programs: dict[str, Callable[..., Any]] = {}
+#: Program names of this process, by what determines them (see :func:`_program_name`).
+_names: dict[tuple[Any, ...], str] = {}
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _parts(nutpie_model: Any) -> _Parts:
         )
     except (AttributeError, KeyError, TypeError) as exc:  # pragma: no cover - nutpie changed
         raise RuntimeError(
-            f"nutpie {version('nutpie')} no longer exposes its JAX log density as "
+            f"nutpie {installed_version('nutpie')} no longer exposes its JAX log density as "
             f"reanalyse expects ({exc}); use REANALYSE_MCMC_BACKEND=numba"
         ) from exc
 
@@ -130,7 +131,31 @@ def _build(parts: _Parts, *, chains: int, tune: int, draws: int, maxdepth: int) 
 
 def _program_name(parts: _Parts, args: tuple[Any, ...], *, chains: int, tune: int, draws: int,
                   maxdepth: int) -> str:
-    """The file name of the program: a hash of its structure (see the module notes)."""
+    """The file name of the program: a hash of its structure (see the module notes).
+
+    Tracing the two jaxprs costs 20-40 ms, so the name is kept for this process, by the JAX
+    functions (their identity: a function's constants are its own) and the shapes and dtypes
+    of the arguments, which are all a jaxpr depends on."""
+    avals = tuple((np.shape(a), np.asarray(a).dtype.str) for a in _leaves(args))
+    key = (parts.logp, parts.expand, avals, chains, tune, draws, maxdepth)
+    with _lock:
+        name = _names.get(key)
+    if name is None:
+        name = _traced_name(parts, args, chains=chains, tune=tune, draws=draws,
+                            maxdepth=maxdepth)
+        with _lock:
+            _names[key] = name
+    return name
+
+
+def _leaves(tree: Any) -> list[Any]:
+    if isinstance(tree, tuple | list):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree]
+
+
+def _traced_name(parts: _Parts, args: tuple[Any, ...], *, chains: int, tune: int, draws: int,
+                 maxdepth: int) -> str:
     import jax
 
     x = args[1][0]
@@ -139,7 +164,7 @@ def _program_name(parts: _Parts, args: tuple[Any, ...], *, chains: int, tune: in
     # this module's own text: the sampler program is written here
     source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
     text = (f"{logp}\n{expand}\nchains={chains} tune={tune} draws={draws} maxdepth={maxdepth}"
-            f"\nblackjax={version('blackjax')}\nsampler={source}")
+            f"\nblackjax={installed_version('blackjax')}\nsampler={source}")
     return hashlib.sha256(text.encode()).hexdigest()[:32] + ".jaxexport"
 
 
@@ -232,7 +257,7 @@ def sample(compiled: CompiledModel, *, settings: SamplerSettings, seed: int,
               if dim != "unconstrained_parameter"}
     tree = from_dict({"posterior": posterior, "sample_stats": stats}, dims=dims, coords=coords)
     tree["sample_stats"].attrs.update({
-        "inference_library": "blackjax", "inference_library_version": version("blackjax"),
+        "inference_library": "blackjax", "inference_library_version": installed_version("blackjax"),
         "inference_library_settings": f"nuts, window adaptation, one XLA program ({name})",
     })
     return tree
