@@ -120,8 +120,8 @@ class Lanes:
     has fitted a model structure holds it compiled; a run that opens one ``Lanes`` for its
     phases (the exact engine, the sampling, the writing) pays for both once rather than once per
     phase. :meth:`warm` starts every lane on a task (the imports) while the caller does its own
-    work. Used as a context manager: on leaving normally the workers finish and exit; on an
-    exception (Ctrl-C, a failed task, a caller that stopped) they are killed at once.
+    work. Used as a context manager: on leaving, the workers are stopped at once (see
+    :meth:`close`).
     """
 
     def __init__(self, n: int) -> None:
@@ -145,20 +145,19 @@ class Lanes:
         again in the first real task)."""
         self._warming += [pool.submit(fn, payload) for pool in self.pools()]
 
-    def close(self, *, finished: bool) -> None:
-        """Let the workers exit (``finished``), else kill them without waiting."""
+    def close(self) -> None:
+        """Stop the workers at once, whatever they are doing: after a finished run they are
+        idle (every result is in; an interpreter holding JAX and PyMC takes 1-1.5 s to exit on
+        its own), after a failure or Ctrl-C their work is not wanted."""
         pools, self._pools, self._warming = self._pools, [], []
         for pool in pools:
-            if finished:
-                pool.shutdown(wait=True)
-            else:
-                _kill_workers(pool)
+            _kill_workers(pool)
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self.close(finished=kind is None)
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 #: A lane left without work of its own takes jobs of a group already under way elsewhere only

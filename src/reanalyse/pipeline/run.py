@@ -354,6 +354,7 @@ def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Worker: write one analysis' files, its decision and summary-of-findings rows and the
     text of its report section, all kept in its record."""
     from reanalyse.pipeline.decision import decision_row
+    from reanalyse.report.figures import FigureCache
     from reanalyse.report.html import analysis_section
 
     out = Path(payload["out"])
@@ -363,6 +364,10 @@ def _write_job(payload: dict[str, Any]) -> dict[str, Any]:
     head = mine.get(f"{sid}/default/{'binomial' if prep.binary else 'normal'}") \
         or mine.get(f"{sid}/default/normal")
     written = _write_analysis(out, prep, mine, payload["defaults"])
+    cache = FigureCache.of_results(out)  # the report's compressed figures, made here in parallel
+    for path in written:
+        if path.suffix == ".png":
+            cache.compressed(path.read_bytes())
     row = decision_row(prep, published=payload["published"],
                        reproduction_status=payload["status"], mcmc=head)
     record = {"key": payload["key"], "decision": row,

@@ -60,6 +60,13 @@ class FigureCache:
         self.folder = folder
         self.used: set[str] = set()
 
+    @classmethod
+    def of_results(cls, out: str | Path) -> FigureCache:
+        """The cache of the results folder ``out``: what the report reads, and what the
+        pipeline's workers fill as they write each analysis' figures (so that the report,
+        written last in one process, finds them compressed)."""
+        return cls(Path(out) / ".cache" / "figures")
+
     def compressed(self, data: bytes) -> tuple[bytes, tuple[int, int]]:
         """:func:`compress_png` of ``data``, from the folder when it holds it."""
         if self.folder is None:

@@ -236,7 +236,7 @@ def write_report(out: str | Path) -> Path:
     """Write ``out/report.html`` from the results folder ``out`` (atomically); its path."""
     out = Path(out)
     target = out / "report.html"
-    cache = FigureCache(out / ".cache" / "figures")
+    cache = FigureCache.of_results(out)
     atomic.write_text(target, render_page(read_inputs(out), cache=cache))
     cache.prune()
     return target
