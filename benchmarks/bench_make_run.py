@@ -28,7 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _timed(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(cmd, check=False, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return time.perf_counter() - t0
 
 

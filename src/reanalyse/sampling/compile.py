@@ -10,7 +10,8 @@ seconds, sampling a small model costs a fraction of one. Two backends:
   smoking network in 1 s. Every shape is fixed in the program, so each number of studies is a
   program of its own (6 programs for the IIM review). Measured: ``benchmarks/bench_mcmc_cache.py``
   (``reanalyse bayes``), ``benchmarks/bench_nma_cli.py`` (``reanalyse nma``),
-  ``benchmarks/bench_pipeline.py`` (``reanalyse run``: 57 s cold against 94 s with numba).
+  ``benchmarks/bench_pipeline.py`` (``reanalyse run``: 57 s cold against 94 s with numba, when
+  the pipeline moved to JAX; ``benchmarks/bench_make_run.py`` for ``make run`` from a clone).
 - ``numba``: nutpie's own sampler over a native callback, its chains in parallel threads
   (0.15-0.3 s for 4 x 2,000 steps of the normal-normal model), but compiled in every process
   (10-20 s) and never cached (:mod:`reanalyse.sampling.cache` says why); a model whose data
