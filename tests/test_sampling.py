@@ -268,3 +268,38 @@ def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(tmp_path) -> None:
     assert all(p.exists() for p in programs)
     assert not [p for p in tmp_path.rglob("*") if p.is_file()
                 and p.read_bytes() == b"not an executable"]
+
+
+def test_log_density_over_all_draws_equals_pymc_draw_by_draw() -> None:
+    """LogDensity evaluates every draw in one call; PyMC's compute_log_likelihood and
+    compute_log_prior go draw by draw. Same values, including -inf where a draw breaks a
+    parameter's bounds (a negative scale) and a log prior that no draw changes (a constant's)."""
+    from reanalyse.sampling import LogDensity
+
+    with pm.Model(coords={"study": ["a", "b", "c"]}) as model:
+        mu = pm.Normal("mu", 0.0, 1.0)
+        sigma = pm.Normal("sigma", 1.0, 1.0)  # a scale that may go negative: a bounds check
+        pm.Normal("y", mu, sigma, observed=np.array([0.1, -0.3, 0.5]), dims="study")
+    rng = np.random.default_rng(7)
+    mu_draws = rng.normal(size=(2, 5))
+    sigma_draws = np.abs(rng.normal(1.0, 0.3, size=(2, 5)))
+    sigma_draws[1, 2] = -0.5
+    posterior = xr.Dataset({"mu": (("chain", "draw"), mu_draws),
+                            "sigma": (("chain", "draw"), sigma_draws)},
+                           coords={"chain": [0, 1], "draw": np.arange(5)})
+    density = LogDensity(model)
+    ours = density.evaluate(posterior, kind="likelihood")
+    idata = xr.DataTree.from_dict({"posterior": posterior})
+    ref = pm.stats.compute_log_likelihood(idata, model=model, extend_inferencedata=False,
+                                          progressbar=False)
+    assert ours["y"].dims == ("chain", "draw", "study")
+    assert list(ours["study"].values) == ["a", "b", "c"]
+    assert np.isneginf(ours["y"].values[1, 2]).all()
+    np.testing.assert_array_equal(np.isfinite(ours["y"].values), np.isfinite(ref["y"].values))
+    finite = np.isfinite(ref["y"].values)
+    np.testing.assert_allclose(ours["y"].values[finite], ref["y"].values[finite], rtol=1e-12)
+    prior = density.evaluate(posterior, kind="prior")
+    ref_prior = pm.stats.compute_log_prior(idata, model=model, extend_inferencedata=False,
+                                           progressbar=False)
+    for name in ("mu", "sigma"):
+        np.testing.assert_allclose(prior[name].values, ref_prior[name].values, rtol=1e-12)

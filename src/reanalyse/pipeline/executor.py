@@ -64,12 +64,15 @@ def run_jobs(
     progress: bool = True,
     description: str = "tasks",
     lanes: Lanes | None = None,
+    share: bool = True,
 ) -> Iterator[tuple[Job, dict[str, Any]]]:
     """Yield ``(job, result)`` as jobs finish (in completion order); a result holds the notes of
     the warnings its task raised under ``"warnings"``.
 
     Local jobs run in ``lanes`` (a run's workers, kept across its phases) when given, else in
-    this process (``n_jobs=1``) or in ``n_jobs`` workers started for these jobs."""
+    this process (``n_jobs=1``) or in ``n_jobs`` workers started for these jobs. ``share``: a
+    lane out of work may take part of a group another lane is working through (worth it when
+    what the group's first job compiled is in the machine's cache for the second lane)."""
     if not jobs:
         return
     bar = progress_for(total=len(jobs), description=description, enabled=progress)
@@ -77,7 +80,7 @@ def run_jobs(
         if executor == "dask":
             yield from _dask(jobs, scheduler=scheduler, bar=bar)
         elif lanes is not None:
-            yield from _lanes(jobs, lanes=lanes, bar=bar)
+            yield from _lanes(jobs, lanes=lanes, bar=bar, share=share)
         elif n_jobs <= 1 or len(jobs) == 1:
             for job in jobs:
                 result = _run_task(job.fn, job.payload)
@@ -86,7 +89,7 @@ def run_jobs(
         else:
             groups = len({job.group or job.name for job in jobs})
             with Lanes(min(n_jobs, groups)) as own:
-                yield from _lanes(jobs, lanes=own, bar=bar)
+                yield from _lanes(jobs, lanes=own, bar=bar, share=share)
     finally:
         bar.close()
 
@@ -129,27 +132,35 @@ class Lanes:
             raise ValueError(f"a run needs at least one lane, got {n}")
         self.n = n
         self._pools: list[cf.ProcessPoolExecutor] = []
-        self._warming: list[cf.Future[Any]] = []
+        self._warm: tuple[Callable[[dict[str, Any]], Any], dict[str, Any]] | None = None
 
-    def pools(self) -> list[cf.ProcessPoolExecutor]:
-        """The lanes' executors (started on first use)."""
-        if not self._pools:
-            ctx = multiprocessing.get_context("spawn")
-            self._pools = [cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx,
-                                                  initializer=_ignore_sigint)
-                           for _ in range(self.n)]
-        return self._pools
+    def pools(self, k: int | None = None) -> list[cf.ProcessPoolExecutor]:
+        """The executors of the first ``k`` lanes (default all ``n``), started on first use,
+        each on the warm-up task first if there is one."""
+        k = self.n if k is None else max(1, min(k, self.n))
+        ctx = multiprocessing.get_context("spawn")
+        while len(self._pools) < k:
+            pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx,
+                                          initializer=_ignore_sigint)
+            if self._warm is not None:
+                pool.submit(*self._warm)
+            self._pools.append(pool)
+        return self._pools[:k]
 
-    def warm(self, fn: Callable[[dict[str, Any]], Any], payload: dict[str, Any]) -> None:
-        """Start every lane on ``fn(payload)`` (its result is not kept; a failure there shows
-        again in the first real task)."""
-        self._warming += [pool.submit(fn, payload) for pool in self.pools()]
+    def warm(self, fn: Callable[[dict[str, Any]], Any], payload: dict[str, Any], *,
+             k: int | None = None) -> None:
+        """Start the first ``k`` lanes (default all) on ``fn(payload)``, and every lane started
+        later too; the result is not kept (a failure there shows again in the first job)."""
+        self._warm = (fn, payload)
+        for pool in self._pools:
+            pool.submit(fn, payload)
+        self.pools(k)
 
     def close(self) -> None:
         """Stop the workers at once, whatever they are doing: after a finished run they are
         idle (every result is in; an interpreter holding JAX and PyMC takes 1-1.5 s to exit on
         its own), after a failure or Ctrl-C their work is not wanted."""
-        pools, self._pools, self._warming = self._pools, [], []
+        pools, self._pools = self._pools, []
         for pool in pools:
             _kill_workers(pool)
 
@@ -166,17 +177,18 @@ class Lanes:
 STEAL_AT = 4
 
 
-def _lanes(jobs: Sequence[Job], *, lanes: Lanes, bar: Progress) -> Iterator[
+def _lanes(jobs: Sequence[Job], *, lanes: Lanes, bar: Progress, share: bool) -> Iterator[
         tuple[Job, dict[str, Any]]]:
     """Jobs on the lanes, one outstanding job per lane, the next chosen when a lane is free: the
     next of the group the lane is on; else the first job of the largest group not yet started;
-    else (at most) half of what waits in the largest group under way whose first job is done."""
+    else (``share``) half of what waits in the largest group under way whose first job is
+    done."""
     waiting: dict[str, deque[Job]] = {}
     for job in jobs:
         waiting.setdefault(job.group or job.name, deque()).append(job)
     started: set[str] = set()
     ready: set[str] = set()  # groups whose first job has finished
-    pools = lanes.pools()
+    pools = lanes.pools(len(waiting))
     on: list[str | None] = [None] * len(pools)
     busy: dict[cf.Future[dict[str, Any]], tuple[int, str, Job]] = {}
 
@@ -187,7 +199,7 @@ def _lanes(jobs: Sequence[Job], *, lanes: Lanes, bar: Progress) -> Iterator[
             if fresh:
                 group = max(fresh, key=lambda g: len(waiting[g]))
             else:
-                under_way = [g for g in ready if len(waiting[g]) >= STEAL_AT]
+                under_way = [g for g in ready if share and len(waiting[g]) >= STEAL_AT]
                 if not under_way:
                     on[lane] = None
                     return

@@ -184,6 +184,14 @@ def _warm_worker(payload: dict[str, Any]) -> None:
         configure_jax_cache()
 
 
+def _compiled_once_per_machine() -> bool:
+    """Whether a model structure one worker compiled is in the machine's cache for the others
+    (the JAX backend; numba compiles in every process)."""
+    from reanalyse.sampling.compile import default_backend
+
+    return default_backend() == "jax"
+
+
 #: What a worker imports before its first job (see :func:`_warm_worker`).
 WORKER_MODULES = ("reanalyse.pipeline.prepare", "reanalyse.pipeline.jobs")
 SAMPLING_MODULES = ("pymc", "nutpie", "jax", "blackjax", "reanalyse.bayesian")
@@ -206,7 +214,8 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     if lanes is not None and fresh:
         sampling = mcmc and executor == "local"
         lanes.warm(_warm_worker, {"modules": WORKER_MODULES + (SAMPLING_MODULES if sampling
-                                                                else ()), "mcmc": sampling})
+                                                                else ()), "mcmc": sampling},
+                   k=len(fresh))
     # a run of named analyses keeps every other analysis' results as they are
     chosen = {s.id for s in specs}
     kept = {s.id: rec for s in every if s.id not in chosen
@@ -274,7 +283,8 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
         else:
             todo.append(job)
     for job, result in run_jobs(todo, n_jobs=jobs, executor=executor, scheduler=scheduler,
-                                progress=progress, description="sampling", lanes=lanes):
+                                progress=progress, description="sampling", lanes=lanes,
+                                share=bool(todo) and _compiled_once_per_machine()):
         cache.put("tasks", keys[job.name], result)
         results[job.name] = result
         summary.sampled.append(job.name)

@@ -10,8 +10,10 @@ PyMC's functions compile a new PyTensor function on every call, this one compile
 prior hyperparameters) and coordinates, as the nutpie-compiled model does
 (:meth:`reanalyse.sampling.CompiledModel.with_data`). How it evaluates: PyMC calls the function
 once per draw (8,000 Python calls for 4 x 2,000 draws, about 0.06 s a fit); here the graph is
-vectorised over the draws (PyTensor's ``vectorize_graph``) and called once with every draw.
-A test checks both give the same groups.
+vectorised over the draws (PyTensor's ``vectorize_graph``) and called once with every draw;
+when a draw breaks a parameter's bounds (which the batched check reports for all draws at
+once) it falls back to PyMC's draw-by-draw function, which gives that draw -inf. Tests check
+both give the same groups.
 
 :meth:`LogDensity.likelihood_at` evaluates the observed variables' log density with some
 model variables fixed at given values (``pm.do``): a plug-in or saturated deviance from the
@@ -92,6 +94,7 @@ class LogDensity:
             One variable per name, dims ``(chain, draw, *model dims)``.
         """
         from pymc.backends.arviz import apply_function_over_dataset
+        from pymc.logprob.utils import ParameterValueError
 
         if kind not in ("likelihood", "prior"):
             raise ValueError(f"kind must be 'likelihood' or 'prior', got {kind!r}")
@@ -115,12 +118,27 @@ class LogDensity:
             free = [rv.name for rv in umodel.free_RVs]
             ds = ds[free].astype({name: umodel.rvs_to_values[umodel[name]].type.dtype
                                   for name in free}, copy=False)
-            if fn[0] == "point":  # a graph PyTensor could not vectorise: draw by draw
-                return apply_function_over_dataset(fn[1], ds, output_var_names=list(names),
-                                                   sample_dims=SAMPLE_DIMS, dims=dims,
-                                                   coords=out_coords, progressbar=False)
-            return self._over_draws(fn[1], ds, free=free, names=names, dims=dims,
-                                    coords=out_coords)
+            if fn[0] == "batched":
+                try:
+                    return self._over_draws(fn[1], ds, free=free, names=names, dims=dims,
+                                            coords=out_coords)
+                except ParameterValueError:
+                    # a draw outside a parameter's bounds: PyMC gives that draw -inf, which
+                    # only its draw-by-draw function does (the batched check fails them all)
+                    point = (*key, "point")  # for this call only: the next fit is batched
+                    if point not in self._functions:
+                        self._functions[point] = ("point", self._point(umodel, names))
+                    fn = self._functions[point]
+            return apply_function_over_dataset(fn[1], ds, output_var_names=list(names),
+                                               sample_dims=SAMPLE_DIMS, dims=dims,
+                                               coords=out_coords, progressbar=False)
+
+    @staticmethod
+    def _point(umodel: Any, names: tuple[str, ...]) -> Any:
+        """PyMC's own function of one draw (a dict of the free variables' values)."""
+        return umodel.compile_fn(inputs=umodel.value_vars,
+                                 outs=umodel.logp(vars=[umodel[n] for n in names], sum=False),
+                                 on_unused_input="ignore")
 
     @staticmethod
     def _batched(umodel: Any, names: tuple[str, ...]) -> tuple[str, Any]:
@@ -136,29 +154,30 @@ class LogDensity:
             batched = [pt.tensor(dtype=v.type.dtype, shape=(None, *v.type.shape), name=v.name)
                        for v in values]
             vectorised = vectorize_graph(outs, replace=dict(zip(values, batched, strict=True)))
+            # the parameter checks stay checks (raising ParameterValueError, see evaluate)
             fn = pytensor.function(batched, vectorised, on_unused_input="ignore")
         except NotImplementedError:  # pragma: no cover - an Op without a batched form
-            return "point", umodel.compile_fn(inputs=values, outs=outs,
-                                              on_unused_input="ignore")
+            return "point", LogDensity._point(umodel, names)
         # an output no free variable reaches keeps its shape: it is broadcast over the draws
         drawn = tuple(v.type.ndim > o.type.ndim for v, o in zip(vectorised, outs, strict=True))
         return "batched", (fn, drawn)
 
     @staticmethod
-    def _over_draws(batched: tuple[Any, tuple[bool, ...]], ds: xr.Dataset, *, free: list[str], names: tuple[str, ...],
-                    dims: Mapping[str, Any], coords: Mapping[str, Any]) -> xr.Dataset:
+    def _over_draws(batched: tuple[Any, tuple[bool, ...]], ds: xr.Dataset, *, free: list[str],
+                    names: tuple[str, ...], dims: Mapping[str, Any],
+                    coords: Mapping[str, Any]) -> xr.Dataset:
         """``fn`` at every (chain, draw) of ``ds``, labelled as PyMC labels its groups."""
         from arviz_base import dict_to_dataset
 
         fn, drawn = batched
         shape = tuple(ds.sizes[d] for d in SAMPLE_DIMS)
         n = int(np.prod(shape))
-        flat = [ds[name].transpose(*SAMPLE_DIMS, ...).values.reshape(n, *ds[name].shape[2:])
-                for name in free]
+        drawn_values = [ds[name].transpose(*SAMPLE_DIMS, ...).values for name in free]
+        flat = [v.reshape(n, *v.shape[len(SAMPLE_DIMS):]) for v in drawn_values]
         outs = fn(*flat)
         values = {}
         for name, out, by_draw in zip(names, outs, drawn, strict=True):
-            out = np.asarray(out) if by_draw else np.broadcast_to(out, (n, *np.shape(out)))
+            out = np.asarray(out) if by_draw else np.repeat(np.asarray(out)[None], n, axis=0)
             values[name] = out.reshape(*shape, *out.shape[1:])
         return dict_to_dataset(values, inference_library=_pymc(), dims=dims,
                                coords={**coords, **{d: ds[d].values for d in SAMPLE_DIMS}},
