@@ -151,9 +151,10 @@ class Lanes:
              k: int | None = None) -> None:
         """Start the first ``k`` lanes (default all) on ``fn(payload)``, and every lane started
         later too; the result is not kept (a failure there shows again in the first job)."""
-        self._warm = (fn, payload)
-        for pool in self._pools:
-            pool.submit(fn, payload)
+        if self._warm is None:  # once: a second call only starts more lanes
+            self._warm = (fn, payload)
+            for pool in self._pools:
+                pool.submit(fn, payload)
         self.pools(k)
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ records, per run, which tasks were sampled and which came from the cache.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import math
@@ -124,6 +125,20 @@ def run_pipeline(
     matplotlib.use("Agg")  # the pipeline draws to files only
     base = Path(root) if root is not None else find_root()
     out = Path(results_dir) if results_dir is not None else base / "results"
+    with contextlib.ExitStack() as stack:
+        lanes = stack.enter_context(Lanes(jobs)) if jobs > 1 else None
+        if lanes is not None and (force or not any((out / "analyses").glob("*/record.json"))):
+            # nothing to reuse: the workers start (2-4 s of imports) while the input is checked
+            lanes.warm(_warm_worker, _warm_payload(mcmc=mcmc, executor=executor))
+        return _run_pipeline(base=base, out=out, analyses=analyses, scenario=scenario,
+                             jobs=jobs, force=force, executor=executor, scheduler=scheduler,
+                             mcmc=mcmc, nma=nma, progress=progress, wait=wait, lanes=lanes)
+
+
+def _run_pipeline(*, base: Path, out: Path, analyses: Sequence[str] | None, scenario: str,
+                  jobs: int, force: bool, executor: Literal["local", "dask"],
+                  scheduler: str | None, mcmc: bool, nma: bool, progress: bool, wait: bool,
+                  lanes: Lanes | None) -> RunSummary:
     # ---- validate everything first: nothing is written when input is bad ----
     every = load_analyses("analyses", root=base)
     specs = _select(every, analyses)
@@ -146,12 +161,15 @@ def run_pipeline(
     with project_lock(out, wait=wait):
         _clear_temporaries(out)  # left by a run killed while writing
         try:
-            return _run_locked(
+            return _run_phases(
                 base=base, out=out, every=every, specs=specs, named=bool(analyses),
                 defaults=defaults, common=common, keys_by_id=keys_by_id, nma_specs=nma_specs,
                 nma_keys=nma_keys, scenario=scenario, jobs=jobs, force=force,
-                executor=executor, scheduler=scheduler, mcmc=mcmc, progress=progress)
+                executor=executor, scheduler=scheduler, mcmc=mcmc, progress=progress,
+                lanes=lanes)
         except BaseException:  # Ctrl-C or a failure: the workers killed part-way wrote these
+            if lanes is not None:
+                lanes.close()  # first: no worker writes after the clearing
             _clear_temporaries(out)
             raise
 
@@ -162,13 +180,10 @@ def _clear_temporaries(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _run_locked(*, jobs: int, **run: Any) -> RunSummary:
-    """The run proper, under the results folder's lock, its local workers kept for all of it
-    (killed at once if it stops part-way)."""
-    if jobs <= 1:
-        return _run_phases(jobs=jobs, lanes=None, **run)
-    with Lanes(jobs) as lanes:
-        return _run_phases(jobs=jobs, lanes=lanes, **run)
+def _warm_payload(*, mcmc: bool, executor: str) -> dict[str, Any]:
+    sampling = mcmc and executor == "local"
+    return {"modules": WORKER_MODULES + (SAMPLING_MODULES if sampling else ()),
+            "mcmc": sampling}
 
 
 def _warm_worker(payload: dict[str, Any]) -> None:
@@ -203,7 +218,9 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
                 scenario: str, jobs: int, force: bool, executor: Literal["local", "dask"],
                 scheduler: str | None, mcmc: bool, progress: bool,
                 lanes: Lanes | None) -> RunSummary:
-    """The run's phases: the exact engine, the sampling, the writing, the run's own files."""
+    """The run proper, under the results folder's lock: the exact engine, the sampling, the
+    writing, the run's own files; the local work on ``lanes`` (the run's workers, kept for all
+    of it) when there are several."""
     records: dict[str, dict[str, Any]] = {}
     if not force:
         for s in specs:
@@ -211,11 +228,8 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
             if rec is not None and rec.get("key") == keys_by_id[s.id]:
                 records[s.id] = rec
     fresh = [s for s in specs if s.id not in records]
-    if lanes is not None and fresh:
-        sampling = mcmc and executor == "local"
-        lanes.warm(_warm_worker, {"modules": WORKER_MODULES + (SAMPLING_MODULES if sampling
-                                                                else ()), "mcmc": sampling},
-                   k=len(fresh))
+    if lanes is not None and fresh:  # (if not already started before the checks)
+        lanes.warm(_warm_worker, _warm_payload(mcmc=mcmc, executor=executor), k=len(fresh))
     # a run of named analyses keeps every other analysis' results as they are
     chosen = {s.id for s in specs}
     kept = {s.id: rec for s in every if s.id not in chosen
