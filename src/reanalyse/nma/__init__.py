@@ -18,22 +18,27 @@ Notation follows NICE DSU TSD2 / multinma: ``d`` (basic effects against the refe
 baselines, dim ``study``), ``tau`` (between-study SD).
 """
 
-from reanalyse.nma.design import (
-    arm_variances,
-    basic_contrast_covariance,
-    basic_contrasts,
-    design_matrix,
-    pairwise_effects,
-    random_effects_correlation,
-    rucker_weights,
-)
-from reanalyse.nma.fit import NMAFit, fit_nma, summarise_draws
-from reanalyse.nma.frequentist import FrequentistNMA, frequentist_nma
-from reanalyse.nma.graph import NetworkGraph, components, edges, graph, splittable_comparisons
-from reanalyse.nma.inconsistency import ConsistencyReport, check_consistency
-from reanalyse.nma.model import ModelInputs, NMASpec, build_model, model_inputs
-from reanalyse.nma.network import Network, NetworkStudy, build_network
-from reanalyse.nma.plots import plot_network, plot_rankogram
+import importlib
+from typing import Any
+
+# bound now: the function has its module's name, which importing the module would bind here
+from reanalyse.nma.graph import graph
+
+#: Where each name lives; imported on first use (PEP 562), so that a command that only reads
+#: a network's specification (``reanalyse run`` with nothing to recompute) does not import
+#: the models, scipy.stats and matplotlib.
+_WHERE = {
+    **dict.fromkeys(("arm_variances", "basic_contrast_covariance", "basic_contrasts",
+                     "design_matrix", "pairwise_effects", "random_effects_correlation",
+                     "rucker_weights"), "design"),
+    **dict.fromkeys(("NMAFit", "fit_nma", "summarise_draws"), "fit"),
+    **dict.fromkeys(("FrequentistNMA", "frequentist_nma"), "frequentist"),
+    **dict.fromkeys(("NetworkGraph", "components", "edges", "splittable_comparisons"), "graph"),
+    **dict.fromkeys(("ConsistencyReport", "check_consistency"), "inconsistency"),
+    **dict.fromkeys(("ModelInputs", "NMASpec", "build_model", "model_inputs"), "model"),
+    **dict.fromkeys(("Network", "NetworkStudy", "build_network"), "network"),
+    **dict.fromkeys(("plot_network", "plot_rankogram"), "plots"),
+}
 
 __all__ = [
     "ConsistencyReport",
@@ -65,3 +70,16 @@ __all__ = [
     "splittable_comparisons",
     "summarise_draws",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'reanalyse.nma' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"reanalyse.nma.{where}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

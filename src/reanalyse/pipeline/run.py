@@ -235,7 +235,6 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     kept = {s.id: rec for s in every if s.id not in chosen
             and (rec := _read_record(out / "analyses" / s.id)) is not None} if named else {}
     from reanalyse.pipeline.decision import decision_frame
-    from reanalyse.pipeline.jobs import mcmc_jobs, nma_job
     from reanalyse.report import write_report
     repro_key = task_key({"common": common, "specs": sorted(keys_by_id.values()),
                           "all": _all_digests(base)})
@@ -264,6 +263,8 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
         if rec is not None and rec.get("key") == nma_keys[nspec.id]:
             nma_records[nspec.id] = rec
             continue
+        from reanalyse.pipeline.jobs import nma_job  # here: it imports the models
+
         networks.append(nma_job(nspec, root=base, defaults=defaults, scenario=scenario))
     if named:  # the networks are not rerun by a named run; their results stay in the report
         for path in sorted(out.glob("nma/*/record.json")):
@@ -280,6 +281,8 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
     all_jobs: list[Job] = []
     if mcmc:
         for prep in prepared:
+            from reanalyse.pipeline.jobs import mcmc_jobs
+
             all_jobs += mcmc_jobs(prep, defaults=defaults)
     all_jobs += networks
     results: dict[str, dict[str, Any]] = {}

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from reanalyse.priors._format import format_number
 from reanalyse.priors.effect_families import Flat, Normal, StudentT
@@ -122,6 +121,8 @@ class EffectPrior(PriorRecord):
             )
         if not math.isfinite(threshold) or threshold == 0:
             raise ValueError(f"threshold must be finite and non-zero, got {threshold!r}")
+        from scipy import stats  # here: a slow import, not always needed
+
         sd = abs(threshold) / float(stats.norm.ppf(1 - SKEPTICAL_TAIL_PROBABILITY))
         mean = 0.0 if self.kind == "skeptical" else float(threshold)
         return dataclasses.replace(

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from reanalyse.priors.family import EffectFamily
 from reanalyse.priors.graph_form import EffectTerms
@@ -36,6 +35,8 @@ class Normal(EffectFamily):
     sd: float
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.norm, loc=self.mean, scale=self.sd)
 
     def graph_terms(self) -> EffectTerms:
@@ -66,6 +67,8 @@ class StudentT(EffectFamily):
     df: float
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.t, (self.df,), loc=self.location, scale=self.scale)
 
     def graph_terms(self) -> EffectTerms:

@@ -59,6 +59,16 @@ class Family(ABC):
         if problems:
             raise ValueError(f"{self.name}: " + "; ".join(problems))
 
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set: the scipy distribution (``_dist``) is made on first use,
+        # since scipy.stats takes 0.4 s to import and a run that reuses every result, which
+        # still builds the prior registry, never evaluates a prior
+        if name == "_dist":
+            made = self._scipy()  # type: ignore[attr-defined]
+            object.__setattr__(self, "_dist", made)
+            return made
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     # ----------------------------------------------------------------- parameters
     @classmethod
     @functools.cache
@@ -143,11 +153,7 @@ class TauFamily(Family):
     #: Parameters the family may be stated on.
     stated_on: ClassVar[tuple[str, ...]] = ("tau",)
 
-    _dist: Unfrozen = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "_dist", self._scipy())
+    _dist: Unfrozen = field(init=False, repr=False, compare=False)  # made on first use
 
     @classmethod
     def on_tau(cls, params: Mapping[str, float], *, stated_on: str) -> dict[str, float]:
@@ -242,11 +248,7 @@ class EffectFamily(Family):
     #: False for an improper family: no probabilities, quantiles or draws.
     proper: ClassVar[bool] = True
 
-    _dist: Unfrozen | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "_dist", self._scipy())
+    _dist: Unfrozen | None = field(init=False, repr=False, compare=False)  # made on first use
 
     def _scipy(self) -> Unfrozen | None:
         """The scipy distribution of the effect (``None`` for an improper family)."""

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from reanalyse.priors.family import LogScaleStatement, TauFamily
 from reanalyse.priors.graph_form import TauTerms
@@ -34,6 +33,8 @@ class HalfNormal(TauFamily):
     scale: float
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.halfnorm, scale=self.scale)
 
     def graph_terms(self) -> TauTerms:
@@ -57,6 +58,8 @@ class HalfCauchy(TauFamily):
     scale: float
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.halfcauchy, scale=self.scale)
 
     def graph_terms(self) -> TauTerms:
@@ -90,6 +93,8 @@ class Uniform(TauFamily):
         return problems
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.uniform, loc=self.lower, scale=self.upper - self.lower)
 
     @property
@@ -118,6 +123,8 @@ class InverseGamma(TauFamily):
     scale: float
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.invgamma, (self.shape,), scale=self.scale)
 
     def graph_terms(self) -> TauTerms:
@@ -143,6 +150,8 @@ class LogNormal(LogScaleStatement, TauFamily):
     sigma: float
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.lognorm, (self.sigma,), scale=math.exp(self.mu))
 
     def graph_terms(self) -> TauTerms:
@@ -177,6 +186,8 @@ class LogT(LogScaleStatement, TauFamily):
     df: float
 
     def _scipy(self) -> Unfrozen:
+        from scipy import stats  # here: a slow import, not always needed
+
         return Unfrozen(stats.t, (self.df,), loc=self.location, scale=self.scale)
 
     def logpdf(self, tau: ArrayLike) -> NDArray[np.float64]:
