@@ -122,7 +122,7 @@ class Lanes:
     A spawned worker takes 2-4 s to start and import the numerical libraries, and a worker that
     has fitted a model structure holds it compiled; a run that opens one ``Lanes`` for its
     phases (the exact engine, the sampling, the writing) pays for both once rather than once per
-    phase. :meth:`warm` starts every lane on a task (the imports) while the caller does its own
+    phase. :meth:`warm` starts the lanes on a task (the imports) while the caller does its own
     work. Used as a context manager: on leaving, the workers are stopped at once (see
     :meth:`close`).
     """

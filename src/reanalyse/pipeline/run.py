@@ -187,8 +187,8 @@ def _warm_payload(*, mcmc: bool, executor: str) -> dict[str, Any]:
 
 
 def _warm_worker(payload: dict[str, Any]) -> None:
-    """A worker's first task: the imports its jobs need, while the parent reproduces the
-    published results (a spawned worker imports them in 2-4 s)."""
+    """A worker's first task: the imports its jobs need, while the parent checks the input or
+    reproduces the published results (a spawned worker imports them in 2-4 s)."""
     import importlib
 
     for name in payload["modules"]:
@@ -279,10 +279,10 @@ def _run_phases(*, base: Path, out: Path, every: list[AnalysisSpec], specs: list
 
     # ---- MCMC and NMA tasks: cached by content, executed where asked ----
     all_jobs: list[Job] = []
-    if mcmc:
-        for prep in prepared:
-            from reanalyse.pipeline.jobs import mcmc_jobs
+    if mcmc and prepared:
+        from reanalyse.pipeline.jobs import mcmc_jobs  # here: it imports the models
 
+        for prep in prepared:
             all_jobs += mcmc_jobs(prep, defaults=defaults)
     all_jobs += networks
     results: dict[str, dict[str, Any]] = {}

@@ -32,12 +32,6 @@ from numpy.typing import ArrayLike
 
 __all__ = ["LogDensity"]
 
-
-def _pymc() -> Any:
-    import pymc
-
-    return pymc
-
 SAMPLE_DIMS = ("chain", "draw")
 
 
@@ -167,6 +161,7 @@ class LogDensity:
                     names: tuple[str, ...], dims: Mapping[str, Any],
                     coords: Mapping[str, Any]) -> xr.Dataset:
         """``fn`` at every (chain, draw) of ``ds``, labelled as PyMC labels its groups."""
+        import pymc
         from arviz_base import dict_to_dataset
 
         fn, drawn = batched
@@ -179,7 +174,7 @@ class LogDensity:
         for name, out, by_draw in zip(names, outs, drawn, strict=True):
             out = np.asarray(out) if by_draw else np.repeat(np.asarray(out)[None], n, axis=0)
             values[name] = out.reshape(*shape, *out.shape[1:])
-        return dict_to_dataset(values, inference_library=_pymc(), dims=dims,
+        return dict_to_dataset(values, inference_library=pymc, dims=dims,
                                coords={**coords, **{d: ds[d].values for d in SAMPLE_DIMS}},
                                sample_dims=list(SAMPLE_DIMS), skip_event_dims=True)
 

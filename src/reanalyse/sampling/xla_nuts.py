@@ -136,7 +136,9 @@ def _program_name(parts: _Parts, args: tuple[Any, ...], *, chains: int, tune: in
     Tracing the two jaxprs costs 20-40 ms, so the name is kept for this process, by the JAX
     functions (their identity: a function's constants are its own) and the shapes and dtypes
     of the arguments, which are all a jaxpr depends on."""
-    avals = tuple((np.shape(a), np.asarray(a).dtype.str) for a in _leaves(args))
+    import jax
+
+    avals = tuple((np.shape(a), np.asarray(a).dtype.str) for a in jax.tree.leaves(args))
     key = (parts.logp, parts.expand, avals, chains, tune, draws, maxdepth)
     with _lock:
         name = _names.get(key)
@@ -146,12 +148,6 @@ def _program_name(parts: _Parts, args: tuple[Any, ...], *, chains: int, tune: in
         with _lock:
             _names[key] = name
     return name
-
-
-def _leaves(tree: Any) -> list[Any]:
-    if isinstance(tree, tuple | list):
-        return [leaf for item in tree for leaf in _leaves(item)]
-    return [tree]
 
 
 def _traced_name(parts: _Parts, args: tuple[Any, ...], *, chains: int, tune: int, draws: int,
